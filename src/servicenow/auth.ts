@@ -1,0 +1,250 @@
+import { InputError, ServiceNowError } from './errors.js'
+import type { Clock } from './clock.js'
+
+/** How the action signs in. Chosen from the connection inputs by resolveAuth. */
+export type AuthSettings =
+  | { method: 'basic'; username: string; password: string }
+  | { method: 'oauth_password'; clientId: string; clientSecret: string; username: string; password: string }
+  | { method: 'oauth_client_credentials'; clientId: string; clientSecret: string }
+  | { method: 'token'; token: string }
+
+export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token'] as const
+export type AuthChoice = (typeof AUTH_CHOICES)[number]
+
+export interface CredentialInputs {
+  auth: string
+  username: string
+  password: string
+  clientId: string
+  clientSecret: string
+  token: string
+}
+
+type CredentialName = keyof Omit<CredentialInputs, 'auth'>
+const INPUT_NAMES: Record<CredentialName, string> = {
+  username: 'username',
+  password: 'password',
+  clientId: 'client_id',
+  clientSecret: 'client_secret',
+  token: 'token'
+}
+const USES: Record<Exclude<AuthChoice, 'auto'>, CredentialName[]> = {
+  basic: ['username', 'password'],
+  oauth_password: ['clientId', 'clientSecret', 'username', 'password'],
+  oauth_client_credentials: ['clientId', 'clientSecret'],
+  token: ['token']
+}
+
+/**
+ * Picks the sign-in method. With `auto`: a token means bearer; client id+secret
+ * with username+password means the OAuth password grant; client id+secret alone
+ * means client credentials; username+password means basic. Half a pair, or
+ * inputs the chosen method would ignore, are errors: a credential silently
+ * ignored is a credential someone believes is in use.
+ */
+export function resolveAuth(inputs: CredentialInputs): AuthSettings {
+  const choice = inputs.auth.trim() === '' ? 'auto' : inputs.auth.trim()
+  if (!(AUTH_CHOICES as readonly string[]).includes(choice)) {
+    throw new InputError(`Invalid auth '${choice}'. Expected one of: ${AUTH_CHOICES.join(', ')}.`)
+  }
+  const given = (Object.keys(INPUT_NAMES) as CredentialName[]).filter((k) => inputs[k] !== '')
+  const has = (k: CredentialName): boolean => given.includes(k)
+  pairCheck(has, 'username', 'password')
+  pairCheck(has, 'clientId', 'clientSecret')
+
+  let method: Exclude<AuthChoice, 'auto'>
+  if (choice !== 'auto') {
+    method = choice as Exclude<AuthChoice, 'auto'>
+    const missing = USES[method].filter((k) => !has(k))
+    if (missing.length > 0) {
+      throw new InputError(`auth '${method}' needs ${missing.map((k) => INPUT_NAMES[k]).join(' and ')}.`)
+    }
+  } else if (has('token')) {
+    method = 'token'
+  } else if (has('clientId') && has('username')) {
+    method = 'oauth_password'
+  } else if (has('clientId')) {
+    method = 'oauth_client_credentials'
+  } else if (has('username')) {
+    method = 'basic'
+  } else {
+    throw new InputError(
+      'No ServiceNow credentials given. Set one of: token; client_id + client_secret + username + password (OAuth password grant); ' +
+        'client_id + client_secret (OAuth client credentials); username + password (basic).'
+    )
+  }
+  const unused = given.filter((k) => !USES[method].includes(k))
+  if (unused.length > 0) {
+    throw new InputError(
+      `Conflicting credentials: auth '${method}' does not use ${unused.map((k) => INPUT_NAMES[k]).join(', ')}. ` +
+        'Remove the inputs you do not mean to use, or set auth explicitly.'
+    )
+  }
+  switch (method) {
+    case 'basic':
+      return { method, username: inputs.username, password: inputs.password }
+    case 'oauth_password':
+      return { method, clientId: inputs.clientId, clientSecret: inputs.clientSecret, username: inputs.username, password: inputs.password }
+    case 'oauth_client_credentials':
+      return { method, clientId: inputs.clientId, clientSecret: inputs.clientSecret }
+    case 'token':
+      return { method, token: inputs.token }
+  }
+}
+
+function pairCheck(has: (k: CredentialName) => boolean, a: CredentialName, b: CredentialName): void {
+  if (has(a) !== has(b)) {
+    const [set, unset] = has(a) ? [a, b] : [b, a]
+    throw new InputError(`${INPUT_NAMES[set]} is set but ${INPUT_NAMES[unset]} is not: they go together.`)
+  }
+}
+
+/** Supplies the Authorization header and renews it when the instance says it is no longer good. */
+export interface Authenticator {
+  readonly method: AuthSettings['method']
+  authorization(): Promise<string>
+  /** After a 401: get a fresh credential if that can help. Returns false when nothing can be renewed. */
+  renew(): Promise<boolean>
+}
+
+/** Sends a form to /oauth_token.do and returns the parsed JSON answer (errors as ServiceNowError). */
+export type TokenRequester = (form: Record<string, string>) => Promise<unknown>
+
+export interface AuthDeps {
+  requestToken: TokenRequester
+  clock: Clock
+  /** Registers a value that must never appear in a log line (core.setSecret in the action). */
+  mask: (secret: string) => void
+}
+
+/** Refresh this long before the instance's stated expiry, so no request is sent with a dying token. */
+export const TOKEN_EXPIRY_MARGIN_MS = 60_000
+
+export function createAuthenticator(settings: AuthSettings, deps: AuthDeps): Authenticator {
+  switch (settings.method) {
+    case 'basic': {
+      deps.mask(settings.password)
+      // GitHub masks the password, not its base64: that has to be registered itself.
+      const encoded = Buffer.from(`${settings.username}:${settings.password}`, 'utf8').toString('base64')
+      deps.mask(encoded)
+      return fixed('basic', `Basic ${encoded}`)
+    }
+    case 'token':
+      deps.mask(settings.token)
+      return fixed('token', `Bearer ${settings.token}`)
+    case 'oauth_password':
+      deps.mask(settings.password)
+      deps.mask(settings.clientSecret)
+      return new OAuthAuthenticator(settings, deps)
+    case 'oauth_client_credentials':
+      deps.mask(settings.clientSecret)
+      return new OAuthAuthenticator(settings, deps)
+  }
+}
+
+function fixed(method: 'basic' | 'token', header: string): Authenticator {
+  return { method, authorization: async () => header, renew: async () => false }
+}
+
+interface Token {
+  access: string
+  refresh: string | undefined
+  expiresAt: number
+}
+
+class OAuthAuthenticator implements Authenticator {
+  readonly method: 'oauth_password' | 'oauth_client_credentials'
+  private token: Token | undefined
+  /** One token request at a time: parallel requests share it instead of each asking for one. */
+  private pending: Promise<Token> | undefined
+
+  constructor(
+    private readonly settings: Extract<AuthSettings, { method: 'oauth_password' | 'oauth_client_credentials' }>,
+    private readonly deps: AuthDeps
+  ) {
+    this.method = settings.method
+  }
+
+  async authorization(): Promise<string> {
+    const token = this.token
+    if (token !== undefined && this.deps.clock.now() < token.expiresAt - TOKEN_EXPIRY_MARGIN_MS) {
+      return `Bearer ${token.access}`
+    }
+    return `Bearer ${(await this.obtain()).access}`
+  }
+
+  async renew(): Promise<boolean> {
+    if (this.token !== undefined) this.token = { ...this.token, expiresAt: 0 }
+    await this.obtain()
+    return true
+  }
+
+  private obtain(): Promise<Token> {
+    this.pending ??= this.fetchToken().finally(() => {
+      this.pending = undefined
+    })
+    return this.pending
+  }
+
+  private async fetchToken(): Promise<Token> {
+    const refresh = this.token?.refresh
+    if (refresh !== undefined) {
+      try {
+        return this.store(await this.deps.requestToken({ ...this.client(), grant_type: 'refresh_token', refresh_token: refresh }))
+      } catch (error) {
+        // A refused refresh token (revoked, expired) is not fatal: sign in again from the start.
+        if (!(error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400))) throw error
+      }
+    }
+    const grant: Record<string, string> =
+      this.settings.method === 'oauth_password'
+        ? { grant_type: 'password', username: this.settings.username, password: this.settings.password }
+        : { grant_type: 'client_credentials' }
+    try {
+      return this.store(await this.deps.requestToken({ ...this.client(), ...grant }))
+    } catch (error) {
+      throw explainTokenRefusal(error, this.settings.method)
+    }
+  }
+
+  private client(): Record<string, string> {
+    return { client_id: this.settings.clientId, client_secret: this.settings.clientSecret }
+  }
+
+  private store(answer: unknown): Token {
+    const body = answer as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown }
+    if (typeof body?.access_token !== 'string' || body.access_token === '') {
+      throw new ServiceNowError({
+        kind: 'invalid-response',
+        method: 'POST',
+        path: '/oauth_token.do',
+        message: 'the token endpoint answered without an access_token'
+      })
+    }
+    this.deps.mask(body.access_token)
+    const refresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : this.token?.refresh
+    if (refresh !== undefined) this.deps.mask(refresh)
+    // ServiceNow's default access token lifespan is 1800 s; expires_in says the instance's own.
+    const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
+    const expiresAt = this.deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
+    this.token = { access: body.access_token, refresh, expiresAt }
+    return this.token
+  }
+}
+
+function explainTokenRefusal(error: unknown, method: 'oauth_password' | 'oauth_client_credentials'): unknown {
+  if (!(error instanceof ServiceNowError) || error.kind !== 'http' || (error.status !== 401 && error.status !== 400)) return error
+  const hint =
+    method === 'oauth_password'
+      ? 'check client_id and client_secret (System OAuth > Application Registry) and the username and password of the integration user'
+      : 'check client_id and client_secret, and that the instance allows the client credentials grant ' +
+        '(system property glide.oauth.inbound.client.credential.grant_type.enabled = true, Washington DC or later)'
+  return new ServiceNowError({
+    kind: 'http',
+    method: error.method,
+    path: error.path,
+    status: error.status,
+    message: `OAuth token request refused (${error.serviceNowMessage ?? 'no reason given'})`,
+    detail: hint
+  })
+}

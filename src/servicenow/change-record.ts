@@ -1,0 +1,90 @@
+import { STATE_VALUES, stateLabel, type StateLabel } from './change-model.js'
+import { field, parseGlideDate, valueOf, type RawRecord } from './fields.js'
+
+/** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
+export interface Reference {
+  sysId: string
+  display: string | undefined
+}
+
+/** One change request, the same whichever API it was read from. */
+export interface ChangeRecord {
+  sysId: string
+  number: string
+  type: string
+  state: number
+  /** Lower-case label, undefined for a state this library does not know (a custom one). */
+  stateLabel: StateLabel | undefined
+  /** not requested | requested | approved | rejected */
+  approval: string
+  shortDescription: string
+  correlationId: string
+  closeCode: string
+  startDate: Date | undefined
+  endDate: Date | undefined
+  assignmentGroup: Reference | undefined
+  cmdbCi: Reference | undefined
+  parent: Reference | undefined
+  onHold: boolean
+  /** The record's page, for a person. */
+  url: string
+}
+
+/** The fields a ChangeRecord is built from: what a read asks for with sysparm_fields. */
+export const CHANGE_RECORD_FIELDS = [
+  'sys_id',
+  'number',
+  'type',
+  'state',
+  'approval',
+  'short_description',
+  'correlation_id',
+  'close_code',
+  'start_date',
+  'end_date',
+  'assignment_group',
+  'cmdb_ci',
+  'parent',
+  'on_hold'
+] as const
+
+export function changeUrl(baseUrl: string, sysId: string): string {
+  return `${baseUrl}/change_request.do?sys_id=${sysId}`
+}
+
+export function toChangeRecord(raw: RawRecord, baseUrl: string): ChangeRecord {
+  const sysId = valueOf(raw, 'sys_id')
+  const state = parseState(field(raw, 'state').value)
+  return {
+    sysId,
+    number: valueOf(raw, 'number'),
+    type: valueOf(raw, 'type'),
+    state,
+    stateLabel: stateLabel(state),
+    approval: valueOf(raw, 'approval'),
+    shortDescription: valueOf(raw, 'short_description'),
+    correlationId: valueOf(raw, 'correlation_id'),
+    closeCode: valueOf(raw, 'close_code'),
+    startDate: parseGlideDate(field(raw, 'start_date').value),
+    endDate: parseGlideDate(field(raw, 'end_date').value),
+    assignmentGroup: reference(raw, 'assignment_group'),
+    cmdbCi: reference(raw, 'cmdb_ci'),
+    parent: reference(raw, 'parent'),
+    onHold: valueOf(raw, 'on_hold') === 'true',
+    url: changeUrl(baseUrl, sysId)
+  }
+}
+
+function parseState(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return Number.NaN
+  const n = Number(value)
+  if (Number.isFinite(n)) return n
+  // A display value slipped through (sysparm_display_value=true): map the English label back.
+  const label = value.trim().toLowerCase().replace('cancelled', 'canceled') as StateLabel
+  return STATE_VALUES[label] ?? Number.NaN
+}
+
+function reference(raw: RawRecord, name: string): Reference | undefined {
+  const { value, display } = field(raw, name)
+  return value === undefined || value === '' ? undefined : { sysId: value, display }
+}

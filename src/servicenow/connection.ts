@@ -1,0 +1,338 @@
+import { HttpClient } from '@actions/http-client'
+import type { IncomingHttpHeaders } from 'node:http'
+import { createAuthenticator, type Authenticator, type AuthSettings } from './auth.js'
+import { systemClock, type Clock } from './clock.js'
+import { ServiceNowError, type FailureKind } from './errors.js'
+import { backoffDelay, defaultRetryPolicy, parseRetryAfter, RETRYABLE_STATUSES, type RetryPolicy } from './retry.js'
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+export type QueryParams = Record<string, string | number | boolean | undefined>
+
+export interface RequestSpec {
+  method: Method
+  /** Path from the instance root, e.g. /api/now/table/change_request. */
+  path: string
+  query?: QueryParams
+  /** Sent as JSON. */
+  json?: unknown
+  /** Sent as application/x-www-form-urlencoded (the token endpoint accepts nothing else). */
+  form?: Record<string, string>
+  /** Sent as is (attachments). */
+  raw?: { data: Buffer; contentType: string }
+  /**
+   * Whether sending the request twice does no harm. Defaults to true for every
+   * method but POST. Only idempotent requests are retried after a failure that
+   * may have reached the instance.
+   */
+  idempotent?: boolean
+  /** False for the token endpoint itself. */
+  authenticated?: boolean
+}
+
+export interface ApiResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  /** Parsed JSON, or undefined for an empty body (204). */
+  body: unknown
+}
+
+export interface ConnectionOptions {
+  baseUrl: string
+  auth: AuthSettings
+  timeoutMs?: number
+  retry?: Partial<RetryPolicy>
+  clock?: Clock
+  random?: () => number
+  mask?: (secret: string) => void
+  /** One line per request (method, path, status, time). Never headers or bodies. */
+  log?: (line: string) => void
+  userAgent?: string
+}
+
+export interface RequestEvent {
+  method: Method
+  path: string
+  attempt: number
+  status?: number
+  error?: ServiceNowError
+  ms: number
+}
+
+/**
+ * One instance, one sign-in, one retrying HTTP client. Everything else in the
+ * library sends its requests through here.
+ *
+ * Built on @actions/http-client so that HTTPS_PROXY/NO_PROXY work as on any
+ * runner. Its own retries and redirects are off: retries are decided here,
+ * and a redirect from an API endpoint means a login or SSO page, never data.
+ */
+export class Connection {
+  readonly baseUrl: string
+  readonly clock: Clock
+  private readonly http: HttpClient
+  private readonly auth: Authenticator
+  private readonly retry: RetryPolicy
+  private readonly random: () => number
+  private readonly log: (line: string) => void
+  private readonly listeners: ((event: RequestEvent) => void)[] = []
+
+  constructor(options: ConnectionOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
+    this.retry = { ...defaultRetryPolicy, ...options.retry }
+    this.log = options.log ?? (() => {})
+    this.http = new HttpClient(options.userAgent ?? 'servicenow-change', [], {
+      allowRetries: false,
+      allowRedirects: false,
+      keepAlive: true,
+      socketTimeout: options.timeoutMs ?? 30_000
+    })
+    this.auth = createAuthenticator(options.auth, {
+      clock: this.clock,
+      mask: options.mask ?? (() => {}),
+      requestToken: async (form) =>
+        (await this.request({ method: 'POST', path: '/oauth_token.do', form, authenticated: false, idempotent: true })).body
+    })
+  }
+
+  get authMethod(): AuthSettings['method'] {
+    return this.auth.method
+  }
+
+  /** Observe every attempt (for metrics and tests); returns a function that stops observing. */
+  onRequest(listener: (event: RequestEvent) => void): () => void {
+    this.listeners.push(listener)
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1)
+  }
+
+  /** Frees the keep-alive sockets so the process can end. */
+  dispose(): void {
+    this.http.dispose()
+  }
+
+  url(path: string, query?: QueryParams): string {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params.set(key, String(value))
+    }
+    const text = params.toString()
+    return `${this.baseUrl}${path}${text === '' ? '' : `?${text}`}`
+  }
+
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    const idempotent = spec.idempotent ?? spec.method !== 'POST'
+    const where = spec.query === undefined ? spec.path : this.url(spec.path, spec.query).slice(this.baseUrl.length)
+    let renewed = false
+    for (let attempt = 1; ; attempt++) {
+      const started = this.clock.now()
+      let outcome: ApiResponse | ServiceNowError
+      try {
+        outcome = await this.send(spec, where)
+      } catch (error) {
+        outcome = asNetworkError(error, spec.method, where)
+      }
+      const ms = this.clock.now() - started
+      const status = outcome instanceof ServiceNowError ? outcome.status : outcome.status
+      this.log(`${spec.method} ${where} → ${status ?? (outcome as ServiceNowError).kind} (${ms} ms${attempt > 1 ? `, attempt ${attempt}` : ''})`)
+      for (const listener of this.listeners) {
+        listener({ method: spec.method, path: spec.path, attempt, status, ms, ...(outcome instanceof ServiceNowError ? { error: outcome } : {}) })
+      }
+      if (!(outcome instanceof ServiceNowError)) return outcome
+
+      // A 401 with OAuth usually means the token expired early or was revoked: renew once.
+      if (outcome.status === 401 && spec.authenticated !== false && !renewed) {
+        renewed = true
+        if (await this.auth.renew()) continue
+      }
+      const delay = this.retryDelay(outcome, idempotent, attempt)
+      if (delay === undefined) throw attempt > 1 ? outcome.afterAttempts(attempt) : outcome
+      await this.clock.sleep(delay)
+    }
+  }
+
+  /** How long to wait before the next try, or undefined when the failure is final. */
+  private retryDelay(error: ServiceNowError, idempotent: boolean, attempt: number): number | undefined {
+    if (attempt >= this.retry.maxAttempts) return undefined
+    if (error.status === 429) {
+      // Turned away before running: safe to repeat whatever the method.
+      if (error.retryAfterMs !== undefined) {
+        return error.retryAfterMs <= this.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
+      }
+      return backoffDelay(attempt, this.retry, this.random)
+    }
+    const transient =
+      (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
+      error.kind === 'timeout' ||
+      (error.kind === 'network' && isTransientNetworkError(error)) ||
+      (error.kind === 'invalid-response' && error.detail === TRUNCATED)
+    if (!transient) return undefined
+    if (!idempotent && error.mayHaveLanded) return undefined
+    return backoffDelay(attempt, this.retry, this.random)
+  }
+
+  private async send(spec: RequestSpec, where: string): Promise<ApiResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    let body: string | Buffer | null = null
+    if (spec.json !== undefined) {
+      headers['Content-Type'] = 'application/json'
+      body = JSON.stringify(spec.json)
+    } else if (spec.form !== undefined) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams(spec.form).toString()
+    } else if (spec.raw !== undefined) {
+      headers['Content-Type'] = spec.raw.contentType
+      body = spec.raw.data
+    }
+    if (spec.authenticated !== false) headers.Authorization = await this.auth.authorization()
+
+    const response = await this.http.request(spec.method, `${this.baseUrl}${where}`, body as string, headers)
+    const status = response.message.statusCode ?? 0
+    const text = await response.readBody()
+    return interpret(status, response.message.headers, text, spec, where, this.baseUrl, this.clock.now())
+  }
+}
+
+const TRUNCATED = 'The body ends before the JSON does: the connection was probably cut mid-answer.'
+
+function interpret(
+  status: number,
+  headers: IncomingHttpHeaders,
+  text: string,
+  spec: RequestSpec,
+  where: string,
+  baseUrl: string,
+  now: number
+): ApiResponse {
+  const base = { method: spec.method, path: where, status }
+  if (status >= 300 && status < 400) {
+    const location = typeof headers.location === 'string' ? headers.location.split('?')[0] : 'elsewhere'
+    throw new ServiceNowError({
+      ...base,
+      kind: 'http',
+      message: `the instance redirected to ${location}`,
+      detail: 'An API endpoint redirects only to a login or single-sign-on page: check instance_url and that the integration user may sign in without SSO.'
+    })
+  }
+  let parsed: unknown
+  const trimmed = text.trim()
+  if (trimmed !== '') {
+    try {
+      parsed = JSON.parse(trimmed)
+    } catch {
+      throw notJson(base, trimmed, baseUrl)
+    }
+  }
+  if (status >= 200 && status < 300) return { status, headers, body: parsed }
+
+  const { message, detail } = errorText(parsed)
+  const retryAfter = headers['retry-after']
+  throw new ServiceNowError({
+    ...base,
+    kind: 'http',
+    message: message ?? defaultMessage(status),
+    detail,
+    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now),
+    // A 502/504 from a gateway may come after the instance acted; a 4xx or 503 means it did not.
+    mayHaveLanded: status === 502 || status === 504 || status === 500
+  })
+}
+
+function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {
+  if (text.startsWith('<')) {
+    const ok = base.status >= 200 && base.status < 300
+    return new ServiceNowError({
+      ...base,
+      kind: ok ? 'invalid-response' : 'http',
+      message: ok
+        ? 'the instance answered with an HTML page instead of JSON'
+        : `the answer is an HTML error page${titleOf(text)}, likely from a proxy or load balancer in front of the instance`,
+      detail: ok
+        ? `A hibernating developer instance does this: wake it by signing in at ${baseUrl} (or developer.servicenow.com). ` +
+          'A single-sign-on or proxy login page does it too: check instance_url.'
+        : undefined,
+      mayHaveLanded: base.status === 502 || base.status === 504
+    })
+  }
+  const looksCut = text.startsWith('{') || text.startsWith('[')
+  return new ServiceNowError({
+    ...base,
+    kind: base.status >= 200 && base.status < 300 ? 'invalid-response' : 'http',
+    message: `the answer is not valid JSON (${text.length} bytes)`,
+    detail: looksCut ? TRUNCATED : undefined
+  })
+}
+
+function titleOf(html: string): string {
+  const match = /<title>([^<]{1,120})<\/title>/i.exec(html)
+  return match?.[1] === undefined ? '' : ` ("${match[1].trim()}")`
+}
+
+/** ServiceNow's envelope is {error:{message,detail},status:"failure"}; the OAuth endpoint's is {error, error_description}. */
+function errorText(body: unknown): { message: string | undefined; detail: string | undefined } {
+  const b = body as { error?: unknown; error_description?: unknown } | undefined
+  if (b === undefined || b === null || typeof b !== 'object') return { message: undefined, detail: undefined }
+  if (typeof b.error === 'object' && b.error !== null) {
+    const e = b.error as { message?: unknown; detail?: unknown }
+    return { message: stringOr(e.message), detail: stringOr(e.detail) }
+  }
+  if (typeof b.error === 'string' || typeof b.error_description === 'string') {
+    return { message: stringOr(b.error_description) ?? stringOr(b.error), detail: undefined }
+  }
+  return { message: undefined, detail: undefined }
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+function defaultMessage(status: number): string {
+  const known: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout'
+  }
+  return known[status] ?? `HTTP ${status}`
+}
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
+// Refused before anything was sent: even a POST cannot have landed.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'])
+const TLS_HINT = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
+
+function isTransientNetworkError(error: ServiceNowError): boolean {
+  const code = (error.cause as { code?: string } | undefined)?.code
+  return code !== undefined ? TRANSIENT_CODES.has(code) : /socket hang up/i.test(String((error.cause as Error | undefined)?.message))
+}
+
+function asNetworkError(error: unknown, method: Method, path: string): ServiceNowError {
+  if (error instanceof ServiceNowError) return error
+  const err = error as { code?: string; message?: string }
+  const text = err.message ?? String(error)
+  let kind: FailureKind = 'network'
+  let message: string
+  if (/^Request timeout/i.test(text)) {
+    kind = 'timeout'
+    message = 'no answer within request_timeout_seconds'
+  } else if (err.code === 'ENOTFOUND') {
+    message = 'the host name does not resolve: check instance_url'
+  } else if (err.code !== undefined && TLS_HINT.test(err.code)) {
+    message = `the TLS certificate was not accepted (${err.code}). A proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS`
+  } else {
+    message = `the connection failed (${err.code ?? text})`
+  }
+  return new ServiceNowError({
+    kind,
+    method,
+    path,
+    message,
+    cause: error,
+    mayHaveLanded: !(err.code !== undefined && NOT_SENT_CODES.has(err.code))
+  })
+}

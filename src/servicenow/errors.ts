@@ -1,0 +1,85 @@
+/**
+ * The two kinds of failure the library reports.
+ *
+ * InputError: the user's settings are wrong; raised before any request is sent.
+ * ServiceNowError: a request failed; carries what a person needs to act on it.
+ */
+
+export class InputError extends Error {
+  override name = 'InputError'
+}
+
+export type FailureKind =
+  | 'http' // the instance answered with an error status
+  | 'network' // no answer at all: refused, reset, DNS, TLS
+  | 'timeout' // no answer within the request timeout
+  | 'invalid-response' // an answer that is not the JSON ServiceNow sends (HTML page, truncated body)
+
+export interface ServiceNowErrorInit {
+  kind: FailureKind
+  method: string
+  path: string
+  status?: number
+  message?: string
+  detail?: string
+  retryAfterMs?: number
+  /** True when the instance may have acted on the request even though we saw no answer. */
+  mayHaveLanded?: boolean
+  /** How many tries were made before giving up, when more than one. */
+  attempts?: number
+  cause?: unknown
+}
+
+export class ServiceNowError extends Error {
+  override name = 'ServiceNowError'
+  readonly kind: FailureKind
+  readonly method: string
+  readonly path: string
+  readonly status: number | undefined
+  /** ServiceNow's own error.message, when it sent one. */
+  readonly serviceNowMessage: string | undefined
+  /** ServiceNow's own error.detail, when it sent one. */
+  readonly detail: string | undefined
+  readonly retryAfterMs: number | undefined
+  readonly mayHaveLanded: boolean
+  readonly attempts: number
+
+  private readonly init: ServiceNowErrorInit
+
+  constructor(init: ServiceNowErrorInit) {
+    super(describe(init), init.cause === undefined ? undefined : { cause: init.cause })
+    this.init = init
+    this.kind = init.kind
+    this.method = init.method
+    this.path = init.path
+    this.status = init.status
+    this.serviceNowMessage = init.message
+    this.detail = init.detail
+    this.retryAfterMs = init.retryAfterMs
+    this.mayHaveLanded = init.mayHaveLanded ?? false
+    this.attempts = init.attempts ?? 1
+  }
+
+  /** The same failure, noting how many tries it took to give up. */
+  afterAttempts(attempts: number): ServiceNowError {
+    return new ServiceNowError({ ...this.init, attempts })
+  }
+}
+
+function describe(init: ServiceNowErrorInit): string {
+  const where = `${init.method} ${stripQuery(init.path)}`
+  const status = init.status === undefined ? '' : ` ${init.status}`
+  const text = [init.message, init.detail].filter((s) => s !== undefined && s.trim() !== '').join(': ')
+  const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
+  return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}`
+}
+
+/** Queries can be long and say nothing useful in a one-line error; the path names the operation. */
+function stripQuery(path: string): string {
+  const q = path.indexOf('?')
+  return q === -1 ? path : path.slice(0, q)
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ServiceNowError && error.kind === 'http' && error.status === 404
+}

@@ -1,0 +1,61 @@
+import type { Connection } from './connection.js'
+import { ServiceNowError } from './errors.js'
+import type { TableApi } from './table-api.js'
+
+/**
+ * Checks the connection before the action does anything: signs in and reads
+ * one change request. On failure, says what is wrong in words a ServiceNow
+ * admin can act on.
+ */
+export async function checkConnection(conn: Connection, table: TableApi): Promise<void> {
+  try {
+    await table.list('change_request', { fields: ['sys_id'], limit: 1 })
+  } catch (error) {
+    throw new PreflightError(advice(error, conn), error)
+  }
+}
+
+export class PreflightError extends Error {
+  override name = 'PreflightError'
+  constructor(message: string, cause: unknown) {
+    super(message, { cause })
+  }
+}
+
+function advice(error: unknown, conn: Connection): string {
+  if (!(error instanceof ServiceNowError)) return `Cannot reach ServiceNow at ${conn.baseUrl}: ${String(error)}`
+  const said = error.message
+  const at = conn.baseUrl
+  if (error.path.startsWith('/oauth_token.do')) {
+    return `${at} refused the OAuth sign-in. ${said}`
+  }
+  switch (error.kind) {
+    case 'network':
+    case 'timeout':
+      return `Cannot reach ServiceNow at ${at}. ${said}. Check instance_url, and any proxy (HTTPS_PROXY/NO_PROXY) between the runner and the instance.`
+    case 'invalid-response':
+      return `${at} did not answer like a ServiceNow instance. ${said}`
+  }
+  switch (error.status) {
+    case 401:
+      return (
+        `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
+        (conn.authMethod === 'basic'
+          ? 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.'
+          : 'Check that the token or OAuth client is valid and not expired or revoked.')
+      )
+    case 403:
+      return (
+        `${at} signed the user in but refused to let it read change_request (403 ${error.serviceNowMessage ?? ''}). ` +
+        'Give the integration user a role that can read and write change requests, such as itil or sn_change_write, ' +
+        'plus read access to sysapproval_approver.'
+      )
+    case 400:
+    case 404:
+      return `${at} has no Table API at /api/now/table (${error.status}). Check that instance_url is the instance's address, not a portal or proxy page.`
+    case 429:
+      return `${at} is rate-limiting this user (429). Retry later, or ask the admin to raise the REST rate limit for the integration user.`
+    default:
+      return `${at} failed the connection check. ${said}`
+  }
+}

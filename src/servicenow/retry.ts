@@ -1,0 +1,50 @@
+/**
+ * When to try a request again, and how long to wait first.
+ *
+ * Only what cannot have changed anything is retried blindly: idempotent methods
+ * on network errors, timeouts and 502/503/504, and any request ServiceNow turned
+ * away with 429 (a rate-limit rule or a full API semaphore rejects the request
+ * before it runs). A POST that may have landed is never repeated here: the
+ * caller decides, e.g. by looking the record up by correlation id first.
+ */
+
+export interface RetryPolicy {
+  /** Total tries including the first. */
+  maxAttempts: number
+  /** Backoff base: attempt n waits up to base * 2^(n-1), capped by maxDelayMs. */
+  baseDelayMs: number
+  maxDelayMs: number
+  /** A Retry-After longer than this is not waited out: the caller hears about it instead. */
+  maxRetryAfterMs: number
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000
+}
+
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504])
+
+/**
+ * "Equal jitter": half the exponential delay fixed, half random. Keeps a floor
+ * (unlike full jitter) while still spreading a herd of clients apart.
+ */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1))
+  return Math.round(exponential / 2 + random() * (exponential / 2))
+}
+
+/**
+ * Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+ * ServiceNow sends seconds; proxies may send dates. Returns undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}

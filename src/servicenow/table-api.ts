@@ -1,0 +1,137 @@
+import type { Connection, QueryParams } from './connection.js'
+import { ServiceNowError } from './errors.js'
+import { single, type RawRecord } from './fields.js'
+import { checkSysId, checkTable } from './ids.js'
+import type { EncodedQuery } from './query.js'
+
+export type DisplayValue = 'false' | 'true' | 'all'
+
+export interface ReadOptions {
+  /** Ask only for these fields (sysparm_fields): smaller answers, and fewer ACL checks. */
+  fields?: readonly string[]
+  displayValue?: DisplayValue
+  /** Bare sys_ids instead of {link, value} for references. */
+  excludeReferenceLink?: boolean
+}
+
+export interface ListOptions extends ReadOptions {
+  query?: EncodedQuery
+  limit?: number
+  offset?: number
+}
+
+export interface WriteOptions extends ReadOptions {
+  /** Reference fields may be given by display name (sysparm_input_display_value=true). */
+  inputDisplayValue?: boolean
+}
+
+export interface Page {
+  records: RawRecord[]
+  /** X-Total-Count, when the instance sent it. */
+  total: number | undefined
+  /** Offset of the next page, from the Link header's rel="next"; undefined on the last page. */
+  nextOffset: number | undefined
+}
+
+/** The Table API: `/api/now/table/{table}[/{sys_id}]`, every value a string. */
+export class TableApi {
+  constructor(private readonly conn: Connection) {}
+
+  async get(table: string, sysId: string, options: ReadOptions = {}): Promise<RawRecord> {
+    const response = await this.conn.request({
+      method: 'GET',
+      path: `/api/now/table/${checkTable(table)}/${checkSysId(sysId)}`,
+      query: readParams(options)
+    })
+    return resultRecord(response.body, 'GET', table)
+  }
+
+  async list(table: string, options: ListOptions = {}): Promise<Page> {
+    if (options.offset !== undefined && options.offset < 0) throw new RangeError('offset must not be negative')
+    const response = await this.conn.request({
+      method: 'GET',
+      path: `/api/now/table/${checkTable(table)}`,
+      query: {
+        ...readParams(options),
+        sysparm_query: options.query?.toString() || undefined,
+        sysparm_limit: options.limit,
+        sysparm_offset: options.offset
+      }
+    })
+    const result = (response.body as { result?: unknown } | undefined)?.result
+    if (!Array.isArray(result)) throw unexpected('GET', `/api/now/table/${table}`, 'a list')
+    const total = Number(response.headers['x-total-count'])
+    return {
+      records: result as RawRecord[],
+      total: Number.isFinite(total) ? total : undefined,
+      nextOffset: nextOffset(response.headers.link)
+    }
+  }
+
+  /** Every record matching, page by page (Link rel="next"). */
+  async *all(table: string, options: ListOptions & { pageSize?: number } = {}): AsyncGenerator<RawRecord> {
+    let offset: number | undefined = options.offset ?? 0
+    while (offset !== undefined) {
+      const page = await this.list(table, { ...options, limit: options.pageSize ?? 1000, offset })
+      yield* page.records
+      offset = page.records.length === 0 ? undefined : page.nextOffset
+    }
+  }
+
+  /** POST: not repeated after a failure that may have landed (see Connection). */
+  async create(table: string, body: Record<string, unknown>, options: WriteOptions = {}): Promise<RawRecord> {
+    const response = await this.conn.request({
+      method: 'POST',
+      path: `/api/now/table/${checkTable(table)}`,
+      query: writeParams(options),
+      json: body
+    })
+    return resultRecord(response.body, 'POST', table)
+  }
+
+  async patch(table: string, sysId: string, body: Record<string, unknown>, options: WriteOptions = {}): Promise<RawRecord> {
+    const response = await this.conn.request({
+      method: 'PATCH',
+      path: `/api/now/table/${checkTable(table)}/${checkSysId(sysId)}`,
+      query: writeParams(options),
+      json: body
+    })
+    return resultRecord(response.body, 'PATCH', table)
+  }
+}
+
+function readParams(options: ReadOptions): QueryParams {
+  return {
+    sysparm_fields: options.fields?.join(','),
+    sysparm_display_value: options.displayValue,
+    sysparm_exclude_reference_link: options.excludeReferenceLink === true ? 'true' : undefined
+  }
+}
+
+function writeParams(options: WriteOptions): QueryParams {
+  return { ...readParams(options), sysparm_input_display_value: options.inputDisplayValue === true ? 'true' : undefined }
+}
+
+function resultRecord(body: unknown, method: string, table: string): RawRecord {
+  const result = (body as { result?: unknown } | undefined)?.result
+  if (result === undefined || result === null || typeof result !== 'object') throw unexpected(method, `/api/now/table/${table}`, 'a record')
+  return single(result)
+}
+
+function unexpected(method: string, path: string, what: string): ServiceNowError {
+  return new ServiceNowError({ kind: 'invalid-response', method, path, message: `the answer has no result with ${what}` })
+}
+
+/** `<url>;rel="first",<url>;rel="next",…`: the offset of the next page, if any. */
+export function nextOffset(link: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(link) ? link.join(',') : link
+  if (text === undefined) return undefined
+  for (const part of text.split(/,(?=\s*<)/)) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)
+    if (match?.[1] !== undefined) {
+      const offset = new URL(match[1], 'http://x').searchParams.get('sysparm_offset')
+      return offset === null ? undefined : Number(offset)
+    }
+  }
+  return undefined
+}

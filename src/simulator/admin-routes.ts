@@ -1,0 +1,101 @@
+import { SnError } from './errors.js'
+import type { FaultRule } from './faults.js'
+import type { Reply } from './reply.js'
+import { CHANGE_STATES } from './schema.js'
+import type { Simulator } from './server.js'
+import type { Row } from './store.js'
+
+/**
+ * /__sim/…: the simulator's own controls, no authentication (it listens on
+ * loopback). Tests and the demo use them to decide approvals, inject faults
+ * and read the request log.
+ */
+export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffer): Reply {
+  const path = url.pathname.slice('/__sim'.length)
+  const input = parse(body)
+  const ok = (json: unknown = { ok: true }): Reply => ({ status: 200, json })
+
+  if (path === '/health') return ok()
+  if (path === '/requests') {
+    if (method === 'DELETE') {
+      sim.log.length = 0
+      return ok()
+    }
+    return ok(sim.log)
+  }
+  if (path === '/faults') {
+    if (method === 'DELETE') {
+      sim.faults.clear()
+      return ok()
+    }
+    if (method === 'POST') return ok({ id: sim.faults.add(input as unknown as FaultRule) })
+    return ok(sim.faults.list())
+  }
+  if (path === '/config' && (method === 'PATCH' || method === 'POST')) {
+    if (typeof input.latencyMs === 'number') sim.settings.latencyMs = input.latencyMs
+    if (typeof input.hibernating === 'boolean') sim.settings.hibernating = input.hibernating
+    if (typeof input.changeApi === 'boolean') sim.settings.changeApi = input.changeApi
+    if (input.rateLimit !== undefined) {
+      sim.rateLimiter.config = input.rateLimit === null ? undefined : (input.rateLimit as { limit: number; windowMs: number })
+      sim.rateLimiter.reset()
+    }
+    if (typeof input.approval === 'object' && input.approval !== null) Object.assign(sim.instance.config.approval, input.approval)
+    if (input.transitionRefusal === 'error' || input.transitionRefusal === 'ignore') sim.instance.config.transitionRefusal = input.transitionRefusal
+    if (typeof input.tokenLifetimeSeconds === 'number') sim.oauth.config.tokenLifetimeSeconds = input.tokenLifetimeSeconds
+    if (typeof input.clientCredentials === 'boolean') sim.oauth.config.clientCredentials = input.clientCredentials
+    if (typeof input.attachmentMaxBytes === 'number') sim.attachments.maxBytes = input.attachmentMaxBytes
+    return ok()
+  }
+  if (path === '/tokens/expire' && method === 'POST') {
+    sim.oauth.expireAll()
+    return ok()
+  }
+  const change = /^\/changes\/([A-Za-z0-9]+)(?:\/(approve|reject))?$/.exec(path)
+  if (change !== null) {
+    const row = sim.instance.store.rows('change_request').find((r) => r.number === change[1] || r.sys_id === change[1])
+    if (row === undefined) throw new SnError(404, `No change request ${change[1]}`, null)
+    const action = change[2]
+    if (action !== undefined && method === 'POST') {
+      const comments = typeof input.comments === 'string' ? input.comments : undefined
+      if (action === 'reject' && (comments ?? '').trim() === '') throw new SnError(400, 'Comments are required to reject', null)
+      const pending = sim.instance.pendingApprovals(row)
+      const byName = typeof input.approver === 'string' ? sim.instance.store.rows('sys_user').find((u) => u.user_name === input.approver) : undefined
+      const approval = byName === undefined ? pending[0] : pending.find((a) => a.approver === byName.sys_id)
+      if (approval === undefined) {
+        throw new SnError(409, `${row.number} has no pending approval${byName === undefined ? '' : ` for ${input.approver}`}`, `state ${row.state}, approval ${row.approval}`)
+      }
+      sim.instance.decide(approval, action === 'approve' ? 'approved' : 'rejected', comments)
+    }
+    return ok(summary(sim, row))
+  }
+  if (path === '/changes' && method === 'GET') return ok(sim.instance.store.rows('change_request').map((r) => summary(sim, r)))
+  throw new SnError(404, `No simulator endpoint ${method} ${url.pathname}`, null)
+}
+
+function summary(sim: Simulator, row: Row): Record<string, unknown> {
+  const store = sim.instance.store
+  return {
+    number: row.number,
+    sys_id: row.sys_id,
+    type: row.type,
+    state: row.state,
+    state_label: CHANGE_STATES[row.state ?? ''] ?? row.state,
+    approval: row.approval,
+    short_description: row.short_description,
+    correlation_id: row.correlation_id,
+    close_code: row.close_code,
+    approvers: store
+      .rows('sysapproval_approver')
+      .filter((a) => a.sysapproval === row.sys_id)
+      .map((a) => ({ approver: store.displayOf('sys_user', a.approver ?? ''), state: a.state, comments: store.journal(a.sys_id ?? '', 'comments').map((j) => j.value).join('\n') })),
+    work_notes: store.journal(row.sys_id ?? '', 'work_notes').map((j) => j.value),
+    attachments: sim.attachments.forRecord(row.sys_id ?? '').map((a) => a.file_name)
+  }
+}
+
+function parse(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8').trim()
+  if (text === '') return {}
+  const parsed: unknown = JSON.parse(text)
+  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
+}

@@ -1,0 +1,59 @@
+/**
+ * Faults the simulator injects on purpose, switchable at run time: a status
+ * (optionally as an HTML page, with Retry-After), a dropped connection, a
+ * request that never gets an answer, a hibernation page, a truncated body, or
+ * extra latency. `when: 'after'` lets the instance act first and then loses or
+ * spoils the answer: a create that landed although the client never heard so.
+ */
+export interface FaultRule {
+  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay'
+  /** Only requests with this method (any when absent). */
+  method?: string
+  /** Only requests whose path (without query) contains this text. */
+  path?: string
+  /** How many matching requests it affects (default 1; 0 = every one until cleared). */
+  times?: number
+  status?: number
+  /** With kind 'status': answer with an HTML error page instead of the JSON envelope. */
+  htmlBody?: boolean
+  retryAfterSeconds?: number
+  delayMs?: number
+  when?: 'before' | 'after'
+}
+
+interface ActiveRule extends FaultRule {
+  id: number
+  used: number
+}
+
+export class Faults {
+  private rules: ActiveRule[] = []
+  private nextId = 1
+
+  add(rule: FaultRule): number {
+    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay']
+    if (!valid.includes(rule.kind)) throw new Error(`fault kind must be one of ${valid.join(', ')}`)
+    if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
+    const id = this.nextId++
+    this.rules.push({ ...rule, id, used: 0 })
+    return id
+  }
+
+  clear(): void {
+    this.rules = []
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }))
+  }
+
+  /** The rules that apply to this request at this phase, consuming one use of each. */
+  take(method: string, path: string, when: 'before' | 'after'): FaultRule[] {
+    const hits = this.rules.filter(
+      (r) => (r.when ?? 'before') === when && (r.method === undefined || r.method.toUpperCase() === method) && (r.path === undefined || path.includes(r.path))
+    )
+    for (const r of hits) r.used++
+    this.rules = this.rules.filter((r) => (r.times ?? 1) === 0 || r.used < (r.times ?? 1))
+    return hits
+  }
+}

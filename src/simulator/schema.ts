@@ -1,0 +1,183 @@
+/**
+ * The tables the simulator serves, with the field types that decide how each
+ * value is written and shown. Only what the action and its tests touch is
+ * modelled; unknown fields in a write body are dropped, as ServiceNow does.
+ */
+
+export type FieldType =
+  | { kind: 'string'; maxLength?: number }
+  | { kind: 'integer' }
+  | { kind: 'boolean' }
+  | { kind: 'date' }
+  | { kind: 'journal' }
+  | { kind: 'choice'; choices: Record<string, string> }
+  | { kind: 'reference'; table: string }
+
+export interface TableSchema {
+  name: string
+  /** Field whose value stands for the record in a reference's display_value. */
+  displayField: string
+  numberPrefix?: string
+  numberStart?: number
+  fields: Record<string, FieldType>
+}
+
+const str = (maxLength?: number): FieldType => ({ kind: 'string', ...(maxLength === undefined ? {} : { maxLength }) })
+const ref = (table: string): FieldType => ({ kind: 'reference', table })
+const choice = (choices: Record<string, string>): FieldType => ({ kind: 'choice', choices })
+const date: FieldType = { kind: 'date' }
+const journal: FieldType = { kind: 'journal' }
+const bool: FieldType = { kind: 'boolean' }
+
+const SYSTEM_FIELDS: Record<string, FieldType> = {
+  sys_id: str(32),
+  sys_created_on: date,
+  sys_updated_on: date,
+  sys_created_by: str(40),
+  sys_updated_by: str(40),
+  sys_mod_count: { kind: 'integer' }
+}
+
+export const CHANGE_STATES: Record<string, string> = {
+  '-5': 'New',
+  '-4': 'Assess',
+  '-3': 'Authorize',
+  '-2': 'Scheduled',
+  '-1': 'Implement',
+  '0': 'Review',
+  '3': 'Closed',
+  '4': 'Canceled'
+}
+
+export const APPROVAL_STATES: Record<string, string> = {
+  'not requested': 'Not Yet Requested',
+  requested: 'Requested',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  cancelled: 'Cancelled',
+  not_required: 'No Longer Required',
+  skipped: 'Skipped'
+}
+
+const IMPACT = { '1': '1 - High', '2': '2 - Medium', '3': '3 - Low' }
+
+export const TABLES: Record<string, TableSchema> = {
+  change_request: {
+    name: 'change_request',
+    displayField: 'number',
+    numberPrefix: 'CHG',
+    numberStart: 30001,
+    fields: {
+      ...SYSTEM_FIELDS,
+      number: str(40),
+      state: choice(CHANGE_STATES),
+      approval: choice({
+        'not requested': 'Not Yet Requested',
+        requested: 'Requested',
+        approved: 'Approved',
+        rejected: 'Rejected'
+      }),
+      type: choice({ normal: 'Normal', standard: 'Standard', emergency: 'Emergency' }),
+      short_description: str(160),
+      description: str(4000),
+      assignment_group: ref('sys_user_group'),
+      assigned_to: ref('sys_user'),
+      requested_by: ref('sys_user'),
+      cmdb_ci: ref('cmdb_ci'),
+      start_date: date,
+      end_date: date,
+      work_start: date,
+      work_end: date,
+      implementation_plan: str(4000),
+      backout_plan: str(4000),
+      test_plan: str(4000),
+      justification: str(4000),
+      risk: choice({ '1': 'Very High', '2': 'High', '3': 'Moderate', '4': 'Low' }),
+      impact: choice(IMPACT),
+      priority: choice({ '1': '1 - Critical', '2': '2 - High', '3': '3 - Moderate', '4': '4 - Low' }),
+      close_code: choice({ successful: 'Successful', successful_issues: 'Successful with issues', unsuccessful: 'Unsuccessful' }),
+      close_notes: str(4000),
+      work_notes: journal,
+      comments: journal,
+      // ServiceNow's dictionary gives both 100 characters; longer values are cut, not refused.
+      correlation_id: str(100),
+      correlation_display: str(100),
+      parent: ref('change_request'),
+      std_change_producer_version: ref('std_change_record_producer'),
+      chg_model: str(40),
+      on_hold: bool,
+      category: str(40),
+      phase: str(40),
+      conflict_status: choice({ 'Not Run': 'Not Run', 'No Conflict': 'No Conflict', Conflict: 'Conflict' }),
+      active: bool,
+      opened_at: date,
+      closed_at: date
+    }
+  },
+  incident: {
+    name: 'incident',
+    displayField: 'number',
+    numberPrefix: 'INC',
+    numberStart: 10001,
+    fields: {
+      ...SYSTEM_FIELDS,
+      number: str(40),
+      short_description: str(160),
+      description: str(4000),
+      state: choice({ '1': 'New', '2': 'In Progress', '3': 'On Hold', '6': 'Resolved', '7': 'Closed', '8': 'Canceled' }),
+      impact: choice(IMPACT),
+      urgency: choice(IMPACT),
+      priority: choice({ '1': '1 - Critical', '2': '2 - High', '3': '3 - Moderate', '4': '4 - Low', '5': '5 - Planning' }),
+      caused_by: ref('change_request'),
+      cmdb_ci: ref('cmdb_ci'),
+      assignment_group: ref('sys_user_group'),
+      caller_id: ref('sys_user'),
+      correlation_id: str(100),
+      opened_at: date,
+      resolved_at: date,
+      closed_at: date,
+      work_notes: journal,
+      comments: journal,
+      active: bool
+    }
+  },
+  sysapproval_approver: {
+    name: 'sysapproval_approver',
+    displayField: 'sys_id',
+    fields: {
+      ...SYSTEM_FIELDS,
+      approver: ref('sys_user'),
+      sysapproval: ref('change_request'),
+      group: ref('sys_user_group'),
+      state: choice(APPROVAL_STATES),
+      comments: journal,
+      due_date: date,
+      source_table: str(80)
+    }
+  },
+  sys_user: {
+    name: 'sys_user',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, user_name: str(40), name: str(80), email: str(100), active: bool, roles: str(400) }
+  },
+  sys_user_group: {
+    name: 'sys_user_group',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(80), description: str(1000), manager: ref('sys_user'), active: bool }
+  },
+  sys_user_grmember: {
+    name: 'sys_user_grmember',
+    displayField: 'sys_id',
+    fields: { ...SYSTEM_FIELDS, group: ref('sys_user_group'), user: ref('sys_user') }
+  },
+  cmdb_ci: {
+    name: 'cmdb_ci',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(255), sys_class_name: str(80), operational_status: str(40) }
+  },
+  std_change_record_producer: {
+    name: 'std_change_record_producer',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(100), short_description: str(160), active: bool, template: str(4000), category: str(40) }
+  }
+}

@@ -1,0 +1,66 @@
+import type { Store } from './store.js'
+
+/**
+ * The demo data every simulator starts with. The credentials are documented
+ * in the README; they exist only on this local simulator.
+ */
+export const SEED_USERS = {
+  admin: { user_name: 'admin', password: 'admin', name: 'System Administrator', roles: 'admin' },
+  integration: { user_name: 'devops.integration', password: 'devops', name: 'DevOps Integration', roles: 'itil,sn_change_write,rest_api_explorer' },
+  noRoles: { user_name: 'no.roles', password: 'no.roles', name: 'No Roles', roles: '' },
+  alice: { user_name: 'alice.approver', password: 'alice', name: 'Alice Approver', roles: 'itil,approver_user' },
+  bob: { user_name: 'bob.cab', password: 'bob', name: 'Bob CAB', roles: 'itil,approver_user' },
+  carol: { user_name: 'carol.cab', password: 'carol', name: 'Carol CAB', roles: 'itil,approver_user' }
+} as const
+
+export const SEED_OAUTH_CLIENT = {
+  clientId: 'servicenow-change-demo',
+  clientSecret: 'demo-client-secret',
+  /** The user a client-credentials token acts as (the OAuth application's "OAuth Application User"). */
+  user: 'devops.integration'
+} as const
+
+export const SEED_TEMPLATES = {
+  restart: 'Restart application server',
+  deployWeb: 'Deploy web application',
+  /** Two active templates share this name: looking it up must be refused as ambiguous. */
+  duplicate: 'Rotate TLS certificates'
+} as const
+
+export function seed(store: Store): void {
+  const users: Record<string, string> = {}
+  for (const u of Object.values(SEED_USERS)) {
+    users[u.user_name] = store.insert('sys_user', { user_name: u.user_name, name: u.name, roles: u.roles, email: `${u.user_name}@example.com`, active: 'true' }, 'system').sys_id ?? ''
+  }
+  const group = (name: string, manager: string, members: string[]): string => {
+    const id = store.insert('sys_user_group', { name, manager: users[manager] ?? '', active: 'true', description: `${name} (seeded)` }, 'system').sys_id ?? ''
+    for (const m of members) store.insert('sys_user_grmember', { group: id, user: users[m] ?? '' }, 'system')
+    return id
+  }
+  group('DevOps Team', 'alice.approver', ['alice.approver'])
+  group('Network', 'alice.approver', [])
+  group('Database', 'alice.approver', [])
+  group('Change Advisory Board', 'bob.cab', ['bob.cab', 'carol.cab'])
+
+  for (const [name, cls] of [
+    ['Payments API', 'cmdb_ci_service'],
+    ['Checkout Web', 'cmdb_ci_appl'],
+    ['Orders DB', 'cmdb_ci_db_instance']
+  ] as const) {
+    store.insert('cmdb_ci', { name, sys_class_name: cls, operational_status: '1' }, 'system')
+  }
+
+  const template = (name: string, values: string): void => {
+    store.insert('std_change_record_producer', { name, active: 'true', template: values, short_description: name, category: 'Software' }, 'system')
+  }
+  template(
+    SEED_TEMPLATES.restart,
+    'short_description=Restart application server^description=Rolling restart of the application servers^implementation_plan=Restart one node at a time^backout_plan=Start the stopped node again^test_plan=Health checks green^risk=4^impact=3'
+  )
+  template(
+    SEED_TEMPLATES.deployWeb,
+    'short_description=Deploy web application^description=Routine deployment through the pipeline^implementation_plan=Pipeline deploys the new version^backout_plan=Redeploy the previous version^test_plan=Smoke tests pass^risk=4^impact=3'
+  )
+  template(SEED_TEMPLATES.duplicate, 'short_description=Rotate TLS certificates (edge)^risk=4')
+  template(SEED_TEMPLATES.duplicate, 'short_description=Rotate TLS certificates (internal)^risk=4')
+}

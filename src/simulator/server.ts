@@ -1,0 +1,282 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { adminRoute } from './admin-routes.js'
+import { Attachments } from './attachments.js'
+import { changeRoute } from './change-routes.js'
+import { SnError } from './errors.js'
+import { Faults, type FaultRule } from './faults.js'
+import { Instance, type ApprovalPolicy } from './instance.js'
+import { OAuthServer } from './oauth.js'
+import { RateLimiter, type RateLimitConfig } from './rate-limit.js'
+import { HIBERNATION_PAGE, type Reply, type RequestContext } from './reply.js'
+import { seed, SEED_USERS } from './seed.js'
+import type { Row } from './store.js'
+import { tableRoute } from './table-routes.js'
+
+export interface SimulatorOptions {
+  port?: number
+  host?: string
+  approval?: Partial<ApprovalPolicy>
+  rateLimit?: RateLimitConfig
+  latencyMs?: number
+  hibernating?: boolean
+  /** False: the instance has no Change Management API plugin (sn_chg_rest answers 400). */
+  changeApi?: boolean
+  transitionRefusal?: 'error' | 'ignore'
+  tokenLifetimeSeconds?: number
+  clientCredentials?: boolean
+  attachmentMaxBytes?: number
+  faults?: FaultRule[]
+}
+
+export interface RequestLogEntry {
+  method: string
+  path: string
+  status: number | 'dropped' | 'hung'
+  ms: number
+  user: string | undefined
+  at: number
+}
+
+/** Settings that can change while the simulator runs (admin API: PATCH /__sim/config). */
+export interface LiveSettings {
+  latencyMs: number
+  hibernating: boolean
+  changeApi: boolean
+}
+
+/**
+ * A local stand-in for a ServiceNow instance. Start it on port 0 from a test,
+ * read `url`, and `stop()` it; or run it from the command line (cli.ts).
+ */
+export class Simulator {
+  readonly instance: Instance
+  readonly oauth: OAuthServer
+  readonly faults = new Faults()
+  readonly rateLimiter: RateLimiter
+  readonly attachments: Attachments
+  readonly log: RequestLogEntry[] = []
+  readonly settings: LiveSettings
+  readonly passwords = new Map<string, string>(Object.values(SEED_USERS).map((u) => [u.user_name, u.password]))
+  private readonly server: Server
+  private readonly sockets = new Set<Socket>()
+  private baseUrl = ''
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    const now = (): number => Date.now()
+    this.instance = new Instance(
+      {
+        approval: { mode: 'manual', afterMs: 0, ...options.approval },
+        transitionRefusal: options.transitionRefusal ?? 'error'
+      },
+      now
+    )
+    seed(this.instance.store)
+    this.oauth = new OAuthServer(
+      this.instance.store,
+      this.passwords,
+      { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 1800, clientCredentials: options.clientCredentials ?? true },
+      now
+    )
+    this.rateLimiter = new RateLimiter(options.rateLimit, now)
+    this.attachments = new Attachments(this.instance, options.attachmentMaxBytes ?? 5 * 1024 * 1024)
+    this.settings = { latencyMs: options.latencyMs ?? 0, hibernating: options.hibernating ?? false, changeApi: options.changeApi ?? true }
+    for (const rule of options.faults ?? []) this.faults.add(rule)
+    this.server = createServer((req, res) => void this.handle(req, res))
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+  }
+
+  get url(): string {
+    return this.baseUrl
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve())
+    })
+    const address = this.server.address() as AddressInfo
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    this.baseUrl = `http://${host}:${address.port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    this.instance.stop()
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+
+  /** The API requests seen (admin requests are not counted). */
+  requests(filter?: { method?: string; path?: string }): RequestLogEntry[] {
+    return this.log.filter((e) => (filter?.method === undefined || e.method === filter.method) && (filter?.path === undefined || e.path.includes(filter.path)))
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now()
+    const method = (req.method ?? 'GET').toUpperCase()
+    const url = new URL(req.url ?? '/', 'http://simulator')
+    const body = await readBody(req)
+
+    if (url.pathname.startsWith('/__sim/')) {
+      write(res, this.admin(method, url, body))
+      return
+    }
+    const entry: RequestLogEntry = { method, path: url.pathname + url.search, status: 0, ms: 0, user: undefined, at: started }
+    this.log.push(entry)
+    const finish = (status: RequestLogEntry['status']): void => {
+      entry.status = status
+      entry.ms = Date.now() - started
+    }
+
+    const before = this.faults.take(method, url.pathname, 'before')
+    const delay = this.settings.latencyMs + before.reduce((sum, r) => sum + (r.kind === 'delay' ? (r.delayMs ?? 0) : 0), 0)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    const fault = before.find((r) => r.kind !== 'delay')
+    if (fault !== undefined && this.applyFault(fault, res, finish, undefined)) return
+
+    let reply: Reply
+    if (this.settings.hibernating) {
+      reply = { status: 200, raw: { data: HIBERNATION_PAGE, contentType: 'text/html' } }
+    } else {
+      const ctx: RequestContext = { req, method, url, body, baseUrl: this.baseUrl, user: {} }
+      reply = this.route(ctx)
+      entry.user = ctx.user.user_name
+    }
+    const after = this.faults.take(method, url.pathname, 'after').find((r) => r.kind !== 'delay')
+    if (after !== undefined && this.applyFault(after, res, finish, reply)) return
+    write(res, reply)
+    finish(reply.status)
+  }
+
+  private route(ctx: RequestContext): Reply {
+    try {
+      const path = ctx.url.pathname
+      if (path === '/oauth_token.do') {
+        if (ctx.method !== 'POST') throw new SnError(405, 'Method not Supported', null)
+        return this.oauth.handle(ctx.req.headers['content-type'], ctx.body)
+      }
+      if (!path.startsWith('/api/')) {
+        return { status: 404, raw: { data: '<html><head><title>Page not found</title></head><body>Not found</body></html>', contentType: 'text/html' } }
+      }
+      checkHeaders(ctx)
+      ctx.user = this.authenticate(ctx)
+      this.rateLimiter.check(ctx.user.user_name ?? '')
+
+      const table = /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
+      if (table !== null) return tableRoute(this.instance, ctx, table[1] ?? '', table[2])
+      const attachment = /^\/api\/now\/(?:v1\/)?attachment(\/.*)?$/.exec(path)
+      if (attachment !== null) return this.attachments.route(ctx, attachment[1] ?? '')
+      const change = /^\/api\/sn_chg_rest\/(?:v1\/)?change(\/.*)?$/.exec(path)
+      if (change !== null && this.settings.changeApi) return changeRoute(this.instance, ctx, change[1] ?? '')
+      throw new SnError(400, 'Requested URI does not represent any resource', null)
+    } catch (error) {
+      if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
+      const message = error instanceof Error ? error.message : String(error)
+      return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
+    }
+  }
+
+  private authenticate(ctx: RequestContext): Row {
+    const header = ctx.req.headers.authorization ?? ''
+    const unauthenticated = new SnError(401, 'User Not Authenticated', 'Required to provide Auth information')
+    let user: Row | undefined
+    if (header.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      const name = decoded.slice(0, colon)
+      if (colon > 0 && this.passwords.get(name) === decoded.slice(colon + 1)) {
+        user = this.instance.store.rows('sys_user').find((u) => u.user_name === name && u.active === 'true')
+      }
+    } else if (header.startsWith('Bearer ')) {
+      user = this.oauth.userFor(header.slice(7))
+    }
+    if (user === undefined) throw unauthenticated
+    return user
+  }
+
+  /** Writes the fault's answer; false when the request should go on (a delay only). */
+  private applyFault(rule: FaultRule, res: ServerResponse, finish: (s: RequestLogEntry['status']) => void, reply: Reply | undefined): boolean {
+    switch (rule.kind) {
+      case 'drop':
+        res.socket?.destroy()
+        finish('dropped')
+        return true
+      case 'hang':
+        // Never answer; the socket is destroyed when the client gives up or the simulator stops.
+        finish('hung')
+        return true
+      case 'html':
+        write(res, { status: 200, raw: { data: HIBERNATION_PAGE, contentType: 'text/html' } })
+        finish(200)
+        return true
+      case 'truncate': {
+        const full = JSON.stringify(reply?.json ?? { result: { sys_id: 'a'.repeat(32), number: 'CHG0000000', state: '-5' } })
+        write(res, { status: reply?.status ?? 200, raw: { data: full.slice(0, Math.max(1, Math.floor(full.length / 2))), contentType: 'application/json' } })
+        finish(reply?.status ?? 200)
+        return true
+      }
+      case 'status': {
+        const status = rule.status ?? 500
+        const headers: Record<string, string> = rule.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(rule.retryAfterSeconds) }
+        const reason = status === 429 ? 'Rate limit exceeded' : `Simulated fault ${status}`
+        write(
+          res,
+          rule.htmlBody === true
+            ? { status, headers, raw: { data: `<html><head><title>${status} Error</title></head><body>${reason}</body></html>`, contentType: 'text/html' } }
+            : { status, headers, json: { error: { message: reason, detail: 'Injected by the simulator' }, status: 'failure' } }
+        )
+        finish(status)
+        return true
+      }
+      default:
+        return false
+    }
+  }
+
+  private admin(method: string, url: URL, body: Buffer): Reply {
+    try {
+      return adminRoute(this, method, url, body)
+    } catch (error) {
+      if (error instanceof SnError) return { status: error.status, json: error.body() }
+      return { status: 400, json: { error: { message: error instanceof Error ? error.message : String(error), detail: null }, status: 'failure' } }
+    }
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return new Simulator(options).start()
+}
+
+/** As SERVICENOW.md records: a missing Accept, or a body without Content-Type, is a 400. */
+function checkHeaders(ctx: RequestContext): void {
+  const accept = ctx.req.headers.accept ?? ''
+  if (!/json|\*\/\*/.test(accept)) throw new SnError(400, 'Invalid Accept header', 'Requests must accept application/json')
+  if (ctx.body.length > 0 && (ctx.req.headers['content-type'] ?? '') === '') {
+    throw new SnError(400, 'Invalid Content-Type header', 'A request with a body must say its Content-Type')
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+function write(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return
+  const headers: Record<string, string> = { ...reply.headers }
+  let data: Buffer | string | undefined
+  if (reply.raw !== undefined) {
+    headers['Content-Type'] = reply.raw.contentType
+    data = reply.raw.data
+  } else if (reply.json !== undefined) {
+    headers['Content-Type'] = 'application/json;charset=UTF-8'
+    data = JSON.stringify(reply.json)
+  }
+  res.writeHead(reply.status, headers)
+  res.end(data)
+}
