@@ -1,5 +1,6 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingHttpHeaders } from 'node:http'
+import { Readable } from 'node:stream'
 import { createAuthenticator, type Authenticator, type AuthSettings } from './auth.js'
 import { systemClock, type Clock } from './clock.js'
 import { ServiceNowError, type FailureKind } from './errors.js'
@@ -125,10 +126,12 @@ export class Connection {
     const where = spec.query === undefined ? spec.path : this.url(spec.path, spec.query).slice(this.baseUrl.length)
     let renewed = false
     for (let attempt = 1; ; attempt++) {
+      // Outside the try: a failed sign-in is its own error (already retried), not this request's.
+      const authorization = spec.authenticated === false ? undefined : await this.auth.authorization()
       const started = this.clock.now()
       let outcome: ApiResponse | ServiceNowError
       try {
-        outcome = await this.send(spec, where)
+        outcome = await this.send(spec, where, authorization)
       } catch (error) {
         outcome = asNetworkError(error, spec.method, where)
       }
@@ -171,9 +174,9 @@ export class Connection {
     return backoffDelay(attempt, this.retry, this.random)
   }
 
-  private async send(spec: RequestSpec, where: string): Promise<ApiResponse> {
+  private async send(spec: RequestSpec, where: string, authorization: string | undefined): Promise<ApiResponse> {
     const headers: Record<string, string> = { Accept: 'application/json' }
-    let body: string | Buffer | null = null
+    let body: string | Readable | null = null
     if (spec.json !== undefined) {
       headers['Content-Type'] = 'application/json'
       body = JSON.stringify(spec.json)
@@ -182,11 +185,13 @@ export class Connection {
       body = new URLSearchParams(spec.form).toString()
     } else if (spec.raw !== undefined) {
       headers['Content-Type'] = spec.raw.contentType
-      body = spec.raw.data
+      headers['Content-Length'] = String(spec.raw.data.length)
+      // http-client writes strings as they are and pipes anything else: a Buffer must become a stream.
+      body = Readable.from([spec.raw.data])
     }
-    if (spec.authenticated !== false) headers.Authorization = await this.auth.authorization()
+    if (authorization !== undefined) headers.Authorization = authorization
 
-    const response = await this.http.request(spec.method, `${this.baseUrl}${where}`, body as string, headers)
+    const response = await this.http.request(spec.method, `${this.baseUrl}${where}`, body, headers)
     const status = response.message.statusCode ?? 0
     const text = await response.readBody()
     return interpret(status, response.message.headers, text, spec, where, this.baseUrl, this.clock.now())
@@ -233,9 +238,17 @@ function interpret(
     message: message ?? defaultMessage(status),
     detail,
     retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now),
-    // A 502/504 from a gateway may come after the instance acted; a 4xx or 503 means it did not.
-    mayHaveLanded: status === 502 || status === 504 || status === 500
+    mayHaveLanded: mayHaveActed(status)
   })
+}
+
+/**
+ * Whether the instance may have carried out a request answered with this status.
+ * A 500, or a 502/504 from a gateway that gave up waiting, can come after the
+ * work was done; a 4xx or a 503 (node not accepting work) means it was not.
+ */
+function mayHaveActed(status: number): boolean {
+  return status === 500 || status === 502 || status === 504
 }
 
 function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {
@@ -251,7 +264,7 @@ function notJson(base: { method: Method; path: string; status: number }, text: s
         ? `A hibernating developer instance does this: wake it by signing in at ${baseUrl} (or developer.servicenow.com). ` +
           'A single-sign-on or proxy login page does it too: check instance_url.'
         : undefined,
-      mayHaveLanded: base.status === 502 || base.status === 504
+      mayHaveLanded: mayHaveActed(base.status)
     })
   }
   const looksCut = text.startsWith('{') || text.startsWith('[')
@@ -259,7 +272,9 @@ function notJson(base: { method: Method; path: string; status: number }, text: s
     ...base,
     kind: base.status >= 200 && base.status < 300 ? 'invalid-response' : 'http',
     message: `the answer is not valid JSON (${text.length} bytes)`,
-    detail: looksCut ? TRUNCATED : undefined
+    detail: looksCut ? TRUNCATED : undefined,
+    // A 2xx that was cut short did run on the instance.
+    mayHaveLanded: base.status < 300 || mayHaveActed(base.status)
   })
 }
 

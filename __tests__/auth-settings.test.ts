@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals'
+import { resolveAuth, type CredentialInputs } from '../src/servicenow/auth.js'
+
+const none: CredentialInputs = { auth: 'auto', username: '', password: '', clientId: '', clientSecret: '', token: '' }
+
+describe('resolveAuth', () => {
+  it.each([
+    [{ token: 't' }, 'token'],
+    [{ clientId: 'c', clientSecret: 's', username: 'u', password: 'p' }, 'oauth_password'],
+    [{ clientId: 'c', clientSecret: 's' }, 'oauth_client_credentials'],
+    [{ username: 'u', password: 'p' }, 'basic']
+  ])('auto picks the method from what is given: %j → %s', (given, method) => {
+    expect(resolveAuth({ ...none, ...given }).method).toBe(method)
+  })
+
+  it('an explicit choice is honoured when its inputs are there', () => {
+    expect(resolveAuth({ ...none, auth: 'basic', username: 'u', password: 'p' })).toEqual({ method: 'basic', username: 'u', password: 'p' })
+  })
+
+  it.each([
+    [{}, /No ServiceNow credentials given/],
+    [{ username: 'u' }, /username is set but password is not/],
+    [{ clientSecret: 's' }, /client_secret is set but client_id is not/],
+    [{ token: 't', username: 'u', password: 'p' }, /Conflicting credentials: auth 'token' does not use username, password/],
+    [{ auth: 'basic', username: 'u', password: 'p', clientId: 'c', clientSecret: 's' }, /does not use client_id, client_secret/],
+    [{ auth: 'oauth_password', clientId: 'c', clientSecret: 's' }, /needs username and password/],
+    [{ auth: 'kerberos', token: 't' }, /Invalid auth 'kerberos'/]
+  ])('refuses %j', (given, message) => {
+    expect(() => resolveAuth({ ...none, ...given })).toThrow(message)
+  })
+})

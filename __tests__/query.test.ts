@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals'
+import { query } from '../src/servicenow/query.js'
+import { InputError } from '../src/servicenow/errors.js'
+
+describe('EncodedQuery', () => {
+  it('joins conditions with ^ and writes each operator as ServiceNow expects', () => {
+    const q = query()
+      .eq('correlation_id', 'octo/repo#12')
+      .notEq('state', '3')
+      .in('state', ['-5', '-4'])
+      .notIn('type', ['standard'])
+      .startsWith('number', 'CHG')
+      .like('short_description', 'deploy')
+      .isEmpty('close_code')
+      .orderByDesc('sys_created_on')
+      .orderBy('number')
+    expect(q.toString()).toBe(
+      'correlation_id=octo/repo#12^state!=3^stateIN-5,-4^typeNOT INstandard^numberSTARTSWITHCHG^short_descriptionLIKEdeploy^close_codeISEMPTY^ORDERBYDESCsys_created_on^ORDERBYnumber'
+    )
+  })
+
+  it('refuses a ^ in a value, which would inject another condition', () => {
+    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(InputError)
+    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(/contains '\^'/)
+  })
+
+  it('refuses a comma inside an IN value and line breaks anywhere', () => {
+    expect(() => query().in('number', ['CHG1,CHG2'])).toThrow(/split it in two/)
+    expect(() => query().eq('name', 'a\nb')).toThrow(/line break/)
+  })
+
+  it('refuses field names that are not field names', () => {
+    expect(() => query().eq('state=3^ORnumber', 'x')).toThrow(/not a ServiceNow field name/)
+    expect(() => query().in('state', [])).toThrow(/at least one value/)
+  })
+})
