@@ -1,0 +1,104 @@
+import { describe, expect, it } from '@jest/globals'
+import { toChangeRecord } from '../src/servicenow/change-record.js'
+import { forwardPath } from '../src/servicenow/change-model.js'
+import { nextOffset } from '../src/servicenow/table-api.js'
+import { journalText } from '../src/servicenow/approvers.js'
+
+const BASE = 'https://acme.service-now.com'
+const ID = '0123456789abcdef0123456789abcdef'
+const GROUP = 'fedcba9876543210fedcba9876543210'
+
+/** The same change as the Table API sends it (display_value=false): every value a string. */
+const tableApi = {
+  sys_id: ID,
+  number: 'CHG0030001',
+  type: 'normal',
+  state: '-2',
+  approval: 'approved',
+  short_description: 'Deploy octo/app@abc1234 to production',
+  correlation_id: 'octo/app/123/deploy',
+  close_code: '',
+  start_date: '2026-11-23 10:00:00',
+  end_date: '',
+  assignment_group: { link: `${BASE}/api/now/table/sys_user_group/${GROUP}`, value: GROUP },
+  cmdb_ci: '',
+  parent: '',
+  on_hold: 'false'
+}
+
+/** …and as the Change Management API sends it: objects with real numbers and booleans. */
+const changeApi = {
+  sys_id: { display_value: ID, value: ID },
+  number: { display_value: 'CHG0030001', value: 'CHG0030001' },
+  type: { display_value: 'Normal', value: 'normal' },
+  state: { display_value: 'Scheduled', value: -2.0 },
+  approval: { display_value: 'Approved', value: 'approved' },
+  short_description: { display_value: 'Deploy octo/app@abc1234 to production', value: 'Deploy octo/app@abc1234 to production' },
+  correlation_id: { display_value: 'octo/app/123/deploy', value: 'octo/app/123/deploy' },
+  close_code: { display_value: '', value: '' },
+  start_date: { display_value: '2026-11-23 11:00:00', value: '2026-11-23 10:00:00', display_value_internal: '2026-11-23 11:00:00' },
+  end_date: { display_value: '', value: '', display_value_internal: '' },
+  assignment_group: { display_value: 'DevOps Team', value: GROUP },
+  cmdb_ci: { display_value: '', value: '' },
+  parent: { display_value: '', value: '' },
+  on_hold: { display_value: 'false', value: false },
+  __meta: { ignoredFields: [] }
+}
+
+describe('toChangeRecord', () => {
+  it('reads both APIs into the same record', () => {
+    const a = toChangeRecord(tableApi, BASE)
+    const b = toChangeRecord(changeApi, BASE)
+    expect(a).toEqual({
+      sysId: ID,
+      number: 'CHG0030001',
+      type: 'normal',
+      state: -2,
+      stateLabel: 'scheduled',
+      approval: 'approved',
+      shortDescription: 'Deploy octo/app@abc1234 to production',
+      correlationId: 'octo/app/123/deploy',
+      closeCode: '',
+      startDate: new Date('2026-11-23T10:00:00Z'),
+      endDate: undefined,
+      assignmentGroup: { sysId: GROUP, display: undefined },
+      cmdbCi: undefined,
+      parent: undefined,
+      onHold: false,
+      url: `${BASE}/change_request.do?sys_id=${ID}`
+    })
+    expect(b).toEqual({ ...a, assignmentGroup: { sysId: GROUP, display: 'DevOps Team' } })
+  })
+
+  it('maps a display label back when one slips through, and marks unknown states', () => {
+    expect(toChangeRecord({ ...tableApi, state: 'Cancelled' }, BASE).stateLabel).toBe('canceled')
+    expect(toChangeRecord({ ...tableApi, state: '42' }, BASE)).toMatchObject({ state: 42, stateLabel: undefined })
+  })
+})
+
+describe('forwardPath', () => {
+  it('walks one state at a time along each type', () => {
+    expect(forwardPath('normal', 'scheduled', 'closed')).toEqual(['implement', 'review', 'closed'])
+    expect(forwardPath('standard', 'new', 'implement')).toEqual(['scheduled', 'implement'])
+    expect(forwardPath('emergency', 'new', 'scheduled')).toEqual(['authorize', 'scheduled'])
+  })
+  it('skips states already reached and refuses what is not ahead', () => {
+    expect(forwardPath('normal', 'review', 'implement')).toEqual([])
+    expect(forwardPath('standard', 'new', 'assess')).toBeUndefined()
+    expect(forwardPath('normal', 'review', 'canceled')).toBeUndefined()
+    expect(forwardPath('normal', 'implement', 'canceled')).toEqual(['canceled'])
+  })
+})
+
+describe('helpers', () => {
+  it('finds the next page in a Link header', () => {
+    const link =
+      '<https://x/api/now/table/t?sysparm_offset=0&sysparm_limit=2>;rel="first",<https://x/api/now/table/t?sysparm_offset=2&sysparm_limit=2>;rel="next",<https://x/api/now/table/t?sysparm_offset=8&sysparm_limit=2>;rel="last"'
+    expect(nextOffset(link)).toBe(2)
+    expect(nextOffset('<https://x/t?sysparm_offset=0>;rel="first"')).toBeUndefined()
+    expect(nextOffset(undefined)).toBeUndefined()
+  })
+  it('strips journal headers from comments', () => {
+    expect(journalText('2026-11-23 10:00:00 - Bob CAB (Comments)\nNot during the freeze\n')).toBe('Not during the freeze')
+  })
+})
