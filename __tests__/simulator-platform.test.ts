@@ -14,7 +14,7 @@ afterEach(async () => {
   await admin(sim, 'PATCH', '/config', { latencyMs: 0, hibernating: false, rateLimit: null, tokenLifetimeSeconds: 1800, clientCredentials: true })
 })
 
-const token = (form: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
+const token = (form: Record<string, string>, contentType = "application/x-www-form-urlencoded"): Promise<{ status: number; json(): Promise<any> }> =>
   fetch(`${sim.url}/oauth_token.do`, { method: 'POST', headers: { 'Content-Type': contentType }, body: new URLSearchParams(form).toString() })
 const client = { client_id: SEED_OAUTH_CLIENT.clientId, client_secret: SEED_OAUTH_CLIENT.clientSecret }
 

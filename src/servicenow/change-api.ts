@@ -52,7 +52,7 @@ export class ChangeApi {
         // What the standard change record producer does on the instance: the template's values, then ours.
         const values = template.values ?? (await this.templateValues(template.sysId))
         const body = { ...parseTemplateValues(values), ...fields, type: 'standard', std_change_producer_version: template.sysId }
-        return this.record(await this.table.create('change_request', body))
+        return this.record({ result: await this.table.create('change_request', body) })
       }
     )
   }

@@ -47,13 +47,19 @@ export class Faults {
     return this.rules.map((r) => ({ ...r }))
   }
 
-  /** The rules that apply to this request at this phase, consuming one use of each. */
-  take(method: string, path: string, when: 'before' | 'after'): FaultRule[] {
+  /**
+   * What happens to this request at this phase: the added delay of every
+   * matching delay rule, and the first matching other rule, in the order they
+   * were added. Only the rules applied use up one of their times.
+   */
+  take(method: string, path: string, when: 'before' | 'after'): { delayMs: number; fault: FaultRule | undefined } {
     const hits = this.rules.filter(
       (r) => (r.when ?? 'before') === when && (r.method === undefined || r.method.toUpperCase() === method) && (r.path === undefined || path.includes(r.path))
     )
-    for (const r of hits) r.used++
+    const delays = hits.filter((r) => r.kind === 'delay')
+    const fault = hits.find((r) => r.kind !== 'delay')
+    for (const r of [...delays, ...(fault === undefined ? [] : [fault])]) r.used++
     this.rules = this.rules.filter((r) => (r.times ?? 1) === 0 || r.used < (r.times ?? 1))
-    return hits
+    return { delayMs: delays.reduce((sum, r) => sum + (r.delayMs ?? 0), 0), fault }
   }
 }

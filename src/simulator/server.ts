@@ -133,10 +133,9 @@ export class Simulator {
     }
 
     const before = this.faults.take(method, url.pathname, 'before')
-    const delay = this.settings.latencyMs + before.reduce((sum, r) => sum + (r.kind === 'delay' ? (r.delayMs ?? 0) : 0), 0)
+    const delay = this.settings.latencyMs + before.delayMs
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-    const fault = before.find((r) => r.kind !== 'delay')
-    if (fault !== undefined && this.applyFault(fault, res, finish, undefined)) return
+    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined)) return
 
     let reply: Reply
     if (this.settings.hibernating) {
@@ -146,7 +145,7 @@ export class Simulator {
       reply = this.route(ctx)
       entry.user = ctx.user.user_name
     }
-    const after = this.faults.take(method, url.pathname, 'after').find((r) => r.kind !== 'delay')
+    const after = this.faults.take(method, url.pathname, 'after').fault
     if (after !== undefined && this.applyFault(after, res, finish, reply)) return
     write(res, reply)
     finish(reply.status)
