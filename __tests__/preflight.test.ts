@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ServiceNowClient } from '../src/servicenow/client.js'
+import { PreflightError } from '../src/servicenow/preflight.js'
+import type { Simulator } from '../src/simulator/server.js'
+import { SEED_OAUTH_CLIENT } from '../src/simulator/seed.js'
+import { admin, clientFor, withSimulator } from './helpers/sim.js'
+import { FakeClock } from './helpers/clock.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await withSimulator()
+})
+afterAll(() => sim.stop())
+
+async function preflightMessage(client: ServiceNowClient): Promise<string> {
+  try {
+    await client.checkConnection()
+  } catch (error) {
+    expect(error).toBeInstanceOf(PreflightError)
+    return (error as Error).message
+  } finally {
+    client.dispose()
+  }
+  throw new Error('the connection check passed')
+}
+
+describe('checkConnection', () => {
+  it('passes with working credentials, reading one change request', async () => {
+    const { client } = clientFor(sim)
+    await admin(sim, 'DELETE', '/requests')
+    await client.checkConnection()
+    expect(sim.requests().map((r) => r.path)).toEqual(['/api/now/table/change_request?sysparm_fields=sys_id&sysparm_limit=1'])
+    client.dispose()
+  })
+
+  it('bad credentials: says so and what to check', async () => {
+    const { client } = clientFor(sim, { method: 'basic', username: 'devops.integration', password: 'wrong' })
+    expect(await preflightMessage(client)).toMatch(/refused the credentials \(401 User Not Authenticated\)\. Check username and password/)
+  })
+
+  it('a refused OAuth client: names the application registry', async () => {
+    const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: 'wrong', username: 'devops.integration', password: 'devops' })
+    expect(await preflightMessage(client)).toMatch(/refused the OAuth sign-in.*access_denied.*Application Registry/)
+  })
+
+  it('a missing role: names the roles to grant', async () => {
+    const { client } = clientFor(sim, { method: 'basic', username: 'no.roles', password: 'no.roles' })
+    expect(await preflightMessage(client)).toMatch(/refused to let it read change_request \(403 Operation Failed\)\. Give the integration user a role .* itil or sn_change_write/)
+  })
+
+  it('a hibernating instance: says to wake it', async () => {
+    await admin(sim, 'PATCH', '/config', { hibernating: true })
+    try {
+      const { client } = clientFor(sim)
+      expect(await preflightMessage(client)).toMatch(/did not answer like a ServiceNow instance.*HTML page instead of JSON.*hibernating developer instance/)
+    } finally {
+      await admin(sim, 'PATCH', '/config', { hibernating: false })
+    }
+  })
+
+  it('a wrong URL (nothing listening): says it cannot reach the instance', async () => {
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const client = new ServiceNowClient({ baseUrl: `http://127.0.0.1:${port}`, auth: { method: 'token', token: 't' }, clock: new FakeClock(), retry: { maxAttempts: 2 } })
+    expect(await preflightMessage(client)).toMatch(new RegExp(`Cannot reach ServiceNow at http://127.0.0.1:${port}\\..*ECONNREFUSED.*Check instance_url`))
+  })
+
+  it('a web server that is not ServiceNow: says the Table API is not there', async () => {
+    const other: Server = createServer((_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/html' })
+      res.end('<html><head><title>Not Found</title></head></html>')
+    })
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r))
+    try {
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+      const client = new ServiceNowClient({ baseUrl: url, auth: { method: 'token', token: 't' }, clock: new FakeClock() })
+      expect(await preflightMessage(client)).toMatch(/has no Table API at \/api\/now\/table \(404\)\. Check that instance_url/)
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()))
+    }
+  })
+})
