@@ -1,0 +1,51 @@
+import * as core from '@actions/core'
+import { ConnectionInput as I } from '../constants.js'
+import { resolveAuth } from '../servicenow/auth.js'
+import type { ConnectionOptions } from '../servicenow/connection.js'
+import { parseInstanceUrl } from '../servicenow/instance-url.js'
+import { integer, secret, text } from './inputs.js'
+
+/** How to reach and sign in to ServiceNow: the inputs every entrypoint shares. */
+export interface ConnectionSettings {
+  baseUrl: string
+  auth: ConnectionOptions['auth']
+  timeoutMs: number
+  maxAttempts: number
+}
+
+export function readConnectionSettings(): ConnectionSettings {
+  // Secrets first, so they are masked before any other input's error or debug line.
+  const password = secret(I.Password)
+  const clientSecret = secret(I.ClientSecret)
+  const token = secret(I.Token)
+  const baseUrl = parseInstanceUrl(text(I.InstanceUrl))
+  const auth = resolveAuth({
+    auth: text(I.Auth),
+    username: text(I.Username),
+    password,
+    clientId: text(I.ClientId),
+    clientSecret,
+    token
+  })
+  const settings = {
+    baseUrl,
+    auth,
+    timeoutMs: integer(I.RequestTimeoutSeconds, 30, 1, 300) * 1000,
+    maxAttempts: integer(I.MaxAttempts, 5, 1, 10)
+  }
+  core.debug(`instance_url: ${baseUrl}; auth: ${auth.method}; request timeout: ${settings.timeoutMs} ms; max attempts: ${settings.maxAttempts}`)
+  return settings
+}
+
+/** Client options from the settings, wired to the runner's masking and debug log. */
+export function connectionOptions(settings: ConnectionSettings): ConnectionOptions {
+  return {
+    baseUrl: settings.baseUrl,
+    auth: settings.auth,
+    timeoutMs: settings.timeoutMs,
+    retry: { maxAttempts: settings.maxAttempts },
+    mask: (value) => core.setSecret(value),
+    log: (line) => core.debug(line),
+    userAgent: 'servicenow-change'
+  }
+}

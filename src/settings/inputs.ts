@@ -1,0 +1,28 @@
+import * as core from '@actions/core'
+import { InputError } from '../servicenow/errors.js'
+
+/**
+ * The only place that calls core.getInput. Settings readers build on these so
+ * that every input is trimmed, validated and refused with a message naming it.
+ */
+
+export function text(name: string): string {
+  return core.getInput(name).trim()
+}
+
+/** A secret input, registered with the runner before anything can print it. */
+export function secret(name: string): string {
+  const value = core.getInput(name).trim()
+  if (value !== '') core.setSecret(value)
+  return value
+}
+
+/** A whole number within [min, max]; out-of-range values are refused, never clamped. */
+export function integer(name: string, fallback: number, min: number, max: number): number {
+  const raw = text(name)
+  if (raw === '') return fallback
+  if (!/^-?\d+$/.test(raw)) throw new InputError(`Invalid ${name} '${raw}': expected a whole number from ${min} to ${max}.`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new InputError(`Invalid ${name} '${raw}': must be from ${min} to ${max}.`)
+  return value
+}
