@@ -79,6 +79,23 @@ describe.each([
     client.dispose()
   })
 
+  it('records an approver decision as the signed-in approver, rejection comments required', async () => {
+    const { client } = clientFor(local)
+    const group = await groupId(client, 'DevOps Team')
+    const change = await client.changes.createNormal({ short_description: 'Needs a decision', assignment_group: group })
+    await client.changes.patch(change.sysId, { state: ChangeApi.stateValue('assess') })
+    const { client: alice } = clientFor(local, { method: 'basic', username: 'alice.approver', password: 'alice' })
+    await expect(alice.changes.decideApproval(change.sysId, 'rejected', ' ')).rejects.toThrow(/needs comments/)
+    await alice.changes.decideApproval(change.sysId, 'rejected', 'Backout plan is missing')
+    const after = await client.changes.get(change.sysId)
+    expect([after.stateLabel, after.approval]).toEqual(['new', 'rejected'])
+    expect((await client.approvers(change.sysId))[0]).toMatchObject({ name: 'Alice Approver', state: 'rejected', comments: 'Backout plan is missing' })
+    // Nothing left for Alice to decide.
+    await expect(alice.changes.decideApproval(change.sysId, 'approved')).rejects.toThrow(changeApi ? /no pending approval/ : /has no pending approval/)
+    client.dispose()
+    alice.dispose()
+  })
+
   it('attaches a file and opens an incident caused by the change', async () => {
     const { client } = clientFor(local)
     const change = await client.changes.createEmergency({ short_description: 'Hotfix' })

@@ -77,6 +77,12 @@ export class Instance {
 
   update(table: string, row: Row, body: Record<string, unknown>, user: Row, options: WriteOptions): WriteResult {
     const { values, journal, ignored } = this.coerce(table, body, options)
+    const decision = values.state
+    if (table === 'sysapproval_approver' && row.state === 'requested' && (decision === 'approved' || decision === 'rejected')) {
+      // Writing the decision onto the approval record runs the approval engine, as on an instance.
+      this.decide(row, decision, journal.comments)
+      return { row, ignored }
+    }
     let after: () => void = () => {}
     if (table === 'change_request' && values.state !== undefined && values.state !== row.state) {
       after = this.changeState(row, values)
