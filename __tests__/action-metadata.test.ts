@@ -2,53 +2,72 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseDocument, isMap, isScalar, Scalar } from 'yaml'
-import { ConnectionInput } from '../src/constants.js'
+import { ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, UpdateInput, WaitInput } from '../src/constants.js'
 
 const root = join(import.meta.dirname, '..')
 
 /**
- * Our own schema check of action.yml (@action-validator/cli rejects node24):
- * required keys, every input described, defaults quoted, main paths present,
- * input names the code reads.
+ * Our own schema check of the action.yml files (@action-validator/cli rejects
+ * node24): required keys, every input and output described, defaults quoted,
+ * main paths present, names the code reads and writes.
  */
-function load(file: string): { doc: ReturnType<typeof parseDocument>; data: any } {
-  const doc = parseDocument(readFileSync(join(root, file), 'utf8'))
-  expect(doc.errors).toEqual([])
-  return { doc, data: doc.toJS() }
+const names = (...enums: object[]): string[] => [...new Set(enums.flatMap((e) => Object.values(e) as string[]))].sort()
+const closeOptions = Object.values(CloseInput).filter((n) => n !== CloseInput.Result)
+
+const ACTIONS: Record<string, string[]> = {
+  'action.yml': names(ConnectionInput, CreateInput, WaitInput, closeOptions, GateInput),
+  'create/action.yml': names(ConnectionInput, CreateInput),
+  'wait/action.yml': names(ConnectionInput, ChangeRefInput, WaitInput),
+  'update/action.yml': names(ConnectionInput, ChangeRefInput, UpdateInput),
+  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput)
 }
 
-describe('action.yml', () => {
-  const { doc, data } = load('action.yml')
+describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
+  const doc = parseDocument(readFileSync(join(root, file), 'utf8'))
+  const data = doc.toJS()
 
-  it('has the required keys and runs the bundle on node24', () => {
+  it('parses, has the required keys, and runs existing bundles on node24', () => {
+    expect(doc.errors).toEqual([])
     expect(typeof data.name).toBe('string')
     expect(typeof data.description).toBe('string')
     expect(data.branding).toEqual({ icon: expect.any(String), color: expect.any(String) })
     expect(data.runs.using).toBe('node24')
-    expect(existsSync(join(root, data.runs.main))).toBe(true)
-    expect(existsSync(join(root, dirname(data.runs.main), 'package.json'))).toBe(true)
+    for (const key of ['main', 'post'] as const) {
+      if (data.runs[key] === undefined) continue
+      const bundle = join(root, dirname(file), data.runs[key])
+      expect([key, existsSync(bundle)]).toEqual([key, true])
+      expect(existsSync(join(dirname(dirname(bundle)), 'package.json'))).toBe(true)
+    }
+    if (data.runs.post !== undefined) expect(data.runs['post-if']).toBe('always()')
   })
 
-  it('declares exactly the connection inputs the code reads, each described, snake_case', () => {
-    expect(Object.keys(data.inputs).sort()).toEqual(Object.values(ConnectionInput).sort())
+  it('declares exactly the inputs the code reads, each described and snake_case', () => {
+    expect(Object.keys(data.inputs).sort()).toEqual(inputs)
     for (const [name, input] of Object.entries<any>(data.inputs)) {
-      expect([name, /^[a-z][a-z0-9_]*$/.test(name)]).toEqual([name, true])
-      expect([name, typeof input.description === 'string' && input.description.length > 10]).toEqual([name, true])
+      expect([name, /^[a-z][a-z0-9_]*$/.test(name), typeof input.description === 'string' && input.description.length > 10]).toEqual([name, true, true])
+    }
+  })
+
+  it('declares only outputs the code sets, each described', () => {
+    const known = Object.values(Output) as string[]
+    for (const [name, output] of Object.entries<any>(data.outputs)) {
+      expect([name, known.includes(name), typeof output.description === 'string']).toEqual([name, true, true])
+    }
+    for (const common of [Output.ChangeNumber, Output.ChangeSysId, Output.ChangeUrl, Output.State, Output.Approval]) {
+      expect(Object.keys(data.outputs)).toContain(common)
     }
   })
 
   it('quotes every default, so YAML never turns one into a number or boolean', () => {
-    const inputs = doc.get('inputs')
-    expect(isMap(inputs)).toBe(true)
-    if (!isMap(inputs)) return
-    for (const pair of inputs.items) {
+    const map = doc.get('inputs')
+    expect(isMap(map)).toBe(true)
+    if (!isMap(map)) return
+    for (const pair of map.items) {
       const input = pair.value
       if (!isMap(input) || !input.has('default')) continue
       const node = input.get('default', true)
-      expect([String((pair.key as Scalar).value), isScalar(node) && (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE)]).toEqual([
-        String((pair.key as Scalar).value),
-        true
-      ])
+      const name = String((pair.key as Scalar).value)
+      expect([name, isScalar(node) && (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE)]).toEqual([name, true])
     }
   })
 })

@@ -1,4 +1,7 @@
-/** Every input, output and state name the action uses: action.yml files are checked against these. */
+/**
+ * Every input, output and state name the action uses, in one place: the
+ * action.yml files are checked against these by a test.
+ */
 
 export enum ConnectionInput {
   InstanceUrl = 'instance_url',
@@ -12,10 +15,89 @@ export enum ConnectionInput {
   MaxAttempts = 'max_attempts'
 }
 
+/** Inputs that name an existing change (wait, update, close). */
+export enum ChangeRefInput {
+  ChangeSysId = 'change_sys_id',
+  ChangeNumber = 'change_number',
+  Skipped = 'skipped'
+}
+
+export enum CreateInput {
+  Type = 'type',
+  Template = 'template',
+  ChangeNumber = 'change_number',
+  ShortDescription = 'short_description',
+  Description = 'description',
+  AssignmentGroup = 'assignment_group',
+  CmdbCi = 'cmdb_ci',
+  Risk = 'risk',
+  Impact = 'impact',
+  StartDate = 'start_date',
+  EndDate = 'end_date',
+  ImplementationPlan = 'implementation_plan',
+  BackoutPlan = 'backout_plan',
+  TestPlan = 'test_plan',
+  Justification = 'justification',
+  Fields = 'fields',
+  Environment = 'environment',
+  ControlledEnvironments = 'controlled_environments',
+  RequestApproval = 'request_approval',
+  ParentChange = 'parent_change',
+  CorrelationId = 'correlation_id'
+}
+
+export enum WaitInput {
+  TimeoutMinutes = 'timeout_minutes',
+  PollIntervalSeconds = 'poll_interval_seconds',
+  ProceedWhen = 'proceed_when',
+  HonorChangeWindow = 'honor_change_window',
+  OnTimeout = 'on_timeout',
+  CancelOnAbort = 'cancel_on_abort'
+}
+
+export enum UpdateInput {
+  State = 'state',
+  WorkNotes = 'work_notes',
+  Fields = 'fields'
+}
+
+export enum CloseInput {
+  Result = 'result',
+  CloseCode = 'close_code',
+  CloseNotes = 'close_notes',
+  OpenIncidentOnFailure = 'open_incident_on_failure'
+}
+
+export enum GateInput {
+  GithubToken = 'github_token'
+}
+
 export enum Output {
   ChangeNumber = 'change_number',
   ChangeSysId = 'change_sys_id',
   ChangeUrl = 'change_url',
   State = 'state',
-  Approval = 'approval'
+  Approval = 'approval',
+  Created = 'created',
+  Skipped = 'skipped',
+  Decision = 'decision',
+  Approvers = 'approvers',
+  WaitedSeconds = 'waited_seconds',
+  IncidentNumber = 'incident_number',
+  IncidentSysId = 'incident_sys_id'
 }
+
+/** What the all-in-one gate's main step leaves for its post step. */
+export enum State {
+  ChangeSysId = 'change_sys_id',
+  ChangeNumber = 'change_number',
+  Skipped = 'skipped',
+  /** Set once main has moved the change to Implement: the deployment may have begun. */
+  Implementing = 'implementing'
+}
+
+/** The job outcome post reads is for the job running on this runner. */
+export const RUNNER_NAME_ENV = 'RUNNER_NAME'
+
+/** Set for the rest of the job by create when the environment is not change-controlled. */
+export const SKIPPED_ENV = 'SERVICENOW_CHANGE_SKIPPED'

@@ -10,6 +10,11 @@ export function text(name: string): string {
   return core.getInput(name).trim()
 }
 
+/** Multi-line text kept as written (descriptions, plans, notes), trailing space trimmed. */
+export function prose(name: string): string {
+  return core.getInput(name, { trimWhitespace: false }).replace(/\s+$/, '').replace(/^\n+/, '')
+}
+
 /** A secret input, registered with the runner before anything can print it. */
 export function secret(name: string): string {
   const value = core.getInput(name).trim()
@@ -25,4 +30,29 @@ export function integer(name: string, fallback: number, min: number, max: number
   const value = Number(raw)
   if (value < min || value > max) throw new InputError(`Invalid ${name} '${raw}': must be from ${min} to ${max}.`)
   return value
+}
+
+export function boolean(name: string, fallback: boolean): boolean {
+  const raw = text(name).toLowerCase()
+  if (raw === '') return fallback
+  if (raw === 'true') return true
+  if (raw === 'false') return false
+  throw new InputError(`Invalid ${name} '${text(name)}': expected true or false.`)
+}
+
+export function oneOf<T extends string>(name: string, options: readonly T[], fallback: T | ''): T | '' {
+  const raw = text(name).toLowerCase()
+  if (raw === '') return fallback
+  if (!(options as readonly string[]).includes(raw)) {
+    throw new InputError(`Invalid ${name} '${text(name)}'. Expected one of: ${options.join(', ')}.`)
+  }
+  return raw as T
+}
+
+/** A list given one per line or comma-separated. */
+export function list(name: string): string[] {
+  return text(name)
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 }

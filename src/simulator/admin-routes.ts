@@ -41,6 +41,7 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
     }
     if (typeof input.approval === 'object' && input.approval !== null) Object.assign(sim.instance.config.approval, input.approval)
     if (input.transitionRefusal === 'error' || input.transitionRefusal === 'ignore') sim.instance.config.transitionRefusal = input.transitionRefusal
+    if (typeof input.ignoreStateWrites === 'boolean') sim.instance.config.ignoreStateWrites = input.ignoreStateWrites
     if (typeof input.tokenLifetimeSeconds === 'number') sim.oauth.config.tokenLifetimeSeconds = input.tokenLifetimeSeconds
     if (typeof input.clientCredentials === 'boolean') sim.oauth.config.clientCredentials = input.clientCredentials
     if (typeof input.attachmentMaxBytes === 'number') sim.attachments.maxBytes = input.attachmentMaxBytes

@@ -15,6 +15,12 @@ export interface InstanceConfig {
   approval: ApprovalPolicy
   /** What the state model does with a transition it refuses: answer 403, or silently keep the old state. */
   transitionRefusal: 'error' | 'ignore'
+  /**
+   * A business rule that silently puts every state write back, as ServiceNow
+   * KB2804110 describes ("the workflow shows the state updated, but the change
+   * request's state did not change"): the write answers 200, the state stays.
+   */
+  ignoreStateWrites: boolean
 }
 
 export interface WriteOptions {
@@ -103,6 +109,10 @@ export class Instance {
    */
   private changeState(row: Row, values: Row): () => void {
     const to = values.state ?? ''
+    if (this.config.ignoreStateWrites) {
+      delete values.state
+      return () => {}
+    }
     if (!canTransition(row, to)) {
       if (this.config.transitionRefusal === 'ignore') {
         delete values.state

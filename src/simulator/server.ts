@@ -67,7 +67,8 @@ export class Simulator {
     this.instance = new Instance(
       {
         approval: { mode: 'manual', afterMs: 0, ...options.approval },
-        transitionRefusal: options.transitionRefusal ?? 'error'
+        transitionRefusal: options.transitionRefusal ?? 'error',
+        ignoreStateWrites: false
       },
       now
     )

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+
+const root = join(import.meta.dirname, '..', '..')
+
+/** Which action.yml declares each bundle's inputs and their defaults. */
+const ACTION_FILE: Record<string, string> = {
+  create: 'create/action.yml',
+  wait: 'wait/action.yml',
+  update: 'update/action.yml',
+  close: 'close/action.yml',
+  gate: 'action.yml',
+  'gate-post': 'action.yml'
+}
+
+export interface StepRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  /** What the step saved with core.saveState (for a post step to read). */
+  state: Record<string, string>
+  summary: string
+  /** Environment variables the step exported for later steps. */
+  exported: Record<string, string>
+}
+
+export interface RunOptions {
+  env?: Record<string, string>
+  /** State saved by main, for a post step. */
+  state?: Record<string, string>
+  /** Called with the child once it runs (to send it signals). */
+  onSpawn?: (child: ChildProcess) => void
+}
+
+/** The GITHUB_* context of a made-up run, as a runner sets it. */
+export function githubEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    GITHUB_REPOSITORY: 'octo-org/payments',
+    GITHUB_SHA: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_ACTOR: 'mona',
+    GITHUB_WORKFLOW: 'Deploy',
+    GITHUB_JOB: 'deploy',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_NUMBER: '17',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_EVENT_NAME: 'push',
+    RUNNER_NAME: 'GitHub Actions 7',
+    ...overrides
+  }
+}
+
+/**
+ * Runs dist/<entry>/index.js exactly as a runner does: inputs as INPUT_*
+ * variables with action.yml's defaults filled in, GITHUB_OUTPUT, GITHUB_STATE,
+ * GITHUB_STEP_SUMMARY and GITHUB_ENV files, the GITHUB_* context.
+ */
+export async function runStep(entry: string, inputs: Record<string, string>, options: RunOptions = {}): Promise<StepRun> {
+  const dir = mkdtempSync(join(tmpdir(), `step-${entry}-`))
+  const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_ENV: 'env' }
+  for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
+  const declared = parse(readFileSync(join(root, ACTION_FILE[entry] ?? ''), 'utf8')).inputs as Record<string, { default?: string }>
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...githubEnv(), ...options.env }
+  for (const [name, spec] of Object.entries(declared)) {
+    let value = inputs[name] ?? spec.default ?? ''
+    if (value === '${{ github.token }}') value = env.GITHUB_TOKEN_FOR_TESTS ?? ''
+    env[`INPUT_${name.toUpperCase()}`] = value
+  }
+  for (const name of Object.keys(inputs)) {
+    if (!(name in declared)) throw new Error(`${entry} declares no input ${name}`)
+  }
+  for (const [file, name] of Object.entries(files)) env[file] = join(dir, name)
+  for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value
+
+  const child = spawn(process.execPath, [join(root, 'dist', entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d) => (stdout += d))
+  child.stderr?.on('data', (d) => (stderr += d))
+  options.onSpawn?.(child)
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')),
+    state: parseFileCommands(readFileSync(join(dir, 'state'), 'utf8')),
+    summary: readFileSync(join(dir, 'summary'), 'utf8'),
+    exported: parseFileCommands(readFileSync(join(dir, 'env'), 'utf8'))
+  }
+}
+
+/** The runner's file-command format: `name<<DELIMITER\nvalue\nDELIMITER`. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
+    if (match === null) continue
+    const [, name = '', delimiter] = match
+    const value: string[] = []
+    while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] ?? '')
+    out[name] = value.join('\n')
+  }
+  return out
+}
+
+/** The ::error:: lines a step printed. */
+export function errors(run: StepRun): string[] {
+  return run.stdout.split('\n').filter((l) => l.startsWith('::error::'))
+}

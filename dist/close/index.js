@@ -1,0 +1,3 @@
+import { close } from '../index.js'
+await close()
+process.exit()

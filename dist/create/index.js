@@ -1,0 +1,3 @@
+import { create } from '../index.js'
+await create()
+process.exit()

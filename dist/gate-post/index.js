@@ -1,0 +1,3 @@
+import { gatePost } from '../index.js'
+await gatePost()
+process.exit()

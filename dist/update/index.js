@@ -1,0 +1,3 @@
+import { update } from '../index.js'
+await update()
+process.exit()

@@ -1,0 +1,3 @@
+import { wait } from '../index.js'
+await wait()
+process.exit()

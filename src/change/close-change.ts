@@ -1,0 +1,96 @@
+import type { RunContext } from '../github-context.js'
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { valueOf } from '../servicenow/fields.js'
+import type { IncidentRecord } from '../servicenow/incidents.js'
+import { query } from '../servicenow/query.js'
+import { isTerminal } from '../servicenow/change-model.js'
+import type { CloseOptions, JobResult } from '../settings/close.js'
+import { cancelChange, moveChange } from './move.js'
+import type { Timeline } from './timeline.js'
+
+export interface CloseOutcome {
+  record: ChangeRecord
+  /** What was done: closed, canceled, or nothing because it was already final. */
+  action: 'closed' | 'canceled' | 'none'
+  incident: IncidentRecord | undefined
+}
+
+export interface ClosePlan {
+  target: 'closed' | 'canceled'
+  closeCode: string
+}
+
+/**
+ * success → Closed/successful; failure → Closed/unsuccessful; cancelled or
+ * skipped → Canceled if implementation had not begun, else Closed/unsuccessful.
+ * A close_code input overrides the code of a close; it does not turn a
+ * cancelation into a close (that would claim an implementation that never began).
+ */
+export function planClose(record: ChangeRecord, result: JobResult, closeCode: CloseOptions['closeCode']): ClosePlan {
+  const began = record.stateLabel === 'implement' || record.stateLabel === 'review'
+  if ((result === 'cancelled' || result === 'skipped') && !began) return { target: 'canceled', closeCode: '' }
+  return { target: 'closed', closeCode: closeCode ?? (result === 'success' ? 'successful' : 'unsuccessful') }
+}
+
+export async function closeFromResult(
+  client: ServiceNowClient,
+  record: ChangeRecord,
+  result: JobResult,
+  options: CloseOptions,
+  run: RunContext,
+  timeline: Timeline,
+  info: (line: string) => void
+): Promise<CloseOutcome> {
+  let incident: IncidentRecord | undefined
+  if (result === 'failure' && options.openIncidentOnFailure) incident = await openIncident(client, record, run, info)
+
+  if (isTerminal(record.stateLabel)) {
+    info(`${record.number} is already ${record.stateLabel}; nothing to close.`)
+    return { record, action: 'none', incident }
+  }
+  const plan = planClose(record, result, options.closeCode)
+  const notes = options.closeNotes || `Deployment job result: ${result}. ${run.workflow} run #${run.runNumber} (attempt ${run.runAttempt}): ${run.runUrl}`
+  if (plan.target === 'canceled') {
+    const canceled = await cancelChange(client, record, `Deployment ${result} before implementation began. ${notes}`, timeline)
+    info(`${canceled.number} canceled: the deployment was ${result} before implementation began.`)
+    return { record: canceled, action: 'canceled', incident }
+  }
+  const closed = await moveChange(client, record, 'closed', {
+    finalFields: { close_code: plan.closeCode, close_notes: notes },
+    note: incident === undefined ? undefined : `Incident ${incident.number} opened for this failed deployment.`,
+    timeline
+  })
+  info(`${closed.number} closed: ${plan.closeCode}.`)
+  return { record: closed, action: 'closed', incident }
+}
+
+/**
+ * An incident caused by the change, so ServiceNow's change-failure and
+ * time-to-restore figures count it. Idempotent: a re-run finds the open
+ * incident this change already caused.
+ */
+async function openIncident(client: ServiceNowClient, record: ChangeRecord, run: RunContext, info: (line: string) => void): Promise<IncidentRecord> {
+  const existing = await client.table.list('incident', {
+    query: query().eq('caused_by', record.sysId).eq('active', 'true').orderBy('sys_created_on'),
+    fields: ['sys_id', 'number'],
+    limit: 1
+  })
+  const found = existing.records[0]
+  if (found !== undefined) {
+    const sysId = valueOf(found, 'sys_id')
+    info(`Incident ${valueOf(found, 'number')} is already open for ${record.number}.`)
+    return { sysId, number: valueOf(found, 'number'), url: `${client.baseUrl}/incident.do?sys_id=${sysId}` }
+  }
+  const incident = await client.createIncident({
+    causedBy: record.sysId,
+    short_description: `Failed deployment: ${record.shortDescription}`.slice(0, 160),
+    description: `The deployment under change ${record.number} failed.\nRun: ${run.runUrl}\nCommit: ${run.commitUrl}\nTriggered by: ${run.actor}`,
+    ...(record.cmdbCi ? { cmdb_ci: record.cmdbCi.sysId } : {}),
+    ...(record.assignmentGroup ? { assignment_group: record.assignmentGroup.sysId } : {}),
+    impact: '2',
+    urgency: '2'
+  })
+  info(`Opened incident ${incident.number} (${incident.url}), caused by ${record.number}.`)
+  return incident
+}

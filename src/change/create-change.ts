@@ -1,0 +1,140 @@
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { InputError, ServiceNowError } from '../servicenow/errors.js'
+import { isTerminal } from '../servicenow/change-model.js'
+import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
+import type { CreateSettings } from '../settings/create.js'
+import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
+import { cancelChange, moveChange } from './move.js'
+import type { Timeline } from './timeline.js'
+
+export interface CreateOutcome {
+  record: ChangeRecord
+  created: boolean
+}
+
+export interface CreateDeps {
+  client: ServiceNowClient
+  timeline: Timeline
+  info: (line: string) => void
+  warn: (line: string) => void
+  random?: () => number
+}
+
+/**
+ * Creates the change request for this deployment, or adopts the one that
+ * already exists, and never makes two:
+ * - change_number given: adopt that change.
+ * - an open change carries this deployment's correlation id (a re-run, a retry
+ *   after a lost answer, a parallel attempt): adopt it.
+ * - otherwise create it. If the answer to the create is lost, look again by
+ *   correlation id before trying once more. After creating, look again: if
+ *   parallel attempts made several, the oldest survives and the others cancel
+ *   themselves with a note naming it (ServiceNow has no unique constraint that
+ *   could prevent the race).
+ * Then, unless told not to, request approval so that the approvals start.
+ */
+export async function createOrAdopt(settings: CreateSettings, deps: CreateDeps): Promise<CreateOutcome> {
+  const { client } = deps
+  if (settings.adoptNumber !== undefined) {
+    const found = await findChangeByNumber(client, settings.adoptNumber)
+    if (found === undefined) throw new InputError(`change_number ${settings.adoptNumber}: no such change request on ${client.baseUrl}.`)
+    if (isTerminal(found.stateLabel)) throw new InputError(`change_number ${settings.adoptNumber} is ${found.stateLabel}: a closed or canceled change cannot gate a deployment.`)
+    deps.info(`Adopted ${found.number} (${found.url}): ${found.stateLabel}, approval ${found.approval}.`)
+    deps.timeline.add(`adopted ${found.number} (${found.stateLabel})`)
+    return { record: found, created: false }
+  }
+
+  const existing = (await findOpenByCorrelation(client, settings.correlationId))[0]
+  if (existing !== undefined) {
+    deps.info(`Adopted ${existing.number} (${existing.url}), already open for this deployment (correlation id ${settings.correlationId}).`)
+    deps.timeline.add(`adopted ${existing.number} (${existing.stateLabel})`)
+    return { record: existing, created: false }
+  }
+
+  const body = await buildBody(settings, client)
+  const template = settings.template === undefined ? undefined : await findTemplate(client, settings.template)
+  const made = await createOnce(settings, deps, body, template)
+  deps.timeline.add(`created ${made.number} (${made.type})`)
+  deps.info(`Created ${made.number} (${made.url}).`)
+
+  const settled = await settleRace(settings, deps, made)
+  if (!settled.created || !settings.requestApproval) return settled
+  return { record: await requestApproval(settings, deps, settled.record), created: true }
+}
+
+async function buildBody(settings: CreateSettings, client: ServiceNowClient): Promise<Record<string, string>> {
+  const body: Record<string, string> = { ...settings.fields }
+  const { assignmentGroup, cmdbCi, parentChange } = settings.references
+  if (assignmentGroup !== '') body.assignment_group = await resolveReference(client, 'assignment_group', assignmentGroup, { table: 'sys_user_group', nameField: 'name', what: 'group' })
+  if (cmdbCi !== '') body.cmdb_ci = await resolveReference(client, 'cmdb_ci', cmdbCi, { table: 'cmdb_ci', nameField: 'name', what: 'configuration item' })
+  if (parentChange !== '') {
+    body.parent = await resolveReference(client, 'parent_change', parentChange, { table: 'change_request', nameField: 'number', what: 'change request' })
+  }
+  return body
+}
+
+async function findTemplate(client: ServiceNowClient, name: string): Promise<Awaited<ReturnType<ServiceNowClient['changes']['findTemplates']>>[number]> {
+  const templates = await client.changes.findTemplates(name)
+  if (templates.length === 0) throw new InputError(`template: no active standard change template is named '${name}'.`)
+  if (templates.length > 1) throw new InputError(`template: ${templates.length} active standard change templates are named '${name}'; rename one so the name is unique.`)
+  return templates[0]!
+}
+
+/** One change request, even when an answer is lost: look before every retry. */
+async function createOnce(
+  settings: CreateSettings,
+  deps: CreateDeps,
+  body: Record<string, string>,
+  template: Awaited<ReturnType<typeof findTemplate>> | undefined
+): Promise<ChangeRecord> {
+  const { client } = deps
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (template !== undefined) return await client.changes.createStandard(template, body)
+      return settings.type === 'emergency' ? await client.changes.createEmergency(body) : await client.changes.createNormal(body)
+    } catch (error) {
+      if (!(error instanceof ServiceNowError) || !error.mayHaveLanded || attempt >= defaultRetryPolicy.maxAttempts) throw error
+      deps.warn(`The answer to creating the change was lost (${error.message}); checking whether it was created before trying again.`)
+      await client.connection.clock.sleep(backoffDelay(attempt, defaultRetryPolicy, deps.random ?? Math.random))
+      const landed = (await findOpenByCorrelation(client, settings.correlationId))[0]
+      if (landed !== undefined) return landed
+    }
+  }
+}
+
+/** Parallel attempts may each have created one: keep the oldest, cancel ours if it is not. */
+async function settleRace(settings: CreateSettings, deps: CreateDeps, ours: ChangeRecord): Promise<CreateOutcome> {
+  const open = await findOpenByCorrelation(deps.client, settings.correlationId)
+  const survivor = open[0]
+  if (survivor === undefined || survivor.sysId === ours.sysId) return { record: ours, created: true }
+  deps.warn(`Another attempt created ${survivor.number} for this deployment at the same time; canceling ${ours.number} and adopting ${survivor.number}.`)
+  await cancelChange(deps.client, ours, `Duplicate created by a parallel attempt of the same deployment (correlation id ${settings.correlationId}). ${survivor.number} is the change request for it.`)
+  deps.timeline.add(`canceled duplicate ${ours.number}, adopted ${survivor.number}`)
+  return { record: survivor, created: false }
+}
+
+/**
+ * A normal change created over REST sits in New until approval is requested:
+ * normal → Assess, emergency → Authorize, standard (pre-approved) → Scheduled.
+ * If that fails, the change just created is canceled rather than left behind.
+ */
+async function requestApproval(settings: CreateSettings, deps: CreateDeps, record: ChangeRecord): Promise<ChangeRecord> {
+  const target = settings.type === 'normal' ? 'assess' : settings.type === 'emergency' ? 'authorize' : 'scheduled'
+  try {
+    const moved = await moveChange(deps.client, record, target, { timeline: deps.timeline })
+    deps.info(`${moved.number} moved to ${moved.stateLabel}; approval ${moved.approval}.`)
+    return moved
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    let left: string
+    try {
+      await cancelChange(deps.client, await readChange(deps.client, record.sysId), `Canceled by the pipeline: requesting approval failed (${why}).`)
+      left = `it was canceled so that nothing is left half-done`
+    } catch (cancelError) {
+      left = `canceling it failed too (${cancelError instanceof Error ? cancelError.message : String(cancelError)}): ${record.number} is left in ${record.stateLabel}, cancel it by hand`
+    }
+    throw new Error(`Created ${record.number} (${record.url}) but could not request approval: ${why}. ${left[0]?.toUpperCase()}${left.slice(1)}.`, { cause: error })
+  }
+}
+

@@ -1,0 +1,77 @@
+import { ChangeApi } from '../servicenow/change-api.js'
+import { canCancel, forwardPath, isChangeType, type StateLabel } from '../servicenow/change-model.js'
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { readChange } from './lookup.js'
+import type { Timeline } from './timeline.js'
+
+/** A state change the instance refused, or accepted and then did not make. */
+export class TransitionError extends Error {
+  override name = 'TransitionError'
+}
+
+export interface MoveOptions {
+  /** Written with the last step (e.g. close_code and close_notes with Closed). */
+  finalFields?: Record<string, string>
+  /** A work note written with the last step. */
+  note?: string
+  timeline?: Timeline
+}
+
+/**
+ * Moves a change to `target` one state at a time along its type's path,
+ * skipping states it has already reached. Where the instance offers
+ * nextstates, each step is checked against it first. After every write the
+ * record is read again: a write the instance answered but did not carry out
+ * (a business rule can silently keep the old state) is an error, not a success.
+ */
+export async function moveChange(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
+  let current = start
+  const type = isChangeType(current.type) ? current.type : 'normal'
+  for (;;) {
+    const from = current.stateLabel
+    if (from === undefined) throw new TransitionError(`${current.number} is in a state this action does not know (${current.state}); move it by hand.`)
+    const path = forwardPath(type, from, target)
+    if (path === undefined) {
+      throw new TransitionError(`${current.number} is ${from}; a ${type} change cannot move from there to ${target}.`)
+    }
+    const next = path[0]
+    if (next === undefined) {
+      // Already there or past it: still write what the last step would have carried.
+      if (options.note || Object.keys(options.finalFields ?? {}).length > 0) {
+        await client.changes.patch(current.sysId, { ...options.finalFields, ...(options.note ? { work_notes: options.note } : {}) })
+        current = await readChange(client, current.sysId)
+      }
+      return current
+    }
+    const available = await client.changes.nextStates(current.sysId)
+    if (available !== undefined && !available.includes(next)) {
+      throw new TransitionError(
+        `ServiceNow's change model does not let ${current.number} move from ${from} to ${next} now (it allows: ${available.filter((s) => s !== from).join(', ') || 'nothing'}).`
+      )
+    }
+    const last = next === target
+    await client.changes.patch(current.sysId, {
+      state: ChangeApi.stateValue(next),
+      ...(last ? options.finalFields : {}),
+      ...(last && options.note ? { work_notes: options.note } : {})
+    })
+    const reread = await readChange(client, current.sysId)
+    if (reread.stateLabel !== next) {
+      throw new TransitionError(
+        `ServiceNow accepted moving ${current.number} from ${from} to ${next}, but the record is still ${reread.stateLabel ?? reread.state}: ` +
+          'a business rule or the change model ignored the write. Check the change model and business rules on change_request.'
+      )
+    }
+    options.timeline?.add(`${from} → ${next}`)
+    current = reread
+  }
+}
+
+/** Cancels the change with a work note saying why. */
+export async function cancelChange(client: ServiceNowClient, record: ChangeRecord, note: string, timeline?: Timeline): Promise<ChangeRecord> {
+  if (!canCancel(record.stateLabel)) {
+    throw new TransitionError(`${record.number} is ${record.stateLabel ?? record.state} and cannot be canceled from there.`)
+  }
+  return moveChange(client, record, 'canceled', { note, ...(timeline ? { timeline } : {}) })
+}

@@ -1,0 +1,134 @@
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { Clock } from '../servicenow/clock.js'
+import { ServiceNowError } from '../servicenow/errors.js'
+
+export type Decision = 'approved' | 'rejected' | 'canceled' | 'timeout'
+
+export interface WaitOutcome {
+  decision: Decision | 'aborted'
+  /** Why, in words, when the change may not be implemented. */
+  reason: string
+  record: ChangeRecord | undefined
+  waitedMs: number
+  polls: number
+}
+
+export interface WaitLoopOptions {
+  timeoutMs: number
+  pollIntervalMs: number
+  proceedWhen: 'approved' | 'implement'
+  honorChangeWindow: boolean
+  clock: Clock
+  random: () => number
+  /** Reads the change once (one request). */
+  poll: () => Promise<ChangeRecord>
+  signal?: AbortSignal
+  info: (line: string) => void
+  warn: (line: string) => void
+  /** Called with each record whose state or approval differs from the last one seen. */
+  onChange?: (record: ChangeRecord) => void
+}
+
+/** After an error, wait longer each time, up to this, unless Retry-After says otherwise. */
+export const MAX_ERROR_BACKOFF_MS = 5 * 60_000
+
+type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'stop'; decision: Decision; reason: string }
+
+/**
+ * Waits until the change may be implemented, it may not, or time runs out.
+ * A loop, not recursion; time and randomness are injected so tests run it
+ * instantly. Errors that can pass (network, 5xx, 429, an HTML page) do not end
+ * the wait: it backs off and tries again until the deadline.
+ */
+export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOutcome> {
+  const { clock } = options
+  const started = clock.now()
+  const deadline = started + options.timeoutMs
+  let record: ChangeRecord | undefined
+  let polls = 0
+  let failures = 0
+  let lastError: ServiceNowError | undefined
+  let lastWhy = ''
+  const done = (decision: WaitOutcome['decision'], reason: string): WaitOutcome => ({ decision, reason, record, waitedMs: clock.now() - started, polls })
+
+  for (;;) {
+    if (options.signal?.aborted) return done('aborted', 'the workflow run was cancelled while waiting')
+    try {
+      polls++
+      const seen = await options.poll()
+      if (record === undefined || seen.state !== record.state || seen.approval !== record.approval) options.onChange?.(seen)
+      record = seen
+      failures = 0
+      lastError = undefined
+      const verdict = evaluate(seen, clock.now(), options)
+      if (verdict.kind === 'proceed') return done('approved', '')
+      if (verdict.kind === 'stop') return done(verdict.decision, verdict.reason)
+      if (verdict.why !== lastWhy) options.info(verdict.why)
+      lastWhy = verdict.why
+    } catch (error) {
+      if (!isPassing(error)) throw error
+      failures++
+      lastError = error
+    }
+    if (options.signal?.aborted) return done('aborted', 'the workflow run was cancelled while waiting')
+    const now = clock.now()
+    if (options.timeoutMs === 0 || now >= deadline) {
+      const why = lastError !== undefined ? `the last check failed: ${lastError.message}` : lastWhy
+      return done('timeout', options.timeoutMs === 0 ? `checked once: ${why}` : `no decision within ${Math.round(options.timeoutMs / 60_000)} min (${why})`)
+    }
+    let delay: number
+    if (lastError !== undefined) {
+      const backoff = Math.min(MAX_ERROR_BACKOFF_MS, options.pollIntervalMs * 2 ** (failures - 1))
+      delay = Math.max(backoff, lastError.retryAfterMs ?? 0)
+      options.warn(`Checking the change failed (${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`)
+    } else {
+      // ±10 % so that many gates started together do not poll in step.
+      delay = options.pollIntervalMs * (0.9 + 0.2 * options.random())
+    }
+    await sleep(options, Math.max(0, Math.min(delay, deadline - now)))
+  }
+}
+
+function evaluate(record: ChangeRecord, now: number, options: WaitLoopOptions): Verdict {
+  const label = record.stateLabel
+  if (label === 'canceled') return { kind: 'stop', decision: 'canceled', reason: `${record.number} was canceled` }
+  if (record.approval === 'rejected') return { kind: 'stop', decision: 'rejected', reason: `${record.number} was rejected` }
+  if (label === 'closed' || label === 'review') {
+    return { kind: 'stop', decision: 'canceled', reason: `${record.number} is already ${label}: it cannot be implemented again` }
+  }
+  const ready = options.proceedWhen === 'implement' ? label === 'implement' : record.approval === 'approved' && (label === 'scheduled' || label === 'implement')
+  if (!ready) {
+    const hold = record.onHold ? ', on hold' : ''
+    const target = options.proceedWhen === 'implement' ? 'Implement' : 'approval'
+    return { kind: 'wait', why: `${record.number} is ${label ?? record.state}, approval ${record.approval}${hold}: waiting for ${target}.` }
+  }
+  if (options.honorChangeWindow) {
+    if (record.endDate !== undefined && now > record.endDate.getTime()) {
+      return { kind: 'stop', decision: 'timeout', reason: `${record.number}'s change window ended at ${record.endDate.toISOString()}` }
+    }
+    if (record.startDate !== undefined && now < record.startDate.getTime()) {
+      return { kind: 'wait', why: `${record.number} is approved; waiting for its change window to open at ${record.startDate.toISOString()}.` }
+    }
+  }
+  return { kind: 'proceed' }
+}
+
+/** Failures the wait rides out; anything else (bad credentials, a deleted change) ends it. */
+function isPassing(error: unknown): error is ServiceNowError {
+  if (!(error instanceof ServiceNowError)) return false
+  if (error.kind !== 'http') return true
+  return error.status === 429 || (error.status !== undefined && error.status >= 500)
+}
+
+function sleep(options: WaitLoopOptions, ms: number): Promise<void> {
+  const signal = options.signal
+  if (signal === undefined) return options.clock.sleep(ms)
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve()
+    signal.addEventListener('abort', onAbort, { once: true })
+    void options.clock.sleep(ms).then(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+  })
+}

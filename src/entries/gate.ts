@@ -1,3 +1,0 @@
-import { run } from '../gate.js'
-
-await run()

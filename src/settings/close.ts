@@ -1,0 +1,39 @@
+import * as core from '@actions/core'
+import { CloseInput as I } from '../constants.js'
+import { readChangeRef, type ChangeRef } from './change-ref.js'
+import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { boolean, oneOf, prose } from './inputs.js'
+import { InputError } from '../servicenow/errors.js'
+
+export const JOB_RESULTS = ['success', 'failure', 'cancelled', 'skipped'] as const
+export type JobResult = (typeof JOB_RESULTS)[number]
+export const CLOSE_CODES = ['successful', 'successful_issues', 'unsuccessful'] as const
+export type CloseCode = (typeof CLOSE_CODES)[number]
+
+export interface CloseOptions {
+  closeCode: CloseCode | undefined
+  closeNotes: string
+  openIncidentOnFailure: boolean
+}
+
+export interface CloseSettings extends CloseOptions {
+  connection: ConnectionSettings
+  change: ChangeRef
+  result: JobResult
+}
+
+/** The close options the gate shares with close (the gate learns the result itself). */
+export function readCloseOptions(): CloseOptions {
+  const code = oneOf(I.CloseCode, CLOSE_CODES, '')
+  return { closeCode: code === '' ? undefined : code, closeNotes: prose(I.CloseNotes), openIncidentOnFailure: boolean(I.OpenIncidentOnFailure, false) }
+}
+
+export function readCloseSettings(): CloseSettings {
+  const connection = readConnectionSettings()
+  const change = readChangeRef()
+  const result = oneOf(I.Result, JOB_RESULTS, '')
+  if (result === '') throw new InputError(`result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`)
+  const settings = { connection, change, result, ...readCloseOptions() }
+  core.debug(`close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`)
+  return settings
+}

@@ -1,0 +1,127 @@
+import * as core from '@actions/core'
+import { CreateInput as I } from '../constants.js'
+import type { RunContext } from '../github-context.js'
+import { CHANGE_TYPES, type ChangeType } from '../servicenow/change-model.js'
+import { InputError } from '../servicenow/errors.js'
+import { parseChangeNumber } from './change-ref.js'
+import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { boolean, list, oneOf, prose, text } from './inputs.js'
+import { IMPACT_LEVELS, isControlled, noCaret, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
+import { createHash } from 'node:crypto'
+
+/** What create does, read from its inputs and the run's context. */
+export interface CreateSettings {
+  connection: ConnectionSettings
+  /** Adopt this change instead of creating one. */
+  adoptNumber: string | undefined
+  type: ChangeType
+  template: string | undefined
+  environment: string
+  /** False when the environment is not change-controlled: nothing is created. */
+  controlled: boolean
+  requestApproval: boolean
+  correlationId: string
+  /** Fields written as given (plain values). */
+  fields: Record<string, string>
+  /** Reference fields given by display name or sys_id, resolved before creating. */
+  references: { assignmentGroup: string; cmdbCi: string; parentChange: string }
+}
+
+/** ServiceNow's dictionary length for correlation_id. */
+export const CORRELATION_ID_MAX = 100
+
+export function readCreateSettings(run: RunContext): CreateSettings {
+  const connection = readConnectionSettings()
+  const template = noCaret(I.Template, text(I.Template))
+  const typeInput = oneOf(I.Type, CHANGE_TYPES, '')
+  if (template !== '' && typeInput !== '' && typeInput !== 'standard') {
+    throw new InputError(`A template makes a standard change: type '${typeInput}' cannot go with template '${template}'.`)
+  }
+  const type: ChangeType = template !== '' ? 'standard' : typeInput === '' ? 'normal' : typeInput
+  if (type === 'standard' && template === '') throw new InputError('A standard change needs template: the name of a standard change template.')
+
+  const adopt = text(I.ChangeNumber)
+  const environment = noCaret(I.Environment, text(I.Environment))
+  const controlledPatterns = list(I.ControlledEnvironments)
+  const controlled = environment === '' ? true : isControlled(environment, controlledPatterns)
+
+  const correlationInput = text(I.CorrelationId)
+  if (correlationInput.length > CORRELATION_ID_MAX) {
+    throw new InputError(`Invalid correlation_id: ${correlationInput.length} characters; ServiceNow keeps ${CORRELATION_ID_MAX}.`)
+  }
+  const correlationId = noCaret(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
+
+  const shortDescription =
+    text(I.ShortDescription) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
+  const fields: Record<string, string> = {
+    ...parseFields(I.Fields, prose(I.Fields)),
+    ...nonEmpty({
+      short_description: shortDescription,
+      description: prose(I.Description) || defaultDescription(run, environment),
+      risk: parseLevel(I.Risk, text(I.Risk), RISK_LEVELS),
+      impact: parseLevel(I.Impact, text(I.Impact), IMPACT_LEVELS),
+      start_date: parseDate(I.StartDate, text(I.StartDate)),
+      end_date: parseDate(I.EndDate, text(I.EndDate)),
+      implementation_plan: prose(I.ImplementationPlan),
+      backout_plan: prose(I.BackoutPlan),
+      test_plan: prose(I.TestPlan),
+      justification: prose(I.Justification),
+      correlation_id: correlationId,
+      correlation_display: 'servicenow-change'
+    })
+  }
+  if (fields.start_date && fields.end_date && fields.start_date >= fields.end_date) {
+    throw new InputError(`start_date (${fields.start_date} GMT) must be before end_date (${fields.end_date} GMT).`)
+  }
+  const settings: CreateSettings = {
+    connection,
+    adoptNumber: adopt === '' ? undefined : parseChangeNumber(I.ChangeNumber, adopt),
+    type,
+    template: template === '' ? undefined : template,
+    environment,
+    controlled,
+    requestApproval: boolean(I.RequestApproval, true),
+    correlationId,
+    fields,
+    references: {
+      assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
+      cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
+      parentChange: noCaret(I.ParentChange, text(I.ParentChange))
+    }
+  }
+  core.debug(
+    `create: type ${type}${settings.template ? ` from template '${settings.template}'` : ''}; environment '${environment}' ` +
+      `${controlled ? 'is' : 'is not'} change-controlled; correlation_id '${correlationId}'; request_approval ${settings.requestApproval}` +
+      `${settings.adoptNumber ? `; adopting ${settings.adoptNumber}` : ''}`
+  )
+  return settings
+}
+
+function nonEmpty(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''))
+}
+
+/**
+ * repository/run id/job[/environment]: the same on every attempt of this run's
+ * job, so a re-run adopts the change the first attempt made; different per
+ * matrix environment. Hashed down when it would not fit in 100 characters.
+ */
+export function defaultCorrelationId(run: RunContext, environment: string): string {
+  const full = [run.repository, String(run.runId), run.job, environment].filter((p) => p !== '').join('/')
+  if (full.length <= CORRELATION_ID_MAX) return full
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 16)
+  return `${full.slice(0, CORRELATION_ID_MAX - hash.length - 1)}#${hash}`
+}
+
+function defaultDescription(run: RunContext, environment: string): string {
+  return [
+    `Deployment of ${run.repository} at ${run.sha}${environment === '' ? '' : ` to ${environment}`}, requested by the GitHub Actions workflow below.`,
+    '',
+    `Repository: ${run.serverUrl}/${run.repository}`,
+    `Ref: ${run.ref}`,
+    `Commit: ${run.commitUrl}`,
+    `Triggered by: ${run.actor}`,
+    `Workflow: ${run.workflow} (run #${run.runNumber}, attempt ${run.runAttempt}, job ${run.job})`,
+    `Run: ${run.runUrl}`
+  ].join('\n')
+}

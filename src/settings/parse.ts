@@ -1,0 +1,81 @@
+import { InputError } from '../servicenow/errors.js'
+import { formatGlideDate } from '../servicenow/fields.js'
+
+/** Values that reach ServiceNow: `^` would inject query conditions wherever a value meets a query. */
+export function noCaret(name: string, value: string): string {
+  if (value.includes('^')) throw new InputError(`Invalid ${name}: it contains '^', which ServiceNow queries cannot carry. Remove it.`)
+  return value
+}
+
+const FIELD_NAME = /^[a-z][a-z0-9_]*$/
+
+/**
+ * The `fields` input: a JSON object, or `name: value` lines. Values become
+ * strings (the Table API stores everything as text).
+ */
+export function parseFields(name: string, raw: string): Record<string, string> {
+  const text = raw.trim()
+  if (text === '') return {}
+  const out: Record<string, string> = {}
+  const put = (field: string, value: unknown, where: string): void => {
+    if (!FIELD_NAME.test(field)) throw new InputError(`Invalid ${name}: '${field}' ${where} is not a ServiceNow field name (lower-case letters, digits and _).`)
+    if (value !== null && typeof value === 'object') throw new InputError(`Invalid ${name}: the value of '${field}' must be text, a number or true/false.`)
+    out[field] = value === null ? '' : String(value)
+  }
+  if (text.startsWith('{')) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new InputError(`Invalid ${name}: it starts like JSON but does not parse (${(error as Error).message}).`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InputError(`Invalid ${name}: expected a JSON object.`)
+    for (const [field, value] of Object.entries(parsed)) put(field, value, '')
+    return out
+  }
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '' || line.trim().startsWith('#')) return
+    const colon = line.indexOf(':')
+    if (colon <= 0) throw new InputError(`Invalid ${name}: line ${i + 1} '${line.trim()}' is not 'name: value' (or give a JSON object).`)
+    put(line.slice(0, colon).trim(), line.slice(colon + 1).trim(), `on line ${i + 1}`)
+  })
+  return out
+}
+
+/**
+ * A date-time for start_date/end_date: ISO 8601 with a zone (2026-11-23T10:00:00Z,
+ * …+01:00), or ServiceNow's `YYYY-MM-DD HH:MM:SS` read as GMT. Returns GMT in
+ * ServiceNow's format, which is what the Table API expects without display values.
+ */
+export function parseDate(name: string, raw: string): string {
+  const text = raw.trim()
+  if (text === '') return ''
+  let date: Date
+  if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) date = new Date(`${text.replace(' ', 'T')}Z`)
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) date = new Date(text)
+  else throw new InputError(`Invalid ${name} '${text}': use ISO 8601 with a zone (2026-11-23T10:00:00Z) or 'YYYY-MM-DD HH:MM:SS' in GMT.`)
+  if (Number.isNaN(date.getTime())) throw new InputError(`Invalid ${name} '${text}': not a real date.`)
+  return formatGlideDate(date)
+}
+
+/** risk / impact: a number or its English label, to the stored value. */
+export function parseLevel(name: string, raw: string, labels: Record<string, string>): string {
+  const text = raw.trim().toLowerCase()
+  if (text === '') return ''
+  if (Object.values(labels).includes(text)) return text
+  const value = labels[text]
+  if (value === undefined) {
+    throw new InputError(`Invalid ${name} '${raw.trim()}'. Expected one of: ${Object.keys(labels).join(', ')} (or ${Object.values(labels).join(', ')}).`)
+  }
+  return value
+}
+
+export const RISK_LEVELS = { 'very high': '1', high: '2', moderate: '3', low: '4' }
+export const IMPACT_LEVELS = { high: '1', medium: '2', low: '3' }
+
+/** Is this environment change-controlled? Patterns are case-insensitive, `*` matches anything; none means all. */
+export function isControlled(environment: string, patterns: string[]): boolean {
+  if (patterns.length === 0) return true
+  const env = environment.toLowerCase()
+  return patterns.some((p) => new RegExp(`^${p.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(env))
+}

@@ -1,0 +1,36 @@
+import * as core from '@actions/core'
+import { closeFromResult } from '../change/close-change.js'
+import { resolveChange } from '../change/lookup.js'
+import { Output } from '../constants.js'
+import { runContext } from '../github-context.js'
+import { readCloseSettings } from '../settings/close.js'
+import { setChangeOutputs, writeSummary } from './report.js'
+import { runStep } from './step.js'
+
+/** The close step: close the change from what really happened. */
+export function run(): Promise<void> {
+  return runStep(async (ctx) => {
+    const settings = readCloseSettings()
+    if (settings.change.kind === 'skipped') {
+      core.setOutput(Output.Skipped, 'true')
+      core.info('No change request for this environment: nothing to close.')
+      return
+    }
+    const client = ctx.client(settings.connection)
+    const record = await resolveChange(client, settings.change)
+    const outcome = await core.group(`Close ${record.number}`, () =>
+      closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, core.info)
+    )
+    setChangeOutputs(outcome.record)
+    if (outcome.incident !== undefined) {
+      core.setOutput(Output.IncidentNumber, outcome.incident.number)
+      core.setOutput(Output.IncidentSysId, outcome.incident.sysId)
+    }
+    await writeSummary({
+      title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}`,
+      record: outcome.record,
+      lines: outcome.incident === undefined ? [] : [`Incident ${outcome.incident.number} opened: ${outcome.incident.url}`],
+      timeline: ctx.timeline
+    })
+  })
+}

@@ -1,0 +1,18 @@
+import { runContext } from '../github-context.js'
+import { readCreateSettings } from '../settings/create.js'
+import { createPhase, reportSkipped } from './phases.js'
+import { writeSummary } from './report.js'
+import { runStep } from './step.js'
+
+/** The create step: create or adopt the change request for this deployment. */
+export function run(): Promise<void> {
+  return runStep(async (ctx) => {
+    const settings = readCreateSettings(runContext())
+    if (!settings.controlled) {
+      reportSkipped(settings.environment)
+      return
+    }
+    const outcome = await createPhase(ctx, settings)
+    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline })
+  })
+}

@@ -1,0 +1,92 @@
+import * as core from '@actions/core'
+import { closeFromResult } from '../change/close-change.js'
+import { readChange } from '../change/lookup.js'
+import { moveChange } from '../change/move.js'
+import { Output, State } from '../constants.js'
+import { runContext } from '../github-context.js'
+import { currentJobResult } from '../github-job.js'
+import { readCloseOptions, type JobResult } from '../settings/close.js'
+import { readConnectionSettings } from '../settings/connection.js'
+import { readGateSettings, readGithubToken } from '../settings/gate.js'
+import { createPhase, reportSkipped, waitPhase } from './phases.js'
+import { setChangeOutputs, writeSummary } from './report.js'
+import { abortOnSignals, runStep } from './step.js'
+
+/**
+ * The all-in-one gate, main: create or adopt, wait, move to Implement. What
+ * post needs is kept with core.saveState, where the split steps use outputs.
+ */
+export function main(): Promise<void> {
+  const signal = abortOnSignals()
+  return runStep(async (ctx) => {
+    const run = runContext()
+    const settings = readGateSettings(run)
+    if (!settings.create.controlled) {
+      reportSkipped(settings.create.environment)
+      core.saveState(State.Skipped, 'true')
+      return
+    }
+    const created = await createPhase(ctx, settings.create)
+    core.saveState(State.ChangeSysId, created.record.sysId)
+    core.saveState(State.ChangeNumber, created.record.number)
+    const client = ctx.client(settings.create.connection)
+    const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
+    if (!waited.ok) {
+      await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
+      throw new Error(waited.message)
+    }
+    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline })
+    core.saveState(State.Implementing, 'true')
+    setChangeOutputs(implementing)
+    core.info(`${implementing.number} is in Implement: the deployment may proceed.`)
+    await writeSummary({ title: `ServiceNow change ${implementing.number}: implementing`, record: implementing, approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
+  })
+}
+
+/**
+ * The gate, post: close the change from the job's real outcome. If main never
+ * moved the change to Implement, the deployment did not begin: cancel it.
+ * If the outcome cannot be told, never claim success: leave it in Implement
+ * with a work note, and warn.
+ */
+export function post(): Promise<void> {
+  return runStep(
+    async (ctx) => {
+      if (core.getState(State.Skipped) === 'true') return
+      const sysId = core.getState(State.ChangeSysId)
+      if (sysId === '') {
+        core.info('The gate made no change request; nothing to close.')
+        return
+      }
+      const run = runContext()
+      const client = ctx.client(readConnectionSettings())
+      const options = readCloseOptions()
+      const token = readGithubToken()
+      const record = await readChange(client, sysId)
+      const implementing = core.getState(State.Implementing) === 'true'
+      let result: JobResult | undefined = implementing ? undefined : 'cancelled'
+      if (implementing) {
+        result = await currentJobResult(token, run).catch((error: unknown) => {
+          core.warning(`Could not read this job's outcome from the GitHub API: ${error instanceof Error ? error.message : String(error)}`)
+          return undefined
+        })
+      }
+      if (result === undefined) {
+        await client.changes.patch(record.sysId, {
+          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}); the change is left in Implement for a person to close.`
+        })
+        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (give github_token 'actions: read'). Close it by hand or with the close action.`)
+        setChangeOutputs(await readChange(client, record.sysId))
+        return
+      }
+      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, core.info))
+      setChangeOutputs(outcome.record)
+      if (outcome.incident !== undefined) {
+        core.setOutput(Output.IncidentNumber, outcome.incident.number)
+        core.setOutput(Output.IncidentSysId, outcome.incident.sysId)
+      }
+      await writeSummary({ title: `ServiceNow change ${outcome.record.number}: ${outcome.record.stateLabel}`, record: outcome.record, timeline: ctx.timeline })
+    },
+    { post: true }
+  )
+}

@@ -1,0 +1,101 @@
+import * as core from '@actions/core'
+import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
+import { pollChange, readChange } from '../change/lookup.js'
+import { cancelChange } from '../change/move.js'
+import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
+import { Output, SKIPPED_ENV } from '../constants.js'
+import type { Approver } from '../servicenow/approvers.js'
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { systemClock } from '../servicenow/clock.js'
+import type { CreateSettings } from '../settings/create.js'
+import type { WaitOptions } from '../settings/wait.js'
+import { approversJson, setChangeOutputs } from './report.js'
+import type { StepContext } from './step.js'
+
+/**
+ * The phases the split steps and the all-in-one gate share. They take the
+ * change they act on as an argument and never know where it came from.
+ */
+
+export function reportSkipped(environment: string): void {
+  core.info(`Environment '${environment}' is not change-controlled: no change request, and later steps of this action pass through.`)
+  core.setOutput(Output.Skipped, 'true')
+  core.setOutput(Output.Created, 'false')
+  core.exportVariable(SKIPPED_ENV, 'true')
+}
+
+export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {
+  const client = ctx.client(settings.connection)
+  const outcome = await core.group('Create the change request', () =>
+    createOrAdopt(settings, { client, timeline: ctx.timeline, info: core.info, warn: core.warning })
+  )
+  setChangeOutputs(outcome.record)
+  core.setOutput(Output.Created, String(outcome.created))
+  core.setOutput(Output.Skipped, 'false')
+  core.notice(`${outcome.record.number} ${outcome.created ? 'created' : 'adopted'}: ${outcome.record.url}`, { title: 'ServiceNow change request' })
+  return outcome
+}
+
+export interface WaitPhaseResult {
+  ok: boolean
+  message: string
+  outcome: WaitOutcome
+  record: ChangeRecord
+  approvers: Approver[]
+}
+
+export async function waitPhase(ctx: StepContext, client: ServiceNowClient, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitPhaseResult> {
+  const outcome = await core.group(`Wait for ${start.number} to be approved`, () =>
+    waitForDecision({
+      ...options,
+      clock: systemClock,
+      random: Math.random,
+      poll: () => pollChange(client, start.sysId),
+      signal,
+      info: core.info,
+      warn: core.warning,
+      onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.state}, approval ${r.approval}`)
+    })
+  )
+  let record = outcome.record ?? start
+  let message = ''
+  const ok = outcome.decision === 'approved'
+  if (!ok) {
+    message = `${outcome.reason}.`
+    const cancelNote =
+      outcome.decision === 'timeout' && options.onTimeout === 'cancel'
+        ? `Canceled by the pipeline: ${outcome.reason}.`
+        : outcome.decision === 'aborted' && options.cancelOnAbort
+          ? 'Canceled by the pipeline: the GitHub workflow run was cancelled while waiting for approval.'
+          : undefined
+    if (cancelNote !== undefined) {
+      try {
+        record = await cancelChange(client, await readChange(client, record.sysId), cancelNote, ctx.timeline)
+        message += ` ${record.number} was canceled.`
+      } catch (error) {
+        message += ` Canceling ${record.number} failed: ${error instanceof Error ? error.message : String(error)}`
+      }
+    }
+  }
+  record = await readChange(client, record.sysId).catch(() => record)
+  const approvers = await client.approvers(record.sysId).catch((error: unknown) => {
+    core.warning(`Could not read the approvers of ${record.number}: ${error instanceof Error ? error.message : String(error)}`)
+    return [] as Approver[]
+  })
+  if (outcome.decision === 'rejected') message = rejectionMessage(record, approvers)
+  setChangeOutputs(record)
+  core.setOutput(Output.Decision, outcome.decision === 'aborted' ? 'canceled' : outcome.decision)
+  core.setOutput(Output.Approvers, approversJson(approvers))
+  core.setOutput(Output.WaitedSeconds, String(Math.round(outcome.waitedMs / 1000)))
+  if (ok) core.info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
+  return { ok, message, outcome, record, approvers }
+}
+
+/** Who rejected it and what they said: the first thing a person needs. */
+function rejectionMessage(record: ChangeRecord, approvers: Approver[]): string {
+  const rejected = approvers.filter((a) => a.state === 'rejected')
+  if (rejected.length === 0) return `${record.number} was rejected.`
+  const who = rejected.map((a) => `${a.name}${a.comments ? `: "${a.comments}"` : ' (no comment)'}`).join('; ')
+  return `${record.number} was rejected by ${who}.`
+}

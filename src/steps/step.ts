@@ -1,0 +1,44 @@
+import * as core from '@actions/core'
+import { Timeline } from '../change/timeline.js'
+import { ServiceNowClient } from '../servicenow/client.js'
+import { systemClock } from '../servicenow/clock.js'
+import { connectionOptions, type ConnectionSettings } from '../settings/connection.js'
+
+export interface StepContext {
+  client(settings: ConnectionSettings): ServiceNowClient
+  timeline: Timeline
+}
+
+/**
+ * Runs one step: errors end it with one clear line (core.setFailed), or only a
+ * warning for a post step, and the connection is always released.
+ */
+export async function runStep(body: (ctx: StepContext) => Promise<void>, options: { post?: boolean } = {}): Promise<void> {
+  let client: ServiceNowClient | undefined
+  const ctx: StepContext = {
+    client: (settings) => (client ??= new ServiceNowClient(connectionOptions(settings))),
+    timeline: new Timeline(systemClock)
+  }
+  try {
+    await body(ctx)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if (error instanceof Error && error.stack) core.debug(error.stack)
+    if (options.post) core.warning(message)
+    else core.setFailed(message)
+  } finally {
+    client?.dispose()
+  }
+}
+
+/** Resolves when the runner cancels the job: it sends SIGINT, then SIGTERM a few seconds later. */
+export function abortOnSignals(): AbortSignal {
+  const controller = new AbortController()
+  const onSignal = (signal: string): void => {
+    if (!controller.signal.aborted) core.warning(`Received ${signal}: the workflow run is being cancelled.`)
+    controller.abort()
+  }
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  return controller.signal
+}

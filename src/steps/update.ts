@@ -1,0 +1,32 @@
+import * as core from '@actions/core'
+import { readChange, resolveChange } from '../change/lookup.js'
+import { moveChange } from '../change/move.js'
+import { Output } from '../constants.js'
+import { readUpdateSettings } from '../settings/update.js'
+import { setChangeOutputs, writeSummary } from './report.js'
+import { runStep } from './step.js'
+
+/** The update step: move the change along and record progress. */
+export function run(): Promise<void> {
+  return runStep(async (ctx) => {
+    const settings = readUpdateSettings()
+    if (settings.change.kind === 'skipped') {
+      core.setOutput(Output.Skipped, 'true')
+      core.info('No change request for this environment: nothing to update.')
+      return
+    }
+    const client = ctx.client(settings.connection)
+    let record = await resolveChange(client, settings.change)
+    record = await core.group(`Update ${record.number}`, async () => {
+      if (settings.state !== undefined) {
+        return moveChange(client, record, settings.state, { finalFields: settings.fields, note: settings.workNotes || undefined, timeline: ctx.timeline })
+      }
+      await client.changes.patch(record.sysId, { ...settings.fields, ...(settings.workNotes ? { work_notes: settings.workNotes } : {}) })
+      ctx.timeline.add(`updated ${[...Object.keys(settings.fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)
+      return readChange(client, record.sysId)
+    })
+    core.info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
+    setChangeOutputs(record)
+    await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline })
+  })
+}
