@@ -175,7 +175,7 @@ describe('wait', () => {
       const once = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, timeout_minutes: '0', on_timeout: 'cancel' })
       expect(once.code).toBe(1)
       expect(once.outputs.decision).toBe('timeout')
-      expect(errors(once)[0]).toMatch(/checked once: .* is assess, approval requested: waiting for approval\.\. (CHG\d+) was canceled\./)
+      expect(errors(once)[0]).toMatch(/checked once: .* is assess, approval requested: waiting for approval\. (CHG\d+) was canceled\./)
       expect((await record(create.outputs.change_number!)).state_label).toBe('Canceled')
     } finally {
       await admin(sim, 'PATCH', '/config', { approval: { mode: 'auto' } })

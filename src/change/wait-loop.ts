@@ -29,9 +29,6 @@ export interface WaitLoopOptions {
   onChange?: (record: ChangeRecord) => void
 }
 
-/** After an error, wait longer each time, up to this, unless Retry-After says otherwise. */
-export const MAX_ERROR_BACKOFF_MS = 5 * 60_000
-
 type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'stop'; decision: Decision; reason: string }
 
 /**
@@ -76,14 +73,14 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
       const why = lastError !== undefined ? `the last check failed: ${lastError.message}` : lastWhy
       return done('timeout', options.timeoutMs === 0 ? `checked once: ${why}` : `no decision within ${Math.round(options.timeoutMs / 60_000)} min (${why})`)
     }
-    let delay: number
+    // ±10 % so that many gates started together do not poll in step.
+    let delay = options.pollIntervalMs * (0.9 + 0.2 * options.random())
     if (lastError !== undefined) {
-      const backoff = Math.min(MAX_ERROR_BACKOFF_MS, options.pollIntervalMs * 2 ** (failures - 1))
-      delay = Math.max(backoff, lastError.retryAfterMs ?? 0)
-      options.warn(`Checking the change failed (${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`)
-    } else {
-      // ±10 % so that many gates started together do not poll in step.
-      delay = options.pollIntervalMs * (0.9 + 0.2 * options.random())
+      // Each poll already retried with exponential backoff inside the client; between polls the
+      // cadence stays the poll interval, so the approval is seen within one interval of the
+      // instance answering again. Only the instance's own Retry-After stretches it.
+      delay = Math.max(delay, lastError.retryAfterMs ?? 0)
+      options.warn(`Checking the change failed (${failures} in a row: ${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`)
     }
     await sleep(options, Math.max(0, Math.min(delay, deadline - now)))
   }

@@ -69,7 +69,11 @@ export class ServiceNowError extends Error {
 function describe(init: ServiceNowErrorInit): string {
   const where = `${init.method} ${stripQuery(init.path)}`
   const status = init.status === undefined ? '' : ` ${init.status}`
-  const text = [init.message, init.detail].filter((s) => s !== undefined && s.trim() !== '').join(': ')
+  // ServiceNow's messages carry layout (the data policy's "\n\t"): one line reads better in a log.
+  const text = [init.message, init.detail]
+    .filter((s) => s !== undefined && s.trim() !== '')
+    .map((s) => s!.replace(/\s+/g, ' ').trim())
+    .join(': ')
   const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
   return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}`
 }

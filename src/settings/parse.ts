@@ -22,7 +22,7 @@ export function parseFields(name: string, raw: string): Record<string, string> {
     if (value !== null && typeof value === 'object') throw new InputError(`Invalid ${name}: the value of '${field}' must be text, a number or true/false.`)
     out[field] = value === null ? '' : String(value)
   }
-  if (text.startsWith('{')) {
+  if (text.startsWith('{') || text.startsWith('[')) {
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -54,7 +54,12 @@ export function parseDate(name: string, raw: string): string {
   if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) date = new Date(`${text.replace(' ', 'T')}Z`)
   else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) date = new Date(text)
   else throw new InputError(`Invalid ${name} '${text}': use ISO 8601 with a zone (2026-11-23T10:00:00Z) or 'YYYY-MM-DD HH:MM:SS' in GMT.`)
-  if (Number.isNaN(date.getTime())) throw new InputError(`Invalid ${name} '${text}': not a real date.`)
+  // Date rolls 2026-02-30 over to March 2: compare the fields back to catch that.
+  const [, y, mo, d] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? []
+  const local = text.includes('T') ? new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))) : date
+  if (Number.isNaN(date.getTime()) || local.getUTCMonth() !== Number(mo) - 1 || local.getUTCDate() !== Number(d)) {
+    throw new InputError(`Invalid ${name} '${text}': not a real date.`)
+  }
   return formatGlideDate(date)
 }
 

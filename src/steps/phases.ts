@@ -62,7 +62,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
   let message = ''
   const ok = outcome.decision === 'approved'
   if (!ok) {
-    message = `${outcome.reason}.`
+    message = outcome.reason.endsWith('.') || outcome.reason.endsWith(')') ? outcome.reason : `${outcome.reason}.`
     const cancelNote =
       outcome.decision === 'timeout' && options.onTimeout === 'cancel'
         ? `Canceled by the pipeline: ${outcome.reason}.`

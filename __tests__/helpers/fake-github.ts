@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface FakeGithub {
+  url: string
+  requests: string[]
+  /** The step conclusions the current job reports (the post step itself is in progress). */
+  steps: { name: string; status: string; conclusion: string | null }[]
+  stop(): Promise<void>
+}
+
+/**
+ * Just enough of the GitHub REST API for the gate's post step: the jobs of
+ * any run's attempt 1, one of them in progress on runner "GitHub Actions 7".
+ */
+export async function startFakeGithub(token: string): Promise<FakeGithub> {
+  const fake: FakeGithub = { url: '', requests: [], steps: [], stop: async () => {} }
+  const server: Server = createServer((req, res) => {
+    fake.requests.push(`${req.method} ${req.url}`)
+    if (req.headers.authorization !== `token ${token}` && req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ message: 'Bad credentials' }))
+      return
+    }
+    if (!/^\/repos\/octo-org\/payments\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(req.url ?? '')) {
+      res.writeHead(404, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ message: 'Not Found' }))
+      return
+    }
+    const jobs = [
+      { id: 1, name: 'build', status: 'completed', conclusion: 'success', runner_name: 'GitHub Actions 3', steps: [] },
+      { id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', steps: fake.steps }
+    ]
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(JSON.stringify({ total_count: jobs.length, jobs }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  fake.stop = () => new Promise<void>((resolve) => server.close(() => resolve()))
+  return fake
+}

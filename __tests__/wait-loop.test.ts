@@ -1,0 +1,142 @@
+import { describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { pollChange } from '../src/change/lookup.js'
+import { waitForDecision, type WaitLoopOptions } from '../src/change/wait-loop.js'
+import { ServiceNowClient } from '../src/servicenow/client.js'
+import { FakeClock } from './helpers/clock.js'
+import { useNock } from './helpers/nock.js'
+
+const BASE = 'https://acme.service-now.com'
+const ID = '0123456789abcdef0123456789abcdef'
+const PATH = `/api/now/table/change_request/${ID}`
+
+useNock()
+
+/** The answers ServiceNow gives, one per poll, in order (status 200 unless given). */
+type Answer = { state?: string; approval?: string; start_date?: string; end_date?: string } | { status: number; retryAfter?: string }
+
+function script(answers: Answer[]): void {
+  const scope = nock(BASE)
+  for (const a of answers) {
+    const interceptor = scope.get(PATH).query(true)
+    if ('status' in a) interceptor.reply(a.status, { error: { message: 'fault' } }, a.retryAfter ? { 'Retry-After': a.retryAfter } : {})
+    else interceptor.reply(200, { result: { sys_id: ID, number: 'CHG0030001', type: 'normal', state: '-4', approval: 'requested', start_date: '', end_date: '', on_hold: 'false', ...a } })
+  }
+}
+
+function setup(overrides: Partial<WaitLoopOptions> = {}): { options: WaitLoopOptions; clock: FakeClock; lines: string[] } {
+  const clock = new FakeClock()
+  const lines: string[] = []
+  // One try per request: the loop's own handling of failures is what is under test.
+  const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, retry: { maxAttempts: 1 } })
+  const options: WaitLoopOptions = {
+    timeoutMs: 60 * 60_000,
+    pollIntervalMs: 30_000,
+    proceedWhen: 'approved',
+    honorChangeWindow: true,
+    clock,
+    random: () => 0.5,
+    poll: () => pollChange(client, ID),
+    info: (l) => lines.push(`info: ${l}`),
+    warn: (l) => lines.push(`warn: ${l}`),
+    ...overrides
+  }
+  return { options, clock, lines }
+}
+
+const SCHEDULED = { state: '-2', approval: 'approved' }
+
+describe('waitForDecision', () => {
+  it('polls until approved and Scheduled, one request and one interval per poll', async () => {
+    script([{}, {}, { state: '-3' }, SCHEDULED])
+    const { options, clock } = setup()
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'approved', polls: 4, waitedMs: 90_000 })
+    expect(clock.sleeps).toEqual([30_000, 30_000, 30_000])
+  })
+
+  it('jitters the interval by ±10 %', async () => {
+    script([{}, {}, SCHEDULED])
+    const { options, clock } = setup({ random: (() => { const r = [0, 1]; return () => r.shift() ?? 0 })() })
+    await waitForDecision(options)
+    expect(clock.sleeps).toEqual([27_000, 33_000])
+  })
+
+  it('rides out a ten-minute outage of 503s and 429s and proceeds at the first poll after approval', async () => {
+    const outage: Answer[] = []
+    for (let i = 0; i < 6; i++) outage.push({ status: 503 }, { status: 429, retryAfter: '60' })
+    script([{}, ...outage, SCHEDULED])
+    const { options, clock, lines } = setup()
+    const outcome = await waitForDecision(options)
+    expect(outcome.decision).toBe('approved')
+    expect(lines.filter((l) => l.startsWith('warn:'))).toHaveLength(12)
+    // Between polls the cadence stays the interval; a 429's Retry-After stretches it.
+    expect(clock.sleeps).toEqual([30_000, ...Array.from({ length: 6 }, () => [30_000, 60_000]).flat()])
+    expect(clock.now() - Date.UTC(2026, 10, 23, 9)).toBeGreaterThan(9 * 60_000)
+    // The poll after the outage, one interval after the last failure, sees the approval.
+    expect(outcome.polls).toBe(14)
+  })
+
+  it('ends at once on what waiting cannot fix (401)', async () => {
+    script([{ status: 401 }])
+    const { options } = setup()
+    await expect(waitForDecision(options)).rejects.toMatchObject({ status: 401 })
+  })
+
+  it.each([
+    [{ approval: 'rejected', state: '-5' }, 'rejected', /was rejected/],
+    [{ state: '4' }, 'canceled', /was canceled/],
+    [{ state: '3', approval: 'approved' }, 'canceled', /already closed/]
+  ])('stops on %j with decision %s', async (answer, decision, reason) => {
+    script([answer])
+    const { options } = setup()
+    const outcome = await waitForDecision(options)
+    expect(outcome.decision).toBe(decision)
+    expect(outcome.reason).toMatch(reason)
+  })
+
+  it('times out with the last state in the reason, after a final check at the deadline', async () => {
+    script(Array.from({ length: 5 }, () => ({})))
+    const { options, clock } = setup({ timeoutMs: 2 * 60_000 })
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'timeout', polls: 5, waitedMs: 120_000 })
+    expect(outcome.reason).toBe('no decision within 2 min (CHG0030001 is assess, approval requested: waiting for approval.)')
+    expect(clock.sleeps).toEqual([30_000, 30_000, 30_000, 30_000])
+  })
+
+  it('checks once when the timeout is 0', async () => {
+    script([{}])
+    const { options, clock } = setup({ timeoutMs: 0 })
+    expect((await waitForDecision(options)).decision).toBe('timeout')
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('with proceed_when implement, waits past Scheduled until Implement', async () => {
+    script([SCHEDULED, { state: '-1', approval: 'approved' }])
+    const { options } = setup({ proceedWhen: 'implement' })
+    expect(await waitForDecision(options)).toMatchObject({ decision: 'approved', polls: 2 })
+  })
+
+  it('honours the change window: waits for its start, fails after its end', async () => {
+    script([{ ...SCHEDULED, start_date: '2026-11-23 09:01:00' }, { ...SCHEDULED, start_date: '2026-11-23 09:01:00' }, { ...SCHEDULED, start_date: '2026-11-23 09:01:00' }])
+    const { options, lines } = setup()
+    expect(await waitForDecision(options)).toMatchObject({ decision: 'approved', polls: 3 })
+    expect(lines).toContain('info: CHG0030001 is approved; waiting for its change window to open at 2026-11-23T09:01:00.000Z.')
+
+    script([{ ...SCHEDULED, end_date: '2026-11-23 08:00:00' }])
+    const late = setup()
+    expect(await waitForDecision(late.options)).toMatchObject({ decision: 'timeout', reason: "CHG0030001's change window ended at 2026-11-23T08:00:00.000Z" })
+
+    script([{ ...SCHEDULED, end_date: '2026-11-23 08:00:00' }])
+    const ignored = setup({ honorChangeWindow: false })
+    expect((await waitForDecision(ignored.options)).decision).toBe('approved')
+  })
+
+  it('stops polling when aborted', async () => {
+    script([{}])
+    const controller = new AbortController()
+    const { options } = setup({ signal: controller.signal, info: () => controller.abort() })
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'aborted', polls: 1 })
+  })
+})
