@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { withSimulator } from './helpers/sim.js'
-import { errors, runStep } from './helpers/runner.js'
+import { errors, runStep } from '../src/local-runner.js'
 
 /**
  * Bad input ends the step with one clear line and exit code 1, before any

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
-import { errors, runStep, type StepRun } from './helpers/runner.js'
+import { errors, runStep, type StepRun } from '../src/local-runner.js'
 
 /** The all-in-one gate (`uses: org/servicenow-change@v1`): main, then post with main's saved state. */
 let sim: Simulator

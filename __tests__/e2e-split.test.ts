@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
-import { errors, runStep, type StepRun } from './helpers/runner.js'
+import { errors, runStep, type StepRun } from '../src/local-runner.js'
 
 /**
  * The split steps as a workflow runs them: each bundle a child process, the

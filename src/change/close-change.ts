@@ -59,7 +59,8 @@ export async function closeFromResult(
   const closed = await moveChange(client, record, 'closed', {
     finalFields: { close_code: plan.closeCode, close_notes: notes },
     note: incident === undefined ? undefined : `Incident ${incident.number} opened for this failed deployment.`,
-    timeline
+    timeline,
+    info
   })
   info(`${closed.number} closed: ${plan.closeCode}.`)
   return { record: closed, action: 'closed', incident }

@@ -16,6 +16,8 @@ export interface MoveOptions {
   /** A work note written with the last step. */
   note?: string
   timeline?: Timeline
+  /** A log line per step taken. */
+  info?: (line: string) => void
 }
 
 /**
@@ -64,6 +66,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
       )
     }
     options.timeline?.add(`${from} → ${next}`)
+    options.info?.(`${current.number}: ${from} → ${next}`)
     current = reread
   }
 }

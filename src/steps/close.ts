@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import { closeFromResult } from '../change/close-change.js'
-import { resolveChange } from '../change/lookup.js'
 import { Output } from '../constants.js'
 import { runContext } from '../github-context.js'
 import { readCloseSettings } from '../settings/close.js'
+import { openChange } from './phases.js'
 import { setChangeOutputs, writeSummary } from './report.js'
 import { runStep } from './step.js'
 
@@ -11,13 +11,9 @@ import { runStep } from './step.js'
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
     const settings = readCloseSettings()
-    if (settings.change.kind === 'skipped') {
-      core.setOutput(Output.Skipped, 'true')
-      core.info('No change request for this environment: nothing to close.')
-      return
-    }
-    const client = ctx.client(settings.connection)
-    const record = await resolveChange(client, settings.change)
+    const opened = await openChange(ctx, settings, 'close')
+    if (opened === undefined) return
+    const { client, record } = opened
     const outcome = await core.group(`Close ${record.number}`, () =>
       closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, core.info)
     )

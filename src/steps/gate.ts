@@ -35,7 +35,7 @@ export function main(): Promise<void> {
       await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
       throw new Error(waited.message)
     }
-    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline })
+    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info: core.info })
     core.saveState(State.Implementing, 'true')
     setChangeOutputs(implementing)
     core.info(`${implementing.number} is in Implement: the deployment may proceed.`)

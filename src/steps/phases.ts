@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
-import { pollChange, readChange } from '../change/lookup.js'
+import { pollChange, readChange, resolveChange } from '../change/lookup.js'
 import { cancelChange } from '../change/move.js'
 import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
@@ -8,6 +8,8 @@ import type { Approver } from '../servicenow/approvers.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { systemClock } from '../servicenow/clock.js'
+import type { ChangeRef } from '../settings/change-ref.js'
+import type { ConnectionSettings } from '../settings/connection.js'
 import type { CreateSettings } from '../settings/create.js'
 import type { WaitOptions } from '../settings/wait.js'
 import { approversJson, setChangeOutputs } from './report.js'
@@ -23,6 +25,24 @@ export function reportSkipped(environment: string): void {
   core.setOutput(Output.Skipped, 'true')
   core.setOutput(Output.Created, 'false')
   core.exportVariable(SKIPPED_ENV, 'true')
+}
+
+/**
+ * The change a wait, update or close step acts on, with a client for it; undefined
+ * (outputs skipped=true) when create skipped this environment.
+ */
+export async function openChange(
+  ctx: StepContext,
+  settings: { connection: ConnectionSettings; change: ChangeRef },
+  verb: string
+): Promise<{ client: ServiceNowClient; record: ChangeRecord } | undefined> {
+  if (settings.change.kind === 'skipped') {
+    core.setOutput(Output.Skipped, 'true')
+    core.info(`No change request for this environment: nothing to ${verb}.`)
+    return undefined
+  }
+  const client = ctx.client(settings.connection)
+  return { client, record: await resolveChange(client, settings.change) }
 }
 
 export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {

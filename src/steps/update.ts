@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
-import { readChange, resolveChange } from '../change/lookup.js'
+import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
-import { Output } from '../constants.js'
 import { readUpdateSettings } from '../settings/update.js'
+import { openChange } from './phases.js'
 import { setChangeOutputs, writeSummary } from './report.js'
 import { runStep } from './step.js'
 
@@ -10,16 +10,13 @@ import { runStep } from './step.js'
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
     const settings = readUpdateSettings()
-    if (settings.change.kind === 'skipped') {
-      core.setOutput(Output.Skipped, 'true')
-      core.info('No change request for this environment: nothing to update.')
-      return
-    }
-    const client = ctx.client(settings.connection)
-    let record = await resolveChange(client, settings.change)
+    const opened = await openChange(ctx, settings, 'update')
+    if (opened === undefined) return
+    const { client } = opened
+    let record = opened.record
     record = await core.group(`Update ${record.number}`, async () => {
       if (settings.state !== undefined) {
-        return moveChange(client, record, settings.state, { finalFields: settings.fields, note: settings.workNotes || undefined, timeline: ctx.timeline })
+        return moveChange(client, record, settings.state, { finalFields: settings.fields, note: settings.workNotes || undefined, timeline: ctx.timeline, info: core.info })
       }
       await client.changes.patch(record.sysId, { ...settings.fields, ...(settings.workNotes ? { work_notes: settings.workNotes } : {}) })
       ctx.timeline.add(`updated ${[...Object.keys(settings.fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 
-const root = join(import.meta.dirname, '..', '..')
+/**
+ * Runs the bundled steps on this machine the way a GitHub runner does. Used by
+ * the end-to-end tests and the demo; not part of the action's bundle.
+ */
+
+const root = join(import.meta.dirname, '..')
 
 /** Which action.yml declares each bundle's inputs and their defaults. */
 const ACTION_FILE: Record<string, string> = {
