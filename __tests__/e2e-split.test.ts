@@ -92,6 +92,12 @@ describe('create', () => {
     expect(create.outputs).toMatchObject({ state: 'scheduled', approval: 'approved' })
     const created = await record(create.outputs.change_number!)
     expect(created.type).toBe('standard')
+    // The template's description stays; the run's context is a work note.
+    const raw = await fetch(`${sim.url}/api/now/table/change_request/${create.outputs.change_sys_id}?sysparm_fields=description`, {
+      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:devops').toString('base64')}` }
+    }).then((r) => r.json() as Promise<any>)
+    expect(raw.result.description).toBe('Routine deployment through the pipeline')
+    expect(created.work_notes[0]).toMatch(/^Deployment of octo-org\/payments at 1a2b3c4d/)
     const wait = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, ...fast })
     ok(wait)
     expect(Number(wait.outputs.waited_seconds)).toBeLessThan(2)

@@ -57,7 +57,9 @@ export function readCreateSettings(run: RunContext): CreateSettings {
     ...parseFields(I.Fields, prose(I.Fields)),
     ...nonEmpty({
       short_description: shortDescription,
-      description: prose(I.Description) || defaultDescription(run, environment),
+      // A standard change takes its description from the template: the run's context goes into a work note instead.
+      description: prose(I.Description) || (type === 'standard' ? '' : defaultDescription(run, environment)),
+      work_notes: type === 'standard' && prose(I.Description) === '' ? defaultDescription(run, environment) : '',
       risk: parseLevel(I.Risk, text(I.Risk), RISK_LEVELS),
       impact: parseLevel(I.Impact, text(I.Impact), IMPACT_LEVELS),
       start_date: parseDate(I.StartDate, text(I.StartDate)),
