@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { withSimulator } from './helpers/sim.js'
-import { errors, runStep } from '../src/local-runner.js'
+import { errors } from '../src/local-runner.js'
+import { add, suiteCounts } from './helpers/counts.js'
+import { scannedSteps } from './helpers/scan.js'
 
 /**
  * Bad input ends the step with one clear line and exit code 1, before any
  * request reaches ServiceNow (counted on the simulator's request log).
  */
 let sim: Simulator
+const counts = suiteCounts('bad-input')
+let runStep: ReturnType<typeof scannedSteps>
 let connection: Record<string, string>
 beforeAll(async () => {
   sim = await withSimulator()
-  connection = { instance_url: sim.url, username: 'devops.integration', password: 'devops' }
+  runStep = scannedSteps(sim, counts)
+  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
 })
 afterAll(() => sim.stop())
 
@@ -87,11 +92,15 @@ describe('bad input', () => {
     async (_n, entry, inputs, message) => {
       const before = sim.requests().length
       const run = await runStep(entry, inputs())
-      expect(run.code).toBe(1)
       const lines = errors(run)
+      const sent = sim.requests().length - before
+      add(counts, 'bad inputs tried')
+      add(counts, 'requests sent for bad inputs', sent)
+      if (run.code === 1 && lines.length === 1 && message.test(lines[0] ?? '') && sent === 0) add(counts, 'bad inputs refused with one clear line')
+      expect(run.code).toBe(1)
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatch(message)
-      expect(sim.requests().length).toBe(before)
+      expect(sent).toBe(0)
     }
   )
 })

@@ -112,7 +112,7 @@ describe.each([
 
 describe('the client against the simulator', () => {
   it('signs in with OAuth, and renews transparently when the instance expires its token mid-run', async () => {
-    const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: SEED_OAUTH_CLIENT.clientSecret, username: 'devops.integration', password: 'devops' })
+    const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: SEED_OAUTH_CLIENT.clientSecret, username: 'devops.integration', password: 'sn-integration-pw' })
     await client.checkConnection()
     await admin(sim, 'POST', '/tokens/expire')
     await client.checkConnection()

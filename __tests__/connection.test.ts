@@ -100,9 +100,10 @@ describe('errors', () => {
 
   it('explains a 200 HTML page (hibernating instance) instead of failing to parse it', async () => {
     const { conn } = connection()
-    nock(BASE).get('/api/now/table/change_request').reply(200, '<html><head><title>Instance Hibernating page</title></head></html>', { 'Content-Type': 'text/html' })
+    nock(BASE).get('/api/now/table/change_request').times(5).reply(200, '<html><head><title>Instance Hibernating page</title></head></html>', { 'Content-Type': 'text/html' })
     const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/change_request' }))
     expect(error.kind).toBe('invalid-response')
+    expect(error.attempts).toBe(5)
     expect(error.message).toMatch(/HTML page instead of JSON/)
     expect(error.message).toMatch(/hibernating developer instance/)
     expect(error.message).not.toMatch(/Unexpected token/)
@@ -195,6 +196,13 @@ describe('retries', () => {
       .post('/api/now/table/change_request')
       .reply(201, { result: { sys_id: 'a' } })
     await expect(conn.request({ method: 'POST', path: '/api/now/table/change_request', json: {} })).resolves.toMatchObject({ status: 201 })
+  })
+
+  it('never repeats a POST answered with a page instead of JSON: it may have landed', async () => {
+    const { conn } = connection()
+    nock(BASE).post('/api/now/table/change_request').reply(200, '<html>proxy</html>')
+    const error = await failure(conn.request({ method: 'POST', path: '/api/now/table/change_request', json: {} }))
+    expect(error).toMatchObject({ kind: 'invalid-response', mayHaveLanded: true, attempts: 1 })
   })
 
   it('retries a GET whose JSON was cut short', async () => {

@@ -2,17 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
-import { errors, runStep, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../src/local-runner.js'
+import { suiteCounts } from './helpers/counts.js'
+import { scannedSteps } from './helpers/scan.js'
 
 /** The all-in-one gate (`uses: org/servicenow-change@v1`): main, then post with main's saved state. */
 let sim: Simulator
+const counts = suiteCounts('e2e-gate')
+let runStep: ReturnType<typeof scannedSteps>
 let github: FakeGithub
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForTests'
 beforeAll(async () => {
   sim = await withSimulator({ approval: { mode: 'auto', afterMs: 300, rejectPattern: 'REJECT' } })
+  runStep = scannedSteps(sim, counts)
   github = await startFakeGithub(TOKEN)
-  connection = { instance_url: sim.url, username: 'devops.integration', password: 'devops' }
+  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
 })
 afterAll(async () => {
   await sim.stop()

@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
-import { errors, runStep, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../src/local-runner.js'
+import { suiteCounts } from './helpers/counts.js'
+import { scannedSteps } from './helpers/scan.js'
 
 /**
  * The split steps as a workflow runs them: each bundle a child process, the
  * outputs of one fed to the inputs of the next, against the simulator.
  */
 let sim: Simulator
+const counts = suiteCounts('e2e-split')
+let runStep: ReturnType<typeof scannedSteps>
 let connection: Record<string, string>
 beforeAll(async () => {
   sim = await withSimulator({ approval: { mode: 'auto', afterMs: 300, rejectPattern: 'REJECT' } })
-  connection = { instance_url: sim.url, username: 'devops.integration', password: 'devops' }
+  runStep = scannedSteps(sim, counts)
+  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
 })
 afterAll(() => sim.stop())
 
@@ -94,7 +99,7 @@ describe('create', () => {
     expect(created.type).toBe('standard')
     // The template's description stays; the run's context is a work note.
     const raw = await fetch(`${sim.url}/api/now/table/change_request/${create.outputs.change_sys_id}?sysparm_fields=description`, {
-      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:devops').toString('base64')}` }
+      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` }
     }).then((r) => r.json() as Promise<any>)
     expect(raw.result.description).toBe('Routine deployment through the pipeline')
     expect(created.work_notes[0]).toMatch(/^Deployment of octo-org\/payments at 1a2b3c4d/)
@@ -134,7 +139,7 @@ describe('create', () => {
     ok(child)
     expect(child.outputs).toMatchObject({ state: 'new', approval: 'not requested' })
     const raw = await fetch(`${sim.url}/api/now/table/change_request/${child.outputs.change_sys_id}?sysparm_fields=parent,category&sysparm_exclude_reference_link=true`, {
-      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:devops').toString('base64')}` }
+      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` }
     }).then((r) => r.json() as Promise<any>)
     expect(raw.result).toEqual({ parent: parent.outputs.change_sys_id, category: 'Software' })
   })

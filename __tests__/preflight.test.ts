@@ -41,7 +41,7 @@ describe('checkConnection', () => {
   })
 
   it('a refused OAuth client: names the application registry', async () => {
-    const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: 'wrong', username: 'devops.integration', password: 'devops' })
+    const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: 'wrong', username: 'devops.integration', password: 'sn-integration-pw' })
     expect(await preflightMessage(client)).toMatch(/refused the OAuth sign-in.*access_denied.*Application Registry/)
   })
 

@@ -20,7 +20,7 @@ const client = { client_id: SEED_OAUTH_CLIENT.clientId, client_secret: SEED_OAUT
 
 describe('OAuth', () => {
   it('issues access and refresh tokens for the password grant; the access token works until it expires', async () => {
-    const answer = await (await token({ ...client, grant_type: 'password', username: 'devops.integration', password: 'devops' })).json()
+    const answer = await (await token({ ...client, grant_type: 'password', username: 'devops.integration', password: 'sn-integration-pw' })).json()
     expect(answer).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), scope: 'useraccount', token_type: 'Bearer', expires_in: 1799 })
     const bearer = `Bearer ${answer.access_token}`
     expect((await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', { auth: bearer })).status).toBe(200)
@@ -137,7 +137,7 @@ describe('attachments', () => {
     const up = await raw(sim, 'POST', path, { body: '<testsuite tests="3"/>', headers: { 'Content-Type': 'application/xml' } })
     expect(up.status).toBe(201)
     expect(up.json.result).toMatchObject({ file_name: 'report.xml', size_bytes: '22', table_sys_id: change.sys_id, content_type: 'application/xml' })
-    const file = await fetch(up.json.result.download_link, { headers: { Accept: '*/*', Authorization: `Basic ${Buffer.from('devops.integration:devops').toString('base64')}` } })
+    const file = await fetch(up.json.result.download_link, { headers: { Accept: '*/*', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` } })
     expect(await file.text()).toBe('<testsuite tests="3"/>')
 
     await admin(sim, 'PATCH', '/config', { attachmentMaxBytes: 10 })

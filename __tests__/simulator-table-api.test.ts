@@ -120,7 +120,7 @@ describe('writing', () => {
     expect((await raw(sim, 'POST', '/api/now/table/change_request', { body: '{"short_desc' })).status).toBe(400)
     const r = await fetch(`${sim.url}/api/now/table/change_request`, {
       method: 'POST',
-      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:devops').toString('base64')}` },
+      headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` },
       body: new Uint8Array(Buffer.from('{}'))
     })
     expect(r.status).toBe(400)

@@ -56,6 +56,8 @@ export function githubEnv(overrides: Record<string, string> = {}): Record<string
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_EVENT_NAME: 'push',
     RUNNER_NAME: 'GitHub Actions 7',
+    // Step debug logging on, as when a run is re-run with debug: the most a log can show.
+    RUNNER_DEBUG: '1',
     ...overrides
   }
 }

@@ -40,7 +40,7 @@ export async function raw(
 ): Promise<{ status: number; headers: Headers; json: any; text: string }> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
-    Authorization: options.auth ?? `Basic ${Buffer.from('devops.integration:devops').toString('base64')}`,
+    Authorization: options.auth ?? `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}`,
     ...options.headers
   }
   let body: string | undefined

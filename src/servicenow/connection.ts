@@ -168,7 +168,9 @@ export class Connection {
       (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
       error.kind === 'timeout' ||
       (error.kind === 'network' && isTransientNetworkError(error)) ||
-      (error.kind === 'invalid-response' && error.detail === TRUNCATED)
+      // A page or a cut body where JSON belongs can be a proxy's passing glitch: worth another try
+      // for a request that is safe to repeat (a hibernating instance just fails a few seconds later).
+      error.kind === 'invalid-response'
     if (!transient) return undefined
     if (!idempotent && error.mayHaveLanded) return undefined
     return backoffDelay(attempt, this.retry, this.random)
@@ -264,7 +266,8 @@ function notJson(base: { method: Method; path: string; status: number }, text: s
         ? `A hibernating developer instance does this: wake it by signing in at ${baseUrl} (or developer.servicenow.com). ` +
           'A single-sign-on or proxy login page does it too: check instance_url.'
         : undefined,
-      mayHaveLanded: mayHaveActed(base.status)
+      // A 2xx page in place of the answer: whatever produced it, the instance may have acted.
+      mayHaveLanded: ok || mayHaveActed(base.status)
     })
   }
   const looksCut = text.startsWith('{') || text.startsWith('[')

@@ -6,11 +6,14 @@
  * spoils the answer: a create that landed although the client never heard so.
  */
 export interface FaultRule {
-  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay'
+  /** expire-token: every OAuth access token expires just before this request, which then goes on. */
+  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token'
   /** Only requests with this method (any when absent). */
   method?: string
   /** Only requests whose path (without query) contains this text. */
   path?: string
+  /** Only requests whose decoded query string contains this text. */
+  query?: string
   /** How many matching requests it affects (default 1; 0 = every one until cleared). */
   times?: number
   status?: number
@@ -31,7 +34,7 @@ export class Faults {
   private nextId = 1
 
   add(rule: FaultRule): number {
-    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay']
+    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token']
     if (!valid.includes(rule.kind)) throw new Error(`fault kind must be one of ${valid.join(', ')}`)
     if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
     const id = this.nextId++
@@ -52,9 +55,13 @@ export class Faults {
    * matching delay rule, and the first matching other rule, in the order they
    * were added. Only the rules applied use up one of their times.
    */
-  take(method: string, path: string, when: 'before' | 'after'): { delayMs: number; fault: FaultRule | undefined } {
+  take(method: string, path: string, query: string, when: 'before' | 'after'): { delayMs: number; fault: FaultRule | undefined } {
     const hits = this.rules.filter(
-      (r) => (r.when ?? 'before') === when && (r.method === undefined || r.method.toUpperCase() === method) && (r.path === undefined || path.includes(r.path))
+      (r) =>
+        (r.when ?? 'before') === when &&
+        (r.method === undefined || r.method.toUpperCase() === method) &&
+        (r.path === undefined || path.includes(r.path)) &&
+        (r.query === undefined || query.includes(r.query))
     )
     const delays = hits.filter((r) => r.kind === 'delay')
     const fault = hits.find((r) => r.kind !== 'delay')

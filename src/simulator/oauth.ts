@@ -39,6 +39,11 @@ export class OAuthServer {
     return this.store.get('sys_user', issued.userId)
   }
 
+  /** Every token issued so far, access and refresh: what a leak scanner looks for. */
+  issuedTokens(): string[] {
+    return [...this.access.keys(), ...this.refresh.keys()]
+  }
+
   expireAll(): void {
     for (const issued of this.access.values()) issued.expiresAt = 0
   }

@@ -6,7 +6,7 @@ import type { Store } from './store.js'
  */
 export const SEED_USERS = {
   admin: { user_name: 'admin', password: 'admin', name: 'System Administrator', roles: 'admin' },
-  integration: { user_name: 'devops.integration', password: 'devops', name: 'DevOps Integration', roles: 'itil,sn_change_write,rest_api_explorer' },
+  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,sn_change_write,rest_api_explorer' },
   noRoles: { user_name: 'no.roles', password: 'no.roles', name: 'No Roles', roles: '' },
   alice: { user_name: 'alice.approver', password: 'alice', name: 'Alice Approver', roles: 'itil,approver_user' },
   bob: { user_name: 'bob.cab', password: 'bob', name: 'Bob CAB', roles: 'itil,approver_user' },

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { adminRoute } from './admin-routes.js'
 import { Attachments } from './attachments.js'
@@ -27,6 +28,8 @@ export interface SimulatorOptions {
   clientCredentials?: boolean
   attachmentMaxBytes?: number
   faults?: FaultRule[]
+  /** Serve https with this key and certificate (PEM) instead of plain http. */
+  tls?: { key: string; cert: string }
 }
 
 export interface RequestLogEntry {
@@ -83,8 +86,9 @@ export class Simulator {
     this.attachments = new Attachments(this.instance, options.attachmentMaxBytes ?? 5 * 1024 * 1024)
     this.settings = { latencyMs: options.latencyMs ?? 0, hibernating: options.hibernating ?? false, changeApi: options.changeApi ?? true }
     for (const rule of options.faults ?? []) this.faults.add(rule)
-    this.server = createServer((req, res) => void this.handle(req, res))
-    this.server.on('connection', (socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res)
+    this.server = options.tls === undefined ? createServer(handler) : createTlsServer(options.tls, handler)
+    this.server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
     })
@@ -101,7 +105,7 @@ export class Simulator {
     })
     const address = this.server.address() as AddressInfo
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    this.baseUrl = `http://${host}:${address.port}`
+    this.baseUrl = `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
     return this
   }
 
@@ -133,7 +137,8 @@ export class Simulator {
       entry.ms = Date.now() - started
     }
 
-    const before = this.faults.take(method, url.pathname, 'before')
+    const query = decodeURIComponent(url.search)
+    const before = this.faults.take(method, url.pathname, query, 'before')
     const delay = this.settings.latencyMs + before.delayMs
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined)) return
@@ -146,7 +151,7 @@ export class Simulator {
       reply = this.route(ctx)
       entry.user = ctx.user.user_name
     }
-    const after = this.faults.take(method, url.pathname, 'after').fault
+    const after = this.faults.take(method, url.pathname, query, 'after').fault
     if (after !== undefined && this.applyFault(after, res, finish, reply)) return
     write(res, reply)
     finish(reply.status)
@@ -209,6 +214,9 @@ export class Simulator {
         // Never answer; the socket is destroyed when the client gives up or the simulator stops.
         finish('hung')
         return true
+      case 'expire-token':
+        this.oauth.expireAll()
+        return false
       case 'html':
         write(res, { status: 200, raw: { data: HIBERNATION_PAGE, contentType: 'text/html' } })
         finish(200)

@@ -52,6 +52,10 @@ export function main(): Promise<void> {
 export function post(): Promise<void> {
   return runStep(
     async (ctx) => {
+      // Inputs first, even when there is nothing to do: reading them masks the secrets.
+      const connection = readConnectionSettings()
+      const options = readCloseOptions()
+      const token = readGithubToken()
       if (core.getState(State.Skipped) === 'true') return
       const sysId = core.getState(State.ChangeSysId)
       if (sysId === '') {
@@ -59,9 +63,7 @@ export function post(): Promise<void> {
         return
       }
       const run = runContext()
-      const client = ctx.client(readConnectionSettings())
-      const options = readCloseOptions()
-      const token = readGithubToken()
+      const client = ctx.client(connection)
       const record = await readChange(client, sysId)
       const implementing = core.getState(State.Implementing) === 'true'
       let result: JobResult | undefined = implementing ? undefined : 'cancelled'

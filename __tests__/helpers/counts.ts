@@ -1,0 +1,21 @@
+import { afterAll } from '@jest/globals'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/**
+ * Figures a suite reports (cells survived, secret hits, …). Each suite writes
+ * them to .tmp/counts/<suite>.json after its tests; .ci/run prints them all.
+ */
+export function suiteCounts(suite: string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  afterAll(() => {
+    const dir = join(import.meta.dirname, '..', '..', '.tmp', 'counts')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, `${suite}.json`), `${JSON.stringify(counts, null, 2)}\n`)
+  })
+  return counts
+}
+
+export function add(counts: Record<string, number>, key: string, n = 1): void {
+  counts[key] = (counts[key] ?? 0) + n
+}

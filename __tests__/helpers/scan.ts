@@ -1,0 +1,49 @@
+import { expect } from '@jest/globals'
+import { runStep, type RunOptions, type StepRun } from '../../src/local-runner.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import { add } from './counts.js'
+
+/**
+ * Runs a bundle and then looks for every secret it was given, and every value
+ * derived from one (the base64 of user:password, each OAuth token the
+ * simulator issued), in everything the step wrote: stdout, stderr, outputs,
+ * saved state, job summary, exported variables. The runner consumes
+ * `::add-mask::` lines instead of showing them: those are where a secret must
+ * appear, before any line that could carry it.
+ */
+export function scannedSteps(sim: Simulator, counts: Record<string, number>): (entry: string, inputs: Record<string, string>, options?: RunOptions) => Promise<StepRun> {
+  return async (entry, inputs, options) => {
+    const before = new Set(sim.oauth.issuedTokens())
+    const run = await runStep(entry, inputs, options)
+    const issued = sim.oauth.issuedTokens().filter((t) => !before.has(t))
+    const given = [inputs.password, inputs.client_secret, inputs.token].filter((s): s is string => s !== undefined && s !== '')
+    // Basic auth sends base64(user:password); with OAuth the pair goes only into the token request's form.
+    const basic = inputs.username && inputs.password ? [Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64')] : []
+    const derived = inputs.client_id ? [] : basic
+    const secrets = [...given, ...basic, ...sim.oauth.issuedTokens()]
+    const lines = run.stdout.split('\n')
+    const shown = [lines.filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), JSON.stringify(run.state), run.summary, JSON.stringify(run.exported)].join('\n')
+    const hits = secrets.filter((secret) => shown.includes(secret))
+    add(counts, 'step runs scanned')
+    add(counts, 'secret values looked for', secrets.length)
+    add(counts, 'secret hits', hits.length)
+    expect(hits.map((h) => `${h.slice(0, 3)}… found in the step's output`)).toEqual([])
+    // Credentials are masked before any other line; derived values and tokens before the first request.
+    const firstOther = lines.findIndex((l) => l !== '' && !l.startsWith('::add-mask::'))
+    const firstRequest = lines.findIndex((l) => /^::debug::(GET|POST|PATCH|PUT|DELETE) /.test(l))
+    const maskedBy = (secret: string, limit: number): boolean => {
+      const at = lines.indexOf(`::add-mask::${secret}`)
+      return at !== -1 && (limit === -1 || at < limit)
+    }
+    // A step that sent no request (bad input, a skip) never derived anything to mask.
+    const used = firstRequest === -1 ? [] : derived
+    const unmasked = [
+      ...given.filter((s) => !maskedBy(s, firstOther)),
+      ...used.filter((s) => !maskedBy(s, firstRequest)),
+      ...issued.filter((s) => !maskedBy(s, -1))
+    ]
+    add(counts, 'values masked before first use', given.length + used.length + issued.length - unmasked.length)
+    expect(unmasked.map((s) => `${s.slice(0, 3)}… not masked in time`)).toEqual([])
+    return run
+  }
+}
