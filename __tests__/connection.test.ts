@@ -153,15 +153,23 @@ describe('retries', () => {
     expect(clock.sleeps).toHaveLength(2)
   })
 
-  it('honours Retry-After on 429, for a POST too (a rate-limited request never ran)', async () => {
+  it('honours Retry-After on 429', async () => {
     const { conn, clock } = connection()
     nock(BASE)
-      .post('/api/now/table/change_request')
+      .get('/api/now/table/change_request')
       .reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '7' })
-      .post('/api/now/table/change_request')
-      .reply(201, { result: { sys_id: 'a' } })
-    await conn.request({ method: 'POST', path: '/api/now/table/change_request', json: {} })
+      .get('/api/now/table/change_request')
+      .reply(200, { result: [] })
+    await conn.request({ method: 'GET', path: '/api/now/table/change_request' })
     expect(clock.sleeps).toEqual([7000])
+  })
+
+  it('leaves a rate-limited POST to the caller, with the Retry-After, so it can check before repeating', async () => {
+    const { conn, clock } = connection()
+    nock(BASE).post('/api/now/table/change_request').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '7' })
+    const error = await failure(conn.request({ method: 'POST', path: '/api/now/table/change_request', json: {} }))
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 7000, mayHaveLanded: false, attempts: 1 })
+    expect(clock.sleeps).toEqual([])
   })
 
   it('does not wait out a Retry-After beyond its ceiling: the caller hears it', async () => {

@@ -1,5 +1,6 @@
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
+import { isTransient } from '../servicenow/connection.js'
 import { InputError, ServiceNowError } from '../servicenow/errors.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
@@ -81,7 +82,11 @@ async function findTemplate(client: ServiceNowClient, name: string): Promise<Awa
   return templates[0]!
 }
 
-/** One change request, even when an answer is lost: look before every retry. */
+/**
+ * One change request, even when an answer is lost: the client never repeats a
+ * create by itself, so every retry happens here, after looking by correlation
+ * id whether the previous attempt landed after all.
+ */
 async function createOnce(
   settings: CreateSettings,
   deps: CreateDeps,
@@ -89,14 +94,15 @@ async function createOnce(
   template: Awaited<ReturnType<typeof findTemplate>> | undefined
 ): Promise<ChangeRecord> {
   const { client } = deps
+  const policy = { ...defaultRetryPolicy, maxAttempts: client.connection.maxAttempts }
   for (let attempt = 1; ; attempt++) {
     try {
       if (template !== undefined) return await client.changes.createStandard(template, body)
       return settings.type === 'emergency' ? await client.changes.createEmergency(body) : await client.changes.createNormal(body)
     } catch (error) {
-      if (!(error instanceof ServiceNowError) || !error.mayHaveLanded || attempt >= defaultRetryPolicy.maxAttempts) throw error
-      deps.warn(`The answer to creating the change was lost (${error.message}); checking whether it was created before trying again.`)
-      await client.connection.clock.sleep(backoffDelay(attempt, defaultRetryPolicy, deps.random ?? Math.random))
+      if (!(error instanceof ServiceNowError) || !(isTransient(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
+      deps.warn(`Creating the change failed (${error.message}); checking whether it was created before trying again.`)
+      await client.connection.clock.sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, deps.random ?? Math.random)))
       const landed = (await findOpenByCorrelation(client, settings.correlationId))[0]
       if (landed !== undefined) return landed
     }

@@ -97,6 +97,10 @@ export class Connection {
     })
   }
 
+  get maxAttempts(): number {
+    return this.retry.maxAttempts
+  }
+
   get authMethod(): AuthSettings['method'] {
     return this.auth.method
   }
@@ -156,23 +160,11 @@ export class Connection {
 
   /** How long to wait before the next try, or undefined when the failure is final. */
   private retryDelay(error: ServiceNowError, idempotent: boolean, attempt: number): number | undefined {
-    if (attempt >= this.retry.maxAttempts) return undefined
-    if (error.status === 429) {
-      // Turned away before running: safe to repeat whatever the method.
-      if (error.retryAfterMs !== undefined) {
-        return error.retryAfterMs <= this.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
-      }
-      return backoffDelay(attempt, this.retry, this.random)
-    }
-    const transient =
-      (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
-      error.kind === 'timeout' ||
-      (error.kind === 'network' && isTransientNetworkError(error)) ||
-      // A page or a cut body where JSON belongs can be a proxy's passing glitch: worth another try
-      // for a request that is safe to repeat (a hibernating instance just fails a few seconds later).
-      error.kind === 'invalid-response'
-    if (!transient) return undefined
-    if (!idempotent && error.mayHaveLanded) return undefined
+    if (attempt >= this.retry.maxAttempts || !isTransient(error)) return undefined
+    // A request that is not safe to repeat is repeated here only when it certainly never left
+    // (connection refused): anything else is for the caller, who can check first whether it landed.
+    if (!idempotent && (error.status !== undefined || error.mayHaveLanded)) return undefined
+    if (error.retryAfterMs !== undefined) return error.retryAfterMs <= this.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
     return backoffDelay(attempt, this.retry, this.random)
   }
 
@@ -246,11 +238,11 @@ function interpret(
 
 /**
  * Whether the instance may have carried out a request answered with this status.
- * A 500, or a 502/504 from a gateway that gave up waiting, can come after the
- * work was done; a 4xx or a 503 (node not accepting work) means it was not.
+ * Any 5xx can come from a gateway or node that gave up after the work was done;
+ * a 4xx (429 included: a rate-limit rule turns the request away before it runs) means it was not.
  */
 function mayHaveActed(status: number): boolean {
-  return status === 500 || status === 502 || status === 504
+  return status >= 500
 }
 
 function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {
@@ -323,6 +315,20 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDO
 // Refused before anything was sent: even a POST cannot have landed.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'])
 const TLS_HINT = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
+
+/**
+ * Failures that may pass: 429, 5xx (see RETRYABLE_STATUSES), timeouts, passing network errors,
+ * and a page or a cut body where JSON belongs (a proxy's glitch; a hibernating
+ * instance just fails a few tries later).
+ */
+export function isTransient(error: ServiceNowError): boolean {
+  return (
+    (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
+    error.kind === 'timeout' ||
+    error.kind === 'invalid-response' ||
+    (error.kind === 'network' && isTransientNetworkError(error))
+  )
+}
 
 function isTransientNetworkError(error: ServiceNowError): boolean {
   const code = (error.cause as { code?: string } | undefined)?.code
