@@ -88,7 +88,8 @@ export class Simulator {
     for (const rule of options.faults ?? []) this.faults.add(rule)
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res)
     this.server = options.tls === undefined ? createServer(handler) : createTlsServer(options.tls, handler)
-    this.server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
+    // The raw socket, for https too: one whose handshake failed must still be closed on stop.
+    this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
     })
