@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseDocument, isMap, isScalar, Scalar } from 'yaml'
-import { ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, UpdateInput, WaitInput } from '../src/constants.js'
+import { AttachmentInput, ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, UpdateInput, WaitInput } from '../src/constants.js'
 
 const root = join(import.meta.dirname, '..')
 
@@ -15,11 +15,11 @@ const names = (...enums: object[]): string[] => [...new Set(enums.flatMap((e) =>
 const closeOptions = Object.values(CloseInput).filter((n) => n !== CloseInput.Result)
 
 const ACTIONS: Record<string, string[]> = {
-  'action.yml': names(ConnectionInput, CreateInput, WaitInput, closeOptions, GateInput),
-  'create/action.yml': names(ConnectionInput, CreateInput),
+  'action.yml': names(ConnectionInput, CreateInput, AttachmentInput, WaitInput, closeOptions, GateInput),
+  'create/action.yml': names(ConnectionInput, CreateInput, AttachmentInput),
   'wait/action.yml': names(ConnectionInput, ChangeRefInput, WaitInput),
-  'update/action.yml': names(ConnectionInput, ChangeRefInput, UpdateInput),
-  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput)
+  'update/action.yml': names(ConnectionInput, ChangeRefInput, UpdateInput, AttachmentInput),
+  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput, AttachmentInput)
 }
 
 describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Simulator } from '../src/simulator/server.js'
 import { withSimulator } from './helpers/sim.js'
 import { errors } from '../src/local-runner.js'
@@ -22,6 +25,13 @@ afterAll(() => sim.stop())
 
 const ID = '0123456789abcdef0123456789abcdef'
 type Case = [entry: string, inputs: () => Record<string, string>, message: RegExp]
+
+/** A 2 MB file. */
+function bigFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'big-')), 'huge.bin')
+  writeFileSync(path, Buffer.alloc(2 * 1024 * 1024))
+  return path
+}
 
 const CASES: Case[] = [
   ['create', () => ({ ...connection, instance_url: 'http://acme.service-now.com' }), /plain http would send credentials/],
@@ -79,7 +89,11 @@ const CASES: Case[] = [
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'ok' }), /Invalid result 'ok'/],
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'success', close_code: 'great' }), /Invalid close_code 'great'/],
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'failure', open_incident_on_failure: '1' }), /Invalid open_incident_on_failure/],
-  ['gate', () => ({ ...connection, poll_interval_seconds: '0' }), /must be from 5 to 3600/]
+  ['gate', () => ({ ...connection, poll_interval_seconds: '0' }), /must be from 5 to 3600/],
+  ['create', () => ({ ...connection, attachments: '/no/such/dir/*.xml' }), /attachments: '\/no\/such\/dir\/\*\.xml' matches no file/],
+  ['update', () => ({ ...connection, change_sys_id: ID, attachments: bigFile(), attachment_max_mb: '1' }), /is 2\.0 MB, over attachment_max_mb \(1\.0 MB\)/],
+  ['close', () => ({ ...connection, change_sys_id: ID, result: 'success', attachment_max_mb: '0' }), /attachment_max_mb '0': must be from 1 to 1024/],
+  ['update', () => ({ ...connection, change_sys_id: ID, attachments: '!*.log' }), /exclusions .* are not supported/]
 ]
 
 describe('bad input', () => {

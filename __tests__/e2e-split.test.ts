@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
 import { errors, type StepRun } from '../src/local-runner.js'
@@ -142,6 +145,32 @@ describe('create', () => {
       headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` }
     }).then((r) => r.json() as Promise<any>)
     expect(raw.result).toEqual({ parent: parent.outputs.change_sys_id, category: 'Software' })
+  })
+})
+
+describe('attachments', () => {
+  it('attaches evidence on create, update and close, once each, with a content type by extension', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-'))
+    writeFileSync(join(dir, 'junit.xml'), '<testsuite tests="12" failures="0"/>')
+    writeFileSync(join(dir, 'sbom.json'), '{"bomFormat":"CycloneDX"}')
+    writeFileSync(join(dir, 'deploy.log'), 'deployed v1.2.3')
+    const inputs = { ...connection, template: 'Deploy web application', correlation_id: 'evidence-1', attachments: `${dir}/*.xml\n${dir}/*.json\n${dir}/*.sarif (optional)` }
+    const create = await runStep('create', inputs)
+    ok(create)
+    expect(create.stdout).toContain('Attached junit.xml (36 bytes)')
+    expect(create.summary).toMatch(/Attachments[\s\S]*junit\.xml[\s\S]*sbom\.json/)
+    const again = await runStep('create', inputs)
+    ok(again)
+    expect(again.stdout).toContain('junit.xml is already attached')
+    const id = create.outputs.change_sys_id!
+    ok(await runStep('update', { ...connection, change_sys_id: id, attachments: `${dir}/deploy.log` }))
+    ok(await runStep('close', { ...connection, change_sys_id: id, result: 'success', attachments: `${dir}/junit.xml` }))
+    const files = sim.attachments.forRecord(id).map((f) => [f.file_name, f.content_type])
+    expect(files).toEqual([
+      ['junit.xml', 'application/xml'],
+      ['sbom.json', 'application/json'],
+      ['deploy.log', 'text/plain']
+    ])
   })
 })
 

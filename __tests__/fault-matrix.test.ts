@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { errors, type StepRun } from '../src/local-runner.js'
 import type { FaultRule } from '../src/simulator/faults.js'
 import { SEED_OAUTH_CLIENT } from '../src/simulator/seed.js'
@@ -24,6 +27,8 @@ const CALLS: Record<string, { step: Step; match: Pick<FaultRule, 'method' | 'pat
   'create (answer lost after it landed)': { step: 'create', match: { method: 'POST', path: '/api/sn_chg_rest/change/standard/', when: 'after' } },
   poll: { step: 'wait', match: { method: 'GET', path: '/api/now/table/change_request/', query: 'approval,start_date' } },
   patch: { step: 'update', match: { method: 'PATCH', path: '/api/sn_chg_rest/change/' } },
+  attach: { step: 'update', match: { method: 'POST', path: '/api/now/attachment/file' } },
+  'attach (answer lost after it landed)': { step: 'update', match: { method: 'POST', path: '/api/now/attachment/file', when: 'after' } },
   approvers: { step: 'wait', match: { method: 'GET', path: '/api/now/table/sysapproval_approver' } }
 }
 
@@ -55,6 +60,8 @@ async function runCell(call: string, fault: string): Promise<Cell> {
     const { step, match } = CALLS[call]!
     const { rule, named } = FAULTS[fault]!
     const correlation = `matrix/${call}/${fault}`.slice(0, 100)
+    const evidence = join(mkdtempSync(join(tmpdir(), 'cell-')), 'evidence.txt')
+    writeFileSync(evidence, `cell ${call} × ${fault}`)
     const connection = {
       instance_url: sim.url,
       client_id: SEED_OAUTH_CLIENT.clientId,
@@ -66,7 +73,7 @@ async function runCell(call: string, fault: string): Promise<Cell> {
     const inputs: Record<Step, (id: string) => Record<string, string>> = {
       create: () => ({ template: 'Deploy web application', correlation_id: correlation }),
       wait: (id) => ({ change_sys_id: id, poll_interval_seconds: '5', timeout_minutes: '1' }),
-      update: (id) => ({ change_sys_id: id, state: 'implement', work_notes: 'deploying' }),
+      update: (id) => ({ change_sys_id: id, state: 'implement', work_notes: 'deploying', attachments: evidence }),
       close: (id) => ({ change_sys_id: id, result: 'success' })
     }
     let id = ''
@@ -86,8 +93,10 @@ async function runCell(call: string, fault: string): Promise<Cell> {
     const changes = sim.instance.store.rows('change_request').filter((r) => r.correlation_id === correlation)
     const open = changes.filter((r) => r.active === 'true')
     if (changes.length > 1) return { call, fault, outcome: 'BAD', detail: `${changes.length} change requests` }
+    const copies = changes[0] === undefined ? 0 : sim.attachments.forRecord(changes[0].sys_id ?? '').length
+    if (copies > 1) return { call, fault, outcome: 'BAD', detail: `${copies} copies of the attachment` }
     if (failed === undefined) {
-      const closed = changes[0]?.state === '3' && changes[0]?.close_code === 'successful'
+      const closed = changes[0]?.state === '3' && changes[0]?.close_code === 'successful' && copies === 1
       return { call, fault, outcome: closed ? 'survived' : 'BAD', detail: closed ? '' : `ended ${changes[0]?.state}` }
     }
     const line = errors(failed).join(' ')
@@ -126,6 +135,7 @@ describe('fault matrix', () => {
     cells.push(...results)
     for (const r of results) add(counts, `cells ${r.outcome}`)
     add(counts, 'duplicate change requests', results.filter((r) => /change requests$/.test(r.detail)).length)
+    add(counts, 'duplicate attachments', results.filter((r) => /copies of the attachment$/.test(r.detail)).length)
     expect(results.filter((r) => r.outcome === 'BAD')).toEqual([])
   }, 180_000)
 

@@ -46,6 +46,12 @@ export enum CreateInput {
   CorrelationId = 'correlation_id'
 }
 
+/** Files to attach to the change (create, update, close and the gate). */
+export enum AttachmentInput {
+  Attachments = 'attachments',
+  AttachmentMaxMb = 'attachment_max_mb'
+}
+
 export enum WaitInput {
   TimeoutMinutes = 'timeout_minutes',
   PollIntervalSeconds = 'poll_interval_seconds',

@@ -1,10 +1,9 @@
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
-import { isTransient } from '../servicenow/connection.js'
-import { InputError, ServiceNowError } from '../servicenow/errors.js'
+import { InputError } from '../servicenow/errors.js'
 import { isTerminal } from '../servicenow/change-model.js'
-import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
 import type { CreateSettings } from '../settings/create.js'
+import { createChecked } from './checked-retry.js'
 import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
 import { cancelChange, moveChange } from './move.js'
 import type { Timeline } from './timeline.js'
@@ -82,31 +81,26 @@ async function findTemplate(client: ServiceNowClient, name: string): Promise<Awa
   return templates[0]!
 }
 
-/**
- * One change request, even when an answer is lost: the client never repeats a
- * create by itself, so every retry happens here, after looking by correlation
- * id whether the previous attempt landed after all.
- */
-async function createOnce(
+/** One change request, even when an answer is lost: every retry looks by correlation id first. */
+function createOnce(
   settings: CreateSettings,
   deps: CreateDeps,
   body: Record<string, string>,
   template: Awaited<ReturnType<typeof findTemplate>> | undefined
 ): Promise<ChangeRecord> {
   const { client } = deps
-  const policy = { ...defaultRetryPolicy, maxAttempts: client.connection.maxAttempts }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (template !== undefined) return await client.changes.createStandard(template, body)
-      return settings.type === 'emergency' ? await client.changes.createEmergency(body) : await client.changes.createNormal(body)
-    } catch (error) {
-      if (!(error instanceof ServiceNowError) || !(isTransient(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
-      deps.warn(`Creating the change failed (${error.message}); checking whether it was created before trying again.`)
-      await client.connection.clock.sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, deps.random ?? Math.random)))
-      const landed = (await findOpenByCorrelation(client, settings.correlationId))[0]
-      if (landed !== undefined) return landed
-    }
-  }
+  return createChecked(
+    client,
+    () =>
+      template !== undefined
+        ? client.changes.createStandard(template, body)
+        : settings.type === 'emergency'
+          ? client.changes.createEmergency(body)
+          : client.changes.createNormal(body),
+    async () => (await findOpenByCorrelation(client, settings.correlationId))[0],
+    (error) => deps.warn(`Creating the change failed (${error.message}); checking whether it was created before trying again.`),
+    deps.random
+  )
 }
 
 /** Parallel attempts may each have created one: keep the oldest, cancel ours if it is not. */

@@ -1,6 +1,7 @@
 import type { Connection } from './connection.js'
 import { checkSysId, checkTable } from './ids.js'
-import { single, valueOf } from './fields.js'
+import { single, valueOf, type RawRecord } from './fields.js'
+import { query } from './query.js'
 
 export interface Attachment {
   sysId: string
@@ -11,8 +12,8 @@ export interface Attachment {
 
 /**
  * Uploads one file with POST /api/now/attachment/file (raw body; Content-Type
- * is mandatory). Not retried after a failure that may have landed: a second
- * copy of the same file on the record is worse than a clear error.
+ * is mandatory). Not repeated by the client after a failure that may have
+ * landed: the caller looks at the record's attachments first.
  */
 export async function uploadAttachment(
   conn: Connection,
@@ -25,11 +26,25 @@ export async function uploadAttachment(
     query: { table_name: checkTable(target.table), table_sys_id: checkSysId(target.sysId), file_name: file.name },
     raw: { data: file.data, contentType: file.contentType }
   })
-  const result = single((response.body as { result?: unknown } | undefined)?.result)
+  return toAttachment(single((response.body as { result?: unknown } | undefined)?.result))
+}
+
+/** The files already attached to a record (GET /api/now/attachment). */
+export async function listAttachments(conn: Connection, target: { table: string; sysId: string }): Promise<Attachment[]> {
+  const response = await conn.request({
+    method: 'GET',
+    path: '/api/now/attachment',
+    query: { sysparm_query: query().eq('table_name', checkTable(target.table)).eq('table_sys_id', checkSysId(target.sysId)).toString() }
+  })
+  const result = (response.body as { result?: unknown } | undefined)?.result
+  return (Array.isArray(result) ? (result as RawRecord[]) : []).map(toAttachment)
+}
+
+function toAttachment(raw: RawRecord): Attachment {
   return {
-    sysId: valueOf(result, 'sys_id'),
-    fileName: valueOf(result, 'file_name'),
-    sizeBytes: Number(valueOf(result, 'size_bytes')),
-    downloadLink: valueOf(result, 'download_link')
+    sysId: valueOf(raw, 'sys_id'),
+    fileName: valueOf(raw, 'file_name'),
+    sizeBytes: Number(valueOf(raw, 'size_bytes')),
+    downloadLink: valueOf(raw, 'download_link')
   }
 }

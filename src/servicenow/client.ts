@@ -1,7 +1,7 @@
 import { ChangeApi } from './change-api.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { listApprovers, type Approver } from './approvers.js'
-import { uploadAttachment, type Attachment } from './attachment-api.js'
+import { listAttachments, uploadAttachment, type Attachment } from './attachment-api.js'
 import { createIncident, type IncidentRecord } from './incidents.js'
 import { checkConnection } from './preflight.js'
 import { TableApi } from './table-api.js'
@@ -35,6 +35,10 @@ export class ServiceNowClient {
 
   attach(target: { table: string; sysId: string }, file: { name: string; contentType: string; data: Buffer }): Promise<Attachment> {
     return uploadAttachment(this.connection, target, file)
+  }
+
+  attachments(target: { table: string; sysId: string }): Promise<Attachment[]> {
+    return listAttachments(this.connection, target)
   }
 
   createIncident(fields: { causedBy: string } & Record<string, unknown>): Promise<IncidentRecord> {

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { CloseInput as I } from '../constants.js'
 import { readChangeRef, type ChangeRef } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { boolean, oneOf, prose } from './inputs.js'
 import { InputError } from '../servicenow/errors.js'
 
@@ -20,6 +21,7 @@ export interface CloseSettings extends CloseOptions {
   connection: ConnectionSettings
   change: ChangeRef
   result: JobResult
+  attachments: AttachmentSpec
 }
 
 /** The close options the gate shares with close (the gate learns the result itself). */
@@ -33,7 +35,7 @@ export function readCloseSettings(): CloseSettings {
   const change = readChangeRef()
   const result = oneOf(I.Result, JOB_RESULTS, '')
   if (result === '') throw new InputError(`result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`)
-  const settings = { connection, change, result, ...readCloseOptions() }
+  const settings = { connection, change, result, ...readCloseOptions(), attachments: readAttachmentSpec() }
   core.debug(`close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`)
   return settings
 }

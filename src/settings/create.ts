@@ -5,6 +5,7 @@ import { CHANGE_TYPES, type ChangeType } from '../servicenow/change-model.js'
 import { InputError } from '../servicenow/errors.js'
 import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { boolean, list, oneOf, prose, text } from './inputs.js'
 import { IMPACT_LEVELS, isControlled, noCaret, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
 import { createHash } from 'node:crypto'
@@ -25,6 +26,7 @@ export interface CreateSettings {
   fields: Record<string, string>
   /** Reference fields given by display name or sys_id, resolved before creating. */
   references: { assignmentGroup: string; cmdbCi: string; parentChange: string }
+  attachments: AttachmentSpec
 }
 
 /** ServiceNow's dictionary length for correlation_id. */
@@ -89,7 +91,8 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
       cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
       parentChange: noCaret(I.ParentChange, text(I.ParentChange))
-    }
+    },
+    attachments: readAttachmentSpec()
   }
   core.debug(
     `create: type ${type}${settings.template ? ` from template '${settings.template}'` : ''}; environment '${environment}' ` +

@@ -4,6 +4,7 @@ import { STATE_LABELS, type StateLabel } from '../servicenow/change-model.js'
 import { InputError } from '../servicenow/errors.js'
 import { readChangeRef, type ChangeRef } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { oneOf, prose } from './inputs.js'
 import { parseFields } from './parse.js'
 
@@ -13,6 +14,7 @@ export interface UpdateSettings {
   state: StateLabel | undefined
   workNotes: string
   fields: Record<string, string>
+  attachments: AttachmentSpec
 }
 
 export function readUpdateSettings(): UpdateSettings {
@@ -21,9 +23,10 @@ export function readUpdateSettings(): UpdateSettings {
   const state = oneOf(I.State, STATE_LABELS, '')
   const fields = parseFields(I.Fields, prose(I.Fields))
   if ('state' in fields) throw new InputError('Set the state with the state input, not in fields: it has to walk the change model one state at a time.')
-  const settings: UpdateSettings = { connection, change, state: state === '' ? undefined : state, workNotes: prose(I.WorkNotes), fields }
-  if (settings.state === undefined && settings.workNotes === '' && Object.keys(fields).length === 0) {
-    throw new InputError('Nothing to update: give state, work_notes or fields.')
+  const attachments = readAttachmentSpec()
+  const settings: UpdateSettings = { connection, change, state: state === '' ? undefined : state, workNotes: prose(I.WorkNotes), fields, attachments }
+  if (settings.state === undefined && settings.workNotes === '' && Object.keys(fields).length === 0 && attachments.patterns.length === 0) {
+    throw new InputError('Nothing to update: give state, work_notes, fields or attachments.')
   }
   core.debug(`update: state ${settings.state ?? '(unchanged)'}; ${Object.keys(fields).length} field(s); work notes ${settings.workNotes === '' ? 'none' : 'given'}`)
   return settings

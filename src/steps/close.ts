@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { Output } from '../constants.js'
 import { runContext } from '../github-context.js'
@@ -11,9 +12,12 @@ import { runStep } from './step.js'
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
     const settings = readCloseSettings()
+    const files = await resolveAttachments(settings.attachments)
     const opened = await openChange(ctx, settings, 'close')
     if (opened === undefined) return
     const { client, record } = opened
+    // Evidence goes on before the close: a closed change may no longer take attachments.
+    const attachments = await attachFiles(client, record, files, core.info)
     const outcome = await core.group(`Close ${record.number}`, () =>
       closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, core.info)
     )
@@ -26,7 +30,8 @@ export function run(): Promise<void> {
       title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}`,
       record: outcome.record,
       lines: outcome.incident === undefined ? [] : [`Incident ${outcome.incident.number} opened: ${outcome.incident.url}`],
-      timeline: ctx.timeline
+      timeline: ctx.timeline,
+      attachments
     })
   })
 }

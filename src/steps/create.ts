@@ -1,3 +1,5 @@
+import * as core from '@actions/core'
+import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { runContext } from '../github-context.js'
 import { readCreateSettings } from '../settings/create.js'
 import { createPhase, reportSkipped } from './phases.js'
@@ -12,7 +14,9 @@ export function run(): Promise<void> {
       reportSkipped(settings.environment)
       return
     }
+    const files = await resolveAttachments(settings.attachments)
     const outcome = await createPhase(ctx, settings)
-    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline })
+    const attachments = await attachFiles(ctx.client(settings.connection), outcome.record, files, core.info)
+    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, attachments })
   })
 }

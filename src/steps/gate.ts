@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
@@ -26,10 +27,12 @@ export function main(): Promise<void> {
       core.saveState(State.Skipped, 'true')
       return
     }
+    const files = await resolveAttachments(settings.create.attachments)
     const created = await createPhase(ctx, settings.create)
     core.saveState(State.ChangeSysId, created.record.sysId)
     core.saveState(State.ChangeNumber, created.record.number)
     const client = ctx.client(settings.create.connection)
+    const attachments = await attachFiles(client, created.record, files, core.info)
     const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
     if (!waited.ok) {
       await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
@@ -39,7 +42,14 @@ export function main(): Promise<void> {
     core.saveState(State.Implementing, 'true')
     setChangeOutputs(implementing)
     core.info(`${implementing.number} is in Implement: the deployment may proceed.`)
-    await writeSummary({ title: `ServiceNow change ${implementing.number}: implementing`, record: implementing, approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
+    await writeSummary({
+      title: `ServiceNow change ${implementing.number}: implementing`,
+      record: implementing,
+      approvers: waited.approvers,
+      timeline: ctx.timeline,
+      waitedMs: waited.outcome.waitedMs,
+      attachments
+    })
   })
 }
 

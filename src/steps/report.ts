@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { Output } from '../constants.js'
 import type { Timeline } from '../change/timeline.js'
 import type { Approver } from '../servicenow/approvers.js'
+import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 
 /** The outputs every step that touches a change sets. */
@@ -24,6 +25,7 @@ export interface SummaryInput {
   approvers?: Approver[]
   timeline?: Timeline
   waitedMs?: number
+  attachments?: Attachment[]
 }
 
 /** The job summary a person reads: the change linked, where it stands, who decided, what happened when. */
@@ -54,6 +56,9 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
       ],
       ...input.approvers.map((a) => [escape(a.name), escape(a.state), a.decidedAt?.toISOString() ?? '', escape(a.comments)])
     ])
+  }
+  if (input.attachments !== undefined && input.attachments.length > 0) {
+    s.addHeading('Attachments', 4).addList(input.attachments.map((a) => `<a href="${escape(a.downloadLink)}">${escape(a.fileName)}</a> (${a.sizeBytes} bytes)`))
   }
   if (input.timeline !== undefined && input.timeline.entries.length > 0) {
     s.addHeading('Timeline', 4).addTable([

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
 import { readUpdateSettings } from '../settings/update.js'
@@ -10,11 +11,13 @@ import { runStep } from './step.js'
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
     const settings = readUpdateSettings()
+    const files = await resolveAttachments(settings.attachments)
     const opened = await openChange(ctx, settings, 'update')
     if (opened === undefined) return
     const { client } = opened
     let record = opened.record
     record = await core.group(`Update ${record.number}`, async () => {
+      if (settings.state === undefined && settings.workNotes === '' && Object.keys(settings.fields).length === 0) return record
       if (settings.state !== undefined) {
         return moveChange(client, record, settings.state, { finalFields: settings.fields, note: settings.workNotes || undefined, timeline: ctx.timeline, info: core.info })
       }
@@ -22,8 +25,9 @@ export function run(): Promise<void> {
       ctx.timeline.add(`updated ${[...Object.keys(settings.fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)
       return readChange(client, record.sysId)
     })
+    const attachments = await attachFiles(client, record, files, core.info)
     core.info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
     setChangeOutputs(record)
-    await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline })
+    await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline, attachments })
   })
 }

@@ -1,0 +1,31 @@
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { isTransient } from '../servicenow/connection.js'
+import { ServiceNowError } from '../servicenow/errors.js'
+import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
+
+/**
+ * Creates something that must exist once (a change request, an attachment).
+ * The client never repeats a create by itself; here, after a failure that may
+ * pass or may have landed, it waits, looks whether the thing arrived after
+ * all, and only if not tries again, up to max_attempts.
+ */
+export async function createChecked<T>(
+  client: ServiceNowClient,
+  create: () => Promise<T>,
+  landed: () => Promise<T | undefined>,
+  onRetry: (error: ServiceNowError) => void,
+  random: () => number = Math.random
+): Promise<T> {
+  const policy = { ...defaultRetryPolicy, maxAttempts: client.connection.maxAttempts }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create()
+    } catch (error) {
+      if (!(error instanceof ServiceNowError) || !(isTransient(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
+      onRetry(error)
+      await client.connection.clock.sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, random)))
+      const found = await landed()
+      if (found !== undefined) return found
+    }
+  }
+}
