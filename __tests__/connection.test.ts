@@ -161,7 +161,8 @@ describe('retries', () => {
       .get('/api/now/table/change_request')
       .reply(200, { result: [] })
     await conn.request({ method: 'GET', path: '/api/now/table/change_request' })
-    expect(clock.sleeps).toEqual([7000])
+    // Retry-After, plus up to half of it again (random() is 0.5 here) so a herd does not return together.
+    expect(clock.sleeps).toEqual([8750])
   })
 
   it('leaves a rate-limited POST to the caller, with the Retry-After, so it can check before repeating', async () => {

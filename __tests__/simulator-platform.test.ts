@@ -108,7 +108,10 @@ describe('faults', () => {
     await admin(sim, 'DELETE', '/requests')
     await get()
     const log = await admin(sim, 'GET', '/requests')
-    expect(log).toEqual([{ method: 'GET', path: '/api/now/table/cmdb_ci?sysparm_limit=1', status: 200, ms: expect.any(Number), user: 'devops.integration', at: expect.any(Number) }])
+    expect(log).toEqual([
+      { method: 'GET', path: '/api/now/table/cmdb_ci?sysparm_limit=1', status: 200, ms: expect.any(Number), bytes: expect.any(Number), user: 'devops.integration', at: expect.any(Number) }
+    ])
+    expect(log[0].bytes).toBeGreaterThan(50)
   })
 })
 

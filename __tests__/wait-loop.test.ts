@@ -30,7 +30,7 @@ function setup(overrides: Partial<WaitLoopOptions> = {}): { options: WaitLoopOpt
   const clock = new FakeClock()
   const lines: string[] = []
   // One try per request: the loop's own handling of failures is what is under test.
-  const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, retry: { maxAttempts: 1 } })
+  const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, random: () => 0.5, retry: { maxAttempts: 1 } })
   const options: WaitLoopOptions = {
     timeoutMs: 60 * 60_000,
     pollIntervalMs: 30_000,
@@ -65,23 +65,26 @@ describe('waitForDecision', () => {
   })
 
   it('rides out a ten-minute outage of 503s and 429s and proceeds within one interval of the approval', async () => {
-    const outage: Answer[] = []
-    for (let i = 0; i < 10; i++) outage.push({ status: 503 }, { status: 429, retryAfter: '30' })
-    script([{}, ...outage, {}, SCHEDULED])
+    // Ten minutes of 503s at the poll cadence, then the instance is rate-limited (429s with
+    // Retry-After, waited out inside one poll), then it answers: still waiting, then approved.
+    const outage: Answer[] = Array.from({ length: 20 }, () => ({ status: 503 }))
+    script([{}, ...outage, { status: 429, retryAfter: '30' }, { status: 429, retryAfter: '30' }, {}, SCHEDULED])
     const { options, clock, lines } = setup()
     const started = clock.now()
     const outcome = await waitForDecision(options)
     expect(outcome.decision).toBe('approved')
     expect(lines.filter((l) => l.startsWith('warn:'))).toHaveLength(20)
-    // Through the outage the cadence stays the interval (a 429's Retry-After could only stretch it).
-    expect(clock.sleeps).toEqual(Array.from({ length: 22 }, () => 30_000))
-    const outageMs = 20 * 30_000
+    // Through the outage the cadence stays the interval; the 429s stretched one poll by their Retry-After (+ jitter).
+    expect(clock.sleeps.slice(0, 21)).toEqual(Array.from({ length: 21 }, () => 30_000))
+    expect(clock.sleeps.slice(21, 23)).toEqual([45_000, 45_000])
+    const outageMs = 20 * 30_000 + 45_000 + 45_000
     expect(outageMs).toBeGreaterThanOrEqual(10 * 60_000)
     // The approval showed at the first poll that could see it: one interval after the previous one.
     const lastSleep = clock.sleeps.at(-1) ?? Infinity
     expect(lastSleep).toBeLessThanOrEqual(1.1 * 30_000)
-    add(counts, 'outage minutes ridden out (compressed time)', outageMs / 60_000)
+    add(counts, 'outage minutes ridden out (compressed time)', Math.round(outageMs / 60_000))
     add(counts, 'failed polls ridden out', 20)
+    add(counts, 'rate-limit answers waited out', 2)
     add(counts, 'seconds from approval visible to proceeding (at most)', lastSleep / 1000)
     add(counts, 'waited minutes in all', Math.round((clock.now() - started) / 60_000))
   })

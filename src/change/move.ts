@@ -59,7 +59,10 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
       ...(last && options.note ? { work_notes: options.note } : {})
     })
     const reread = await readChange(client, current.sysId)
-    if (reread.stateLabel !== next) {
+    // The instance may have moved on by itself since (an approval decided at once): a state past
+    // `next`, or an approval that changed, shows the write took effect. Only no change at all is suspect.
+    const movedOn = reread.stateLabel !== undefined && (forwardPath(type, next, reread.stateLabel)?.length ?? 0) > 0
+    if (reread.stateLabel !== next && !movedOn && reread.approval === current.approval) {
       throw new TransitionError(
         `ServiceNow accepted moving ${current.number} from ${from} to ${next}, but the record is still ${reread.stateLabel ?? reread.state}: ` +
           'a business rule or the change model ignored the write. Check the change model and business rules on change_request.'
@@ -67,7 +70,11 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
     }
     options.timeline?.add(`${from} → ${next}`)
     options.info?.(`${current.number}: ${from} → ${next}`)
+    if (reread.stateLabel !== next) options.info?.(`${current.number} is now ${reread.stateLabel}, approval ${reread.approval}.`)
     current = reread
+    // Sent back rather than forward (an approval rejected at once): walking again would only
+    // request approval again. The caller sees where it stands.
+    if (reread.stateLabel !== next && !movedOn) return current
   }
 }
 

@@ -76,6 +76,8 @@ export class Connection {
   private readonly random: () => number
   private readonly log: (line: string) => void
   private readonly listeners: ((event: RequestEvent) => void)[] = []
+  /** Until when a rate limit asked this client to hold its requests. */
+  private pausedUntil = 0
 
   constructor(options: ConnectionOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -129,7 +131,15 @@ export class Connection {
     const idempotent = spec.idempotent ?? spec.method !== 'POST'
     const where = spec.query === undefined ? spec.path : this.url(spec.path, spec.query).slice(this.baseUrl.length)
     let renewed = false
+    // Tries that failed, not counting rate-limit turn-aways that said when to come back: those
+    // are waited out against their own time budget instead of max_attempts.
+    let failures = 0
+    let rateLimitedMs = 0
+    let turnedAway = 0
     for (let attempt = 1; ; attempt++) {
+      // After a 429 this client holds all its requests until the instance said to come back.
+      const pause = this.pausedUntil - this.clock.now()
+      if (pause > 0) await this.clock.sleep(pause)
       // Outside the try: a failed sign-in is its own error (already retried), not this request's.
       const authorization = spec.authenticated === false ? undefined : await this.auth.authorization()
       const started = this.clock.now()
@@ -152,20 +162,39 @@ export class Connection {
         renewed = true
         if (await this.auth.renew()) continue
       }
-      const delay = this.retryDelay(outcome, idempotent, attempt)
-      if (delay === undefined) throw attempt > 1 ? outcome.afterAttempts(attempt) : outcome
+      const told = outcome.status === 429 && outcome.retryAfterMs !== undefined
+      if (told) turnedAway++
+      else failures++
+      const delay = this.retryDelay(outcome, idempotent, failures, turnedAway)
+      if (told) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + (delay ?? outcome.retryAfterMs ?? 0))
+      if (delay === undefined || (told && rateLimitedMs + delay > this.retry.maxRateLimitWaitMs)) {
+        throw attempt > 1 ? outcome.afterAttempts(attempt) : outcome
+      }
+      if (told) rateLimitedMs += delay
       await this.clock.sleep(delay)
     }
   }
 
-  /** How long to wait before the next try, or undefined when the failure is final. */
-  private retryDelay(error: ServiceNowError, idempotent: boolean, attempt: number): number | undefined {
-    if (attempt >= this.retry.maxAttempts || !isTransient(error)) return undefined
+  /**
+   * How long to wait before the next try, or undefined when the failure is final. `failures`
+   * counts tries that failed; `turnedAway` the 429s with a Retry-After, which max_attempts
+   * does not limit (the caller bounds them by time).
+   */
+  private retryDelay(error: ServiceNowError, idempotent: boolean, failures: number, turnedAway: number): number | undefined {
+    const told = error.status === 429 && error.retryAfterMs !== undefined
+    if (!isTransient(error) || (!told && failures >= this.retry.maxAttempts)) return undefined
     // A request that is not safe to repeat is repeated here only when it certainly never left
     // (connection refused): anything else is for the caller, who can check first whether it landed.
     if (!idempotent && (error.status !== undefined || error.mayHaveLanded)) return undefined
-    if (error.retryAfterMs !== undefined) return error.retryAfterMs <= this.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
-    return backoffDelay(attempt, this.retry, this.random)
+    if (error.retryAfterMs !== undefined) {
+      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return undefined
+      // Everyone turned away in one window hears the same Retry-After: spread the returns over
+      // as long again, twice that after a second refusal, and so on, or they all come back at
+      // once and are turned away together.
+      const spread = Math.min(error.retryAfterMs * 2 ** (Math.max(1, turnedAway) - 1), this.retry.maxDelayMs)
+      return error.retryAfterMs + this.random() * spread
+    }
+    return backoffDelay(failures, this.retry, this.random)
   }
 
   private async send(spec: RequestSpec, where: string, authorization: string | undefined): Promise<ApiResponse> {

@@ -15,13 +15,20 @@ export interface RetryPolicy {
   maxDelayMs: number
   /** A Retry-After longer than this is not waited out: the caller hears about it instead. */
   maxRetryAfterMs: number
+  /**
+   * Rate-limit answers that say when to come back (429 + Retry-After) do not use up
+   * maxAttempts: one request waits them out up to this long in all. Coming back when told is
+   * not hammering, and a busy shared instance should slow a deployment, not fail it.
+   */
+  maxRateLimitWaitMs: number
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 5,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
-  maxRetryAfterMs: 120_000
+  maxRetryAfterMs: 120_000,
+  maxRateLimitWaitMs: 10 * 60_000
 }
 
 /**

@@ -37,6 +37,8 @@ export interface RequestLogEntry {
   path: string
   status: number | 'dropped' | 'hung'
   ms: number
+  /** Size of the response body. */
+  bytes: number
   user: string | undefined
   at: number
 }
@@ -131,7 +133,7 @@ export class Simulator {
       write(res, this.admin(method, url, body))
       return
     }
-    const entry: RequestLogEntry = { method, path: url.pathname + url.search, status: 0, ms: 0, user: undefined, at: started }
+    const entry: RequestLogEntry = { method, path: url.pathname + url.search, status: 0, ms: 0, bytes: 0, user: undefined, at: started }
     this.log.push(entry)
     const finish = (status: RequestLogEntry['status']): void => {
       entry.status = status
@@ -154,7 +156,7 @@ export class Simulator {
     }
     const after = this.faults.take(method, url.pathname, query, 'after').fault
     if (after !== undefined && this.applyFault(after, res, finish, reply)) return
-    write(res, reply)
+    entry.bytes = write(res, reply)
     finish(reply.status)
   }
 
@@ -275,8 +277,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-function write(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return
+/** Writes the reply; returns the body's size in bytes. */
+function write(res: ServerResponse, reply: Reply): number {
+  if (res.destroyed) return 0
   const headers: Record<string, string> = { ...reply.headers }
   let data: Buffer | string | undefined
   if (reply.raw !== undefined) {
@@ -288,4 +291,5 @@ function write(res: ServerResponse, reply: Reply): void {
   }
   res.writeHead(reply.status, headers)
   res.end(data)
+  return data === undefined ? 0 : Buffer.byteLength(data)
 }
