@@ -129,8 +129,8 @@ describe('the client against the simulator', () => {
     expect(page.records).toHaveLength(1)
     expect(page.total).toBe(3)
     expect(clock.sleeps).toHaveLength(3)
-    // Retry-After 2 s, plus jitter of up to half again (random() is 0.5 here).
-    expect(clock.sleeps).toContain(2500)
+    // Retry-After 2 s, plus jitter of up to as long again (random() is 0.5 here).
+    expect(clock.sleeps).toContain(3000)
     client.dispose()
   })
 

@@ -161,8 +161,29 @@ describe('retries', () => {
       .get('/api/now/table/change_request')
       .reply(200, { result: [] })
     await conn.request({ method: 'GET', path: '/api/now/table/change_request' })
-    // Retry-After, plus up to half of it again (random() is 0.5 here) so a herd does not return together.
-    expect(clock.sleeps).toEqual([8750])
+    // Retry-After, plus up to as long again (random() is 0.5 here) so a herd does not return together.
+    expect(clock.sleeps).toEqual([10_500])
+  })
+
+  it('waits out rate limits that say when to come back without using up max_attempts, within a time budget', async () => {
+    const { conn, clock } = connection({ retry: { maxAttempts: 2, maxRateLimitWaitMs: 60_000 } })
+    nock(BASE).get('/api/now/table/x').times(6).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '1' })
+    nock(BASE).get('/api/now/table/x').reply(200, { result: [] })
+    await expect(conn.request({ method: 'GET', path: '/api/now/table/x' })).resolves.toMatchObject({ status: 200 })
+    // Each return spread over a window that doubles with every refusal (capped at maxDelayMs).
+    expect(clock.sleeps).toEqual([1500, 2000, 3000, 5000, 9000, 16_000])
+    nock(BASE).get('/api/now/table/y').times(3).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '25' })
+    const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/y' }))
+    expect(error.status).toBe(429)
+  })
+
+  it('holds every request of the client until a rate limit said to come back', async () => {
+    const { conn, clock } = connection({ retry: { maxAttempts: 1, maxRateLimitWaitMs: 0 } })
+    nock(BASE).get('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '10' })
+    await failure(conn.request({ method: 'GET', path: '/api/now/table/x' }))
+    nock(BASE).get('/api/now/table/other').reply(200, { result: [] })
+    await conn.request({ method: 'GET', path: '/api/now/table/other' })
+    expect(clock.sleeps).toEqual([15_000])
   })
 
   it('leaves a rate-limited POST to the caller, with the Retry-After, so it can check before repeating', async () => {
