@@ -172,7 +172,8 @@ describe('retries', () => {
     await expect(conn.request({ method: 'GET', path: '/api/now/table/x' })).resolves.toMatchObject({ status: 200 })
     // Each return spread over a window that doubles with every refusal (capped at maxDelayMs).
     expect(clock.sleeps).toEqual([1500, 2000, 3000, 5000, 9000, 16_000])
-    nock(BASE).get('/api/now/table/y').times(3).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '25' })
+    // 37.5 s, then 40 s more would pass the 60 s budget: the second refusal is final.
+    nock(BASE).get('/api/now/table/y').times(2).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '25' })
     const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/y' }))
     expect(error.status).toBe(429)
   })
