@@ -111,6 +111,13 @@ describe('create', () => {
     expect(Number(wait.outputs.waited_seconds)).toBeLessThan(2)
   })
 
+  it('says what to fix when the connection is wrong, whichever call meets it', async () => {
+    const noRole = await runStep('create', { ...connection, username: 'no.roles', password: 'no.roles', template: 'Deploy web application' })
+    expect(errors(noRole)).toEqual([expect.stringMatching(/signed the user in but refused the request .*ACL Exception.*Give the integration user a role .* itil or sn_change_write/)])
+    const badPassword = await runStep('create', { ...connection, password: 'wrong', template: 'Deploy web application' })
+    expect(errors(badPassword)).toEqual([expect.stringMatching(/refused the credentials \(401 User Not Authenticated\)\. Check username and password/)])
+  })
+
   it('refuses an ambiguous or unknown template before creating anything', async () => {
     const before = (await admin(sim, 'GET', '/changes')).length
     const ambiguous = await runStep('create', { ...connection, template: 'Rotate TLS certificates', correlation_id: 'standard-2' })

@@ -47,7 +47,9 @@ describe('checkConnection', () => {
 
   it('a missing role: names the roles to grant', async () => {
     const { client } = clientFor(sim, { method: 'basic', username: 'no.roles', password: 'no.roles' })
-    expect(await preflightMessage(client)).toMatch(/refused to let it read change_request \(403 Operation Failed\)\. Give the integration user a role .* itil or sn_change_write/)
+    expect(await preflightMessage(client)).toMatch(
+      /signed the user in but refused the request \(ServiceNow GET \/api\/now\/table\/change_request failed 403: Operation Failed: ACL Exception Read Failed.*\)\. Give the integration user a role .* itil or sn_change_write/
+    )
   })
 
   it('a hibernating instance: says to wake it', async () => {

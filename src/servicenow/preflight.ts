@@ -24,11 +24,28 @@ export class PreflightError extends Error {
 
 function advice(error: unknown, conn: Connection): string {
   if (!(error instanceof ServiceNowError)) return `Cannot reach ServiceNow at ${conn.baseUrl}: ${String(error)}`
+  const known = explainConnectionFailure(error, conn)
+  if (known !== undefined) return known
+  const at = conn.baseUrl
+  switch (error.status) {
+    case 400:
+    case 404:
+      return `${at} has no Table API at /api/now/table (${error.status}). Check that instance_url is the instance's address, not a portal or proxy page.`
+    case 429:
+      return `${at} is rate-limiting this user (429). Retry later, or ask the admin to raise the REST rate limit for the integration user.`
+    default:
+      return `${at} failed the connection check. ${error.message}`
+  }
+}
+
+/**
+ * Failures that say the connection itself is wrong, whichever call met them,
+ * in words a ServiceNow admin can act on; undefined for any other failure.
+ */
+export function explainConnectionFailure(error: ServiceNowError, conn: Connection): string | undefined {
   const said = error.message
   const at = conn.baseUrl
-  if (error.path.startsWith('/oauth_token.do')) {
-    return `${at} refused the OAuth sign-in. ${said}`
-  }
+  if (error.path.startsWith('/oauth_token.do')) return `${at} refused the OAuth sign-in. ${said}`
   switch (error.kind) {
     case 'network':
     case 'timeout':
@@ -36,26 +53,20 @@ function advice(error: unknown, conn: Connection): string {
     case 'invalid-response':
       return `${at} did not answer like a ServiceNow instance. ${said}`
   }
-  switch (error.status) {
-    case 401:
-      return (
-        `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
-        (conn.authMethod === 'basic'
-          ? 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.'
-          : 'Check that the token or OAuth client is valid and not expired or revoked.')
-      )
-    case 403:
-      return (
-        `${at} signed the user in but refused to let it read change_request (403 ${error.serviceNowMessage ?? ''}). ` +
-        'Give the integration user a role that can read and write change requests, such as itil or sn_change_write, ' +
-        'plus read access to sysapproval_approver.'
-      )
-    case 400:
-    case 404:
-      return `${at} has no Table API at /api/now/table (${error.status}). Check that instance_url is the instance's address, not a portal or proxy page.`
-    case 429:
-      return `${at} is rate-limiting this user (429). Retry later, or ask the admin to raise the REST rate limit for the integration user.`
-    default:
-      return `${at} failed the connection check. ${said}`
+  if (error.status === 401) {
+    return (
+      `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
+      (conn.authMethod === 'basic'
+        ? 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.'
+        : 'Check that the token or OAuth client is valid and not expired or revoked.')
+    )
   }
+  if (error.status === 403 && /ACL Exception/i.test(error.detail ?? '')) {
+    return (
+      `${at} signed the user in but refused the request (${said}). ` +
+      'Give the integration user a role that can read and write change requests, such as itil or sn_change_write, ' +
+      'plus read access to sysapproval_approver.'
+    )
+  }
+  return undefined
 }

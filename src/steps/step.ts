@@ -2,6 +2,8 @@ import * as core from '@actions/core'
 import { Timeline } from '../change/timeline.js'
 import { ServiceNowClient } from '../servicenow/client.js'
 import { systemClock } from '../servicenow/clock.js'
+import { ServiceNowError } from '../servicenow/errors.js'
+import { explainConnectionFailure } from '../servicenow/preflight.js'
 import { connectionOptions, type ConnectionSettings } from '../settings/connection.js'
 
 export interface StepContext {
@@ -22,7 +24,9 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
   try {
     await body(ctx)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    // A connection that is wrong fails whichever call comes first: say what to fix, not only which call failed.
+    const explained = error instanceof ServiceNowError && client !== undefined ? explainConnectionFailure(error, client.connection) : undefined
+    const message = explained ?? (error instanceof Error ? error.message : String(error))
     if (error instanceof Error && error.stack) core.debug(error.stack)
     if (options.post) core.warning(message)
     else core.setFailed(message)
