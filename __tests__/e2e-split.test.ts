@@ -37,6 +37,10 @@ describe('create → wait → update → close', () => {
     expect(create.outputs.change_url).toBe(`${sim.url}/change_request.do?sys_id=${create.outputs.change_sys_id}`)
     expect(create.stdout).toContain(`::notice title=ServiceNow change request::${create.outputs.change_number} created: ${create.outputs.change_url}`)
     expect(create.summary).toContain(create.outputs.change_number)
+    const metrics = JSON.parse(create.outputs.metrics!)
+    expect(metrics).toEqual({ api_calls: expect.any(Number), retries: 0, errors: 0, create_seconds: expect.any(Number) })
+    expect(metrics.api_calls).toBeGreaterThanOrEqual(5)
+    expect(create.summary).toMatch(/ServiceNow requests.*\d+ \(0 retries, 0 failed tries\)/)
     const created = await record(create.outputs.change_number!)
     expect(created.short_description).toBe('Deploy octo-org/payments@1a2b3c4 to production')
     expect(created.correlation_id).toBe('octo-org/payments/4242/deploy/production')
@@ -51,6 +55,7 @@ describe('create → wait → update → close', () => {
       ['Carol CAB', 'not_required']
     ])
     expect(Number(wait.outputs.waited_seconds)).toBeLessThan(15)
+    expect(JSON.parse(wait.outputs.metrics!)).toMatchObject({ waited_seconds: Number(wait.outputs.waited_seconds) })
     expect(wait.summary).toMatch(/Approvals[\s\S]*Alice Approver[\s\S]*Timeline/)
 
     const update = await runStep('update', { ...connection, change_sys_id: wait.outputs.change_sys_id!, state: 'implement', work_notes: 'Rolling out v1.2.3' })
@@ -152,6 +157,31 @@ describe('create', () => {
       headers: { Accept: 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` }
     }).then((r) => r.json() as Promise<any>)
     expect(raw.result).toEqual({ parent: parent.outputs.change_sys_id, category: 'Software' })
+  })
+})
+
+describe('rollback', () => {
+  it("a failed deployment's rollback opens a change linked to the failed one and closes it from the rollback's result", async () => {
+    const failed = await runStep('create', { ...connection, template: 'Deploy web application', correlation_id: 'rollback-deploy' })
+    ok(await runStep('update', { ...connection, change_sys_id: failed.outputs.change_sys_id!, state: 'implement' }))
+    ok(await runStep('close', { ...connection, change_sys_id: failed.outputs.change_sys_id!, result: 'failure', open_incident_on_failure: 'true' }))
+
+    const rollback = await runStep('create', {
+      ...connection,
+      template: 'Restart application server',
+      parent_change: failed.outputs.change_number!,
+      short_description: `Roll back ${failed.outputs.change_number}`,
+      correlation_id: 'rollback-of-deploy'
+    })
+    ok(rollback)
+    ok(await runStep('wait', { ...connection, change_sys_id: rollback.outputs.change_sys_id!, ...fast }))
+    ok(await runStep('update', { ...connection, change_sys_id: rollback.outputs.change_sys_id!, state: 'implement' }))
+    const closed = await runStep('close', { ...connection, change_sys_id: rollback.outputs.change_sys_id!, result: 'success' })
+    ok(closed)
+    const parent = sim.instance.store.get('change_request', rollback.outputs.change_sys_id!)?.parent
+    expect(parent).toBe(failed.outputs.change_sys_id)
+    expect(await record(failed.outputs.change_number!)).toMatchObject({ close_code: 'unsuccessful' })
+    expect(await record(rollback.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'successful' })
   })
 })
 

@@ -90,7 +90,8 @@ export enum Output {
   Approvers = 'approvers',
   WaitedSeconds = 'waited_seconds',
   IncidentNumber = 'incident_number',
-  IncidentSysId = 'incident_sys_id'
+  IncidentSysId = 'incident_sys_id',
+  Metrics = 'metrics'
 }
 
 /** What the all-in-one gate's main step leaves for its post step. */

@@ -30,7 +30,7 @@ export function run(): Promise<void> {
       title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}`,
       record: outcome.record,
       lines: outcome.incident === undefined ? [] : [`Incident ${outcome.incident.number} opened: ${outcome.incident.url}`],
-      timeline: ctx.timeline,
+      timeline: ctx.timeline, metrics: ctx.metrics,
       attachments
     })
   })

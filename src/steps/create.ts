@@ -17,6 +17,6 @@ export function run(): Promise<void> {
     const files = await resolveAttachments(settings.attachments)
     const outcome = await createPhase(ctx, settings)
     const attachments = await attachFiles(ctx.client(settings.connection), outcome.record, files, core.info)
-    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, attachments })
+    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
   })
 }

@@ -35,7 +35,7 @@ export function main(): Promise<void> {
     const attachments = await attachFiles(client, created.record, files, core.info)
     const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
     if (!waited.ok) {
-      await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, waitedMs: waited.outcome.waitedMs })
+      await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, metrics: ctx.metrics, waitedMs: waited.outcome.waitedMs })
       throw new Error(waited.message)
     }
     const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info: core.info })
@@ -46,7 +46,7 @@ export function main(): Promise<void> {
       title: `ServiceNow change ${implementing.number}: implementing`,
       record: implementing,
       approvers: waited.approvers,
-      timeline: ctx.timeline,
+      timeline: ctx.timeline, metrics: ctx.metrics,
       waitedMs: waited.outcome.waitedMs,
       attachments
     })
@@ -97,7 +97,7 @@ export function post(): Promise<void> {
         core.setOutput(Output.IncidentNumber, outcome.incident.number)
         core.setOutput(Output.IncidentSysId, outcome.incident.sysId)
       }
-      await writeSummary({ title: `ServiceNow change ${outcome.record.number}: ${outcome.record.stateLabel}`, record: outcome.record, timeline: ctx.timeline })
+      await writeSummary({ title: `ServiceNow change ${outcome.record.number}: ${outcome.record.stateLabel}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics })
     },
     { post: true }
   )

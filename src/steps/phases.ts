@@ -47,9 +47,11 @@ export async function openChange(
 
 export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {
   const client = ctx.client(settings.connection)
+  const started = Date.now()
   const outcome = await core.group('Create the change request', () =>
     createOrAdopt(settings, { client, timeline: ctx.timeline, info: core.info, warn: core.warning })
   )
+  ctx.metrics.create_seconds = Math.round((Date.now() - started) / 100) / 10
   setChangeOutputs(outcome.record)
   core.setOutput(Output.Created, String(outcome.created))
   core.setOutput(Output.Skipped, 'false')
@@ -108,6 +110,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
   core.setOutput(Output.Decision, outcome.decision === 'aborted' ? 'canceled' : outcome.decision)
   core.setOutput(Output.Approvers, approversJson(approvers))
   core.setOutput(Output.WaitedSeconds, String(Math.round(outcome.waitedMs / 1000)))
+  ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   if (ok) core.info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
   return { ok, message, outcome, record, approvers }
 }

@@ -4,6 +4,7 @@ import type { Timeline } from '../change/timeline.js'
 import type { Approver } from '../servicenow/approvers.js'
 import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { RunMetrics } from './step.js'
 
 /** The outputs every step that touches a change sets. */
 export function setChangeOutputs(record: ChangeRecord): void {
@@ -26,6 +27,7 @@ export interface SummaryInput {
   timeline?: Timeline
   waitedMs?: number
   attachments?: Attachment[]
+  metrics?: RunMetrics
 }
 
 /** The job summary a person reads: the change linked, where it stands, who decided, what happened when. */
@@ -43,6 +45,8 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
     if (r.assignmentGroup?.display) rows.push(['Assignment group', r.assignmentGroup.display])
     if (r.startDate || r.endDate) rows.push(['Change window (UTC)', `${r.startDate?.toISOString() ?? '…'} – ${r.endDate?.toISOString() ?? '…'}`])
     if (input.waitedMs !== undefined) rows.push(['Waited', duration(input.waitedMs)])
+    const m = input.metrics
+    if (m !== undefined) rows.push(['ServiceNow requests', `${m.api_calls} (${m.retries} retries, ${m.errors} failed tries)`])
     s.addTable(rows.map(([k, v]) => [{ data: k, header: true }, escape(v)]))
   }
   for (const line of input.lines ?? []) s.addRaw(`<p>${escape(line)}</p>`, true)

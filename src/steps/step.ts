@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { Timeline } from '../change/timeline.js'
+import { Output } from '../constants.js'
 import { ServiceNowClient } from '../servicenow/client.js'
 import { systemClock } from '../servicenow/clock.js'
 import { ServiceNowError } from '../servicenow/errors.js'
@@ -9,6 +10,16 @@ import { connectionOptions, type ConnectionSettings } from '../settings/connecti
 export interface StepContext {
   client(settings: ConnectionSettings): ServiceNowClient
   timeline: Timeline
+  metrics: RunMetrics
+}
+
+/** What the step cost: requests sent (every try), retries among them, failed tries, and phase times. */
+export interface RunMetrics {
+  api_calls: number
+  retries: number
+  errors: number
+  create_seconds?: number
+  waited_seconds?: number
 }
 
 /**
@@ -17,9 +28,21 @@ export interface StepContext {
  */
 export async function runStep(body: (ctx: StepContext) => Promise<void>, options: { post?: boolean } = {}): Promise<void> {
   let client: ServiceNowClient | undefined
+  const metrics: RunMetrics = { api_calls: 0, retries: 0, errors: 0 }
   const ctx: StepContext = {
-    client: (settings) => (client ??= new ServiceNowClient(connectionOptions(settings))),
-    timeline: new Timeline(systemClock)
+    client: (settings) => {
+      if (client === undefined) {
+        client = new ServiceNowClient(connectionOptions(settings))
+        client.connection.onRequest((event) => {
+          metrics.api_calls++
+          if (event.attempt > 1) metrics.retries++
+          if (event.error !== undefined) metrics.errors++
+        })
+      }
+      return client
+    },
+    timeline: new Timeline(systemClock),
+    metrics
   }
   try {
     await body(ctx)
@@ -31,6 +54,7 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
     if (options.post) core.warning(message)
     else core.setFailed(message)
   } finally {
+    if (client !== undefined) core.setOutput(Output.Metrics, JSON.stringify(metrics))
     client?.dispose()
   }
 }

@@ -28,6 +28,6 @@ export function run(): Promise<void> {
     const attachments = await attachFiles(client, record, files, core.info)
     core.info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
     setChangeOutputs(record)
-    await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline, attachments })
+    await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
   })
 }

@@ -17,7 +17,7 @@ export function run(): Promise<void> {
       record: result.record,
       lines: result.ok ? [] : [result.message],
       approvers: result.approvers,
-      timeline: ctx.timeline,
+      timeline: ctx.timeline, metrics: ctx.metrics,
       waitedMs: result.outcome.waitedMs
     })
     if (!result.ok) throw new Error(result.message)
