@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseDocument, isMap, isScalar, Scalar } from 'yaml'
-import { AttachmentInput, ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, UpdateInput, WaitInput } from '../src/constants.js'
+import { AttachmentInput, ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, ReportInput, UpdateInput, WaitInput } from '../src/constants.js'
 
 const root = join(import.meta.dirname, '..')
 
@@ -19,7 +19,8 @@ const ACTIONS: Record<string, string[]> = {
   'create/action.yml': names(ConnectionInput, CreateInput, AttachmentInput),
   'wait/action.yml': names(ConnectionInput, ChangeRefInput, WaitInput),
   'update/action.yml': names(ConnectionInput, ChangeRefInput, UpdateInput, AttachmentInput),
-  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput, AttachmentInput)
+  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput, AttachmentInput),
+  'report/action.yml': names(ConnectionInput, ReportInput)
 }
 
 describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
@@ -53,9 +54,8 @@ describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
     for (const [name, output] of Object.entries<any>(data.outputs)) {
       expect([name, known.includes(name), typeof output.description === 'string']).toEqual([name, true, true])
     }
-    for (const common of [Output.ChangeNumber, Output.ChangeSysId, Output.ChangeUrl, Output.State, Output.Approval]) {
-      expect(Object.keys(data.outputs)).toContain(common)
-    }
+    const common = file === 'report/action.yml' ? [Output.Report, Output.Metrics] : [Output.ChangeNumber, Output.ChangeSysId, Output.ChangeUrl, Output.State, Output.Approval]
+    for (const name of common) expect(Object.keys(data.outputs)).toContain(name)
   })
 
   it('quotes every default, so YAML never turns one into a number or boolean', () => {

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** Entry folder → the function src/index.ts exports for it. */
-export const ENTRIES = { create: 'create', wait: 'wait', update: 'update', close: 'close', gate: 'gateMain', 'gate-post': 'gatePost' }
+export const ENTRIES = { create: 'create', wait: 'wait', update: 'update', close: 'close', gate: 'gateMain', 'gate-post': 'gatePost', report: 'report' }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 

@@ -74,6 +74,14 @@ export enum CloseInput {
   OpenIncidentOnFailure = 'open_incident_on_failure'
 }
 
+export enum ReportInput {
+  PeriodDays = 'period_days',
+  Until = 'until',
+  CmdbCi = 'cmdb_ci',
+  AssignmentGroup = 'assignment_group',
+  CorrelationPrefix = 'correlation_prefix'
+}
+
 export enum GateInput {
   GithubToken = 'github_token'
 }
@@ -91,7 +99,8 @@ export enum Output {
   WaitedSeconds = 'waited_seconds',
   IncidentNumber = 'incident_number',
   IncidentSysId = 'incident_sys_id',
-  Metrics = 'metrics'
+  Metrics = 'metrics',
+  Report = 'report'
 }
 
 /** What the all-in-one gate's main step leaves for its post step. */

@@ -18,7 +18,8 @@ const ACTION_FILE: Record<string, string> = {
   update: 'update/action.yml',
   close: 'close/action.yml',
   gate: 'action.yml',
-  'gate-post': 'action.yml'
+  'gate-post': 'action.yml',
+  report: 'report/action.yml'
 }
 
 export interface StepRun {

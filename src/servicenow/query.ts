@@ -24,6 +24,15 @@ export class EncodedQuery {
     return this.add(field, 'STARTSWITH', value)
   }
 
+  /** field >= value (dates as `YYYY-MM-DD HH:MM:SS` GMT compare in order). */
+  atLeast(field: string, value: string): this {
+    return this.add(field, '>=', value)
+  }
+
+  before(field: string, value: string): this {
+    return this.add(field, '<', value)
+  }
+
   like(field: string, value: string): this {
     return this.add(field, 'LIKE', value)
   }

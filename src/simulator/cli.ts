@@ -21,6 +21,7 @@ const HELP = `ServiceNow simulator: a local instance for servicenow-change.
   --token-lifetime S     OAuth access token lifetime (default 1800)
   --no-client-credentials  refuse the OAuth client credentials grant
   --silent-refusals      ignore refused state changes instead of answering 403
+  --history-weeks N      seed N weeks of past deployments and incidents (for the report)
   --fault JSON           inject a fault, e.g. '{"kind":"status","status":503,"path":"/api/now/table","times":3}'
 `
 
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     'no-client-credentials': { type: 'boolean', default: false },
     'silent-refusals': { type: 'boolean', default: false },
     fault: { type: 'string', multiple: true },
+    'history-weeks': { type: 'string' },
     help: { type: 'boolean', default: false }
   }
 })
@@ -83,7 +85,8 @@ const sim = await startSimulator({
   tokenLifetimeSeconds: number('token-lifetime', values['token-lifetime']),
   clientCredentials: !values['no-client-credentials'],
   transitionRefusal: values['silent-refusals'] ? 'ignore' : 'error',
-  faults: (values.fault ?? []).map((f) => JSON.parse(f))
+  faults: (values.fault ?? []).map((f) => JSON.parse(f)),
+  historyWeeks: number('history-weeks', values['history-weeks'])
 })
 
 const user = SEED_USERS.integration

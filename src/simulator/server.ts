@@ -10,6 +10,7 @@ import { Instance, type ApprovalPolicy } from './instance.js'
 import { OAuthServer } from './oauth.js'
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js'
 import { HIBERNATION_PAGE, type Reply, type RequestContext } from './reply.js'
+import { seedHistory } from './history.js'
 import { seed, SEED_USERS } from './seed.js'
 import type { Row } from './store.js'
 import { tableRoute } from './table-routes.js'
@@ -30,6 +31,8 @@ export interface SimulatorOptions {
   faults?: FaultRule[]
   /** Serve https with this key and certificate (PEM) instead of plain http. */
   tls?: { key: string; cert: string }
+  /** Weeks of past deployments and incidents to seed (for the report). */
+  historyWeeks?: number
 }
 
 export interface RequestLogEntry {
@@ -78,6 +81,7 @@ export class Simulator {
       now
     )
     seed(this.instance.store)
+    if (options.historyWeeks !== undefined) seedHistory(this.instance.store, { weeks: options.historyWeeks, now: now() })
     this.oauth = new OAuthServer(
       this.instance.store,
       this.passwords,

@@ -1,0 +1,32 @@
+import * as core from '@actions/core'
+import { ReportInput as I } from '../constants.js'
+import { parseGlideDate } from '../servicenow/fields.js'
+import { readConnectionSettings, type ConnectionSettings } from './connection.js'
+import { integer, text } from './inputs.js'
+import { noCaret, parseDate } from './parse.js'
+
+export interface ReportSettings {
+  connection: ConnectionSettings
+  from: Date
+  until: Date
+  cmdbCi: string
+  assignmentGroup: string
+  correlationPrefix: string
+}
+
+export function readReportSettings(now: Date = new Date()): ReportSettings {
+  const connection = readConnectionSettings()
+  const untilText = text(I.Until)
+  const until = untilText === '' ? now : (parseGlideDate(parseDate(I.Until, untilText)) ?? now)
+  const days = integer(I.PeriodDays, 90, 1, 730)
+  const settings: ReportSettings = {
+    connection,
+    from: new Date(until.getTime() - days * 86_400_000),
+    until,
+    cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
+    assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
+    correlationPrefix: noCaret(I.CorrelationPrefix, text(I.CorrelationPrefix))
+  }
+  core.debug(`report: ${days} days until ${until.toISOString()}`)
+  return settings
+}
