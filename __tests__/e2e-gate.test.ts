@@ -86,6 +86,20 @@ describe('the all-in-one gate', () => {
     expect((await record(main.outputs.change_number!)).state_label).toBe('Canceled')
   }, 30_000)
 
+  it('puts the commits going out since the last successful deployment in the description', async () => {
+    const create = await runStep('create', { ...connection, template: 'Deploy web application', environment: 'production', correlation_id: 'evidence-commits', request_approval: 'false' }, { env: { ...env('7006'), GITHUB_API_URL: github.url } })
+    ok(create)
+    expect(create.stdout).toContain('30 commit(s) since the last successful deployment to production.')
+    // A standard change keeps the template's description: the evidence goes into the work note.
+    const notes = (await record(create.outputs.change_number!)).work_notes.join('\n')
+    expect(notes).toMatch(/Commits since the last successful deployment to production \(bbbbbbb\), newest first: 30/)
+    expect(notes).toMatch(/- 29aaaaa Change number 29 \(mona\)\n- 28aaaaa Change number 28 \(mona, PR #128\)/)
+    expect(notes).toMatch(/… and 5 more: https:\/\/github\.com\/octo-org\/payments\/compare\/bbbbbbb\.\.\.1a2b3c4/)
+    const withoutToken = await runStep('create', { ...connection, template: 'Deploy web application', environment: 'production', correlation_id: 'evidence-none' })
+    ok(withoutToken)
+    expect(withoutToken.stdout).toContain('No github_token: the description names the run and the commit')
+  })
+
   it('skips an environment that is not change-controlled, and post does nothing', async () => {
     const { main, post } = await gate('7005', { environment: 'dev', controlled_environments: 'production' })
     ok(main)

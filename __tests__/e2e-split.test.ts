@@ -67,7 +67,8 @@ describe('create → wait → update → close', () => {
     expect(close.outputs).toMatchObject({ state: 'closed' })
     const closed = await record(create.outputs.change_number!)
     expect(closed).toMatchObject({ state_label: 'Closed', close_code: 'successful' })
-    expect(closed.work_notes).toContain('Rolling out v1.2.3')
+    // Notes say who and which run.
+    expect(closed.work_notes).toContain('Rolling out v1.2.3\n(mona, Deploy run #17: https://github.com/octo-org/payments/actions/runs/4242)')
   }, 60_000)
 })
 

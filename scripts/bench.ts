@@ -136,7 +136,9 @@ async function deployment(sim: Simulator, i: number): Promise<number> {
     correlationId: `bench/${i}`,
     fields: { short_description: `bench deployment ${i}`, correlation_id: `bench/${i}` },
     references: { assignmentGroup: '', cmdbCi: '', parentChange: '' },
-    attachments: { patterns: [], maxBytes: 1 }
+    attachments: { patterns: [], maxBytes: 1 },
+    describeFromContext: false,
+    githubToken: ''
   }
   try {
     const { record } = await createOrAdopt(settings, { client, timeline, info: quiet, warn: quiet })

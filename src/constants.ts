@@ -43,7 +43,9 @@ export enum CreateInput {
   ControlledEnvironments = 'controlled_environments',
   RequestApproval = 'request_approval',
   ParentChange = 'parent_change',
-  CorrelationId = 'correlation_id'
+  CorrelationId = 'correlation_id',
+  /** Reads the commits going out for the description (the gate reads the job's outcome with it too). */
+  GithubToken = 'github_token'
 }
 
 /** Files to attach to the change (create, update, close and the gate). */

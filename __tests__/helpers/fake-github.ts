@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+export const BASE_SHA = 'b'.repeat(40)
+
 export interface FakeGithub {
   url: string
   requests: string[]
@@ -22,7 +24,31 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
       res.end(JSON.stringify({ message: 'Bad credentials' }))
       return
     }
-    if (!/^\/repos\/octo-org\/payments\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(req.url ?? '')) {
+    const url = req.url ?? ''
+    const json = (body: unknown): void => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    // Deployments to production: the newest failed, the one before succeeded at BASE_SHA.
+    if (url.startsWith('/repos/octo-org/payments/deployments?')) {
+      json(new URL(url, 'http://x').searchParams.get('environment') === 'production' ? [{ id: 2, sha: 'f'.repeat(40) }, { id: 1, sha: BASE_SHA }] : [])
+      return
+    }
+    const statuses = /^\/repos\/octo-org\/payments\/deployments\/(\d+)\/statuses/.exec(url)
+    if (statuses !== null) {
+      json([{ state: statuses[1] === '1' ? 'success' : 'failure' }])
+      return
+    }
+    if (url.startsWith(`/repos/octo-org/payments/compare/${BASE_SHA}...`)) {
+      const commits = Array.from({ length: 30 }, (_, i) => ({
+        sha: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`,
+        commit: { message: i % 2 === 0 ? `Change number ${i} (#${100 + i})\n\nbody` : `Change number ${i}`, author: { name: 'Mona' } },
+        author: { login: 'mona' }
+      }))
+      json({ total_commits: commits.length, commits, html_url: `https://github.com/octo-org/payments/compare/${BASE_SHA.slice(0, 7)}...1a2b3c4` })
+      return
+    }
+    if (!/^\/repos\/octo-org\/payments\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(url)) {
       res.writeHead(404, { 'Content-Type': 'application/json' })
       res.end(JSON.stringify({ message: 'Not Found' }))
       return

@@ -50,7 +50,7 @@ export async function closeFromResult(
     return { record, action: 'none', incident }
   }
   const plan = planClose(record, result, options.closeCode)
-  const notes = options.closeNotes || `Deployment job result: ${result}. ${run.workflow} run #${run.runNumber} (attempt ${run.runAttempt}): ${run.runUrl}`
+  const notes = options.closeNotes || `Deployment job result: ${result}. ${run.workflow} run #${run.runNumber} (attempt ${run.runAttempt}) by ${run.actor}: ${run.runUrl}`
   if (plan.target === 'canceled') {
     const canceled = await cancelChange(client, record, `Deployment ${result} before implementation began. ${notes}`, timeline)
     info(`${canceled.number} canceled: the deployment was ${result} before implementation began.`)

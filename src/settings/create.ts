@@ -6,7 +6,7 @@ import { InputError } from '../servicenow/errors.js'
 import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
 import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
-import { boolean, list, oneOf, prose, text } from './inputs.js'
+import { boolean, list, oneOf, prose, secret, text } from './inputs.js'
 import { IMPACT_LEVELS, isControlled, noCaret, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
 import { createHash } from 'node:crypto'
 
@@ -27,6 +27,9 @@ export interface CreateSettings {
   /** Reference fields given by display name or sys_id, resolved before creating. */
   references: { assignmentGroup: string; cmdbCi: string; parentChange: string }
   attachments: AttachmentSpec
+  /** The description is ours (no description input): the commits going out may be added to it. */
+  describeFromContext: boolean
+  githubToken: string
 }
 
 /** ServiceNow's dictionary length for correlation_id. */
@@ -92,7 +95,9 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
       parentChange: noCaret(I.ParentChange, text(I.ParentChange))
     },
-    attachments: readAttachmentSpec()
+    attachments: readAttachmentSpec(),
+    describeFromContext: prose(I.Description) === '',
+    githubToken: secret(I.GithubToken)
   }
   core.debug(
     `create: type ${type}${settings.template ? ` from template '${settings.template}'` : ''}; environment '${environment}' ` +

@@ -2,19 +2,21 @@ import * as core from '@actions/core'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { runContext } from '../github-context.js'
 import { readCreateSettings } from '../settings/create.js'
-import { createPhase, reportSkipped } from './phases.js'
+import { addEvidence, createPhase, reportSkipped } from './phases.js'
 import { writeSummary } from './report.js'
 import { runStep } from './step.js'
 
 /** The create step: create or adopt the change request for this deployment. */
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
-    const settings = readCreateSettings(runContext())
+    const run = runContext()
+    const settings = readCreateSettings(run)
     if (!settings.controlled) {
       reportSkipped(settings.environment)
       return
     }
     const files = await resolveAttachments(settings.attachments)
+    await addEvidence(settings, run)
     const outcome = await createPhase(ctx, settings)
     const attachments = await attachFiles(ctx.client(settings.connection), outcome.record, files, core.info)
     await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })

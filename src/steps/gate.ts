@@ -9,7 +9,7 @@ import { currentJobResult } from '../github-job.js'
 import { readCloseOptions, type JobResult } from '../settings/close.js'
 import { readConnectionSettings } from '../settings/connection.js'
 import { readGateSettings, readGithubToken } from '../settings/gate.js'
-import { createPhase, reportSkipped, waitPhase } from './phases.js'
+import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
 import { setChangeOutputs, writeSummary } from './report.js'
 import { abortOnSignals, runStep } from './step.js'
 
@@ -28,6 +28,7 @@ export function main(): Promise<void> {
       return
     }
     const files = await resolveAttachments(settings.create.attachments)
+    await addEvidence(settings.create, run)
     const created = await createPhase(ctx, settings.create)
     core.saveState(State.ChangeSysId, created.record.sysId)
     core.saveState(State.ChangeNumber, created.record.number)

@@ -11,6 +11,8 @@ import { systemClock } from '../servicenow/clock.js'
 import type { ChangeRef } from '../settings/change-ref.js'
 import type { ConnectionSettings } from '../settings/connection.js'
 import type { CreateSettings } from '../settings/create.js'
+import type { RunContext } from '../github-context.js'
+import { deploymentEvidence } from '../github-evidence.js'
 import type { WaitOptions } from '../settings/wait.js'
 import { approversJson, setChangeOutputs } from './report.js'
 import type { StepContext } from './step.js'
@@ -43,6 +45,28 @@ export async function openChange(
   }
   const client = ctx.client(settings.connection)
   return { client, record: await resolveChange(client, settings.change) }
+}
+
+/**
+ * Adds the commits going out to the description the action writes (to the work
+ * note for a standard change, whose description is the template's). Without a
+ * token it says so once and the description keeps the run link and commit.
+ */
+export async function addEvidence(settings: CreateSettings, run: RunContext): Promise<void> {
+  if (!settings.describeFromContext || settings.environment === '') return
+  if (settings.githubToken === '') {
+    core.info('No github_token: the description names the run and the commit, not the commits going out.')
+    return
+  }
+  try {
+    const evidence = await deploymentEvidence(settings.githubToken, run, settings.environment)
+    if (evidence === undefined) return
+    const field = settings.type === 'standard' ? 'work_notes' : 'description'
+    settings.fields[field] = `${settings.fields[field] ?? ''}\n\n${evidence.text}`.trim().slice(0, 4000)
+    core.info(`${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`)
+  } catch (error) {
+    core.warning(`Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`)
+  }
 }
 
 export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {
