@@ -7,7 +7,7 @@
  * create → wait → update (Implement) → close (success). Prints each step's log, its job
  * summary as text, and the final change request as the simulator holds it.
  */
-import { runStep, type StepRun } from '../src/local-runner.js'
+import { runStep, summaryText, type StepRun } from '../src/local-runner.js'
 import { SEED_USERS } from '../src/simulator/seed.js'
 import { startSimulator } from '../src/simulator/server.js'
 
@@ -33,30 +33,12 @@ async function step(title: string, entry: string, inputs: Record<string, string>
   )
   out(`  exit code ${run.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`)
   out(`  outputs: ${JSON.stringify(run.outputs)}`)
-  if (run.summary !== '') out(`  job summary:\n${summaryText(run.summary)}`)
+  if (run.summary !== '') out(`  job summary:\n${summaryText(run.summary).replace(/^/gm, '    ')}`)
   if (run.code !== 0) {
     await sim.stop()
     process.exit(1)
   }
   return run
-}
-
-/** The job summary is HTML; a terminal shows it as lines and table rows. */
-function summaryText(html: string): string {
-  return html
-    .replace(/<\/(h\d|p|tr)>/g, '\n')
-    .replace(/<\/t[hd]>/g, ' | ')
-    .replace(/<a href="([^"]+)">([^<]+)<\/a>/g, '$2 ($1)')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .map((l) => `    ${l}`)
-    .join('\n')
 }
 
 const create = await step('create', 'create', { environment: 'production', assignment_group: 'DevOps Team', cmdb_ci: 'Payments API' })

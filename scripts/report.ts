@@ -3,7 +3,7 @@
  * deployments and incidents, printed as a person reads it. To report on a real instance, run the
  * report action in a workflow (report/action.yml).
  */
-import { runStep } from '../src/local-runner.js'
+import { runStep, summaryText } from '../src/local-runner.js'
 import { SEED_USERS } from '../src/simulator/seed.js'
 import { startSimulator } from '../src/simulator/server.js'
 
@@ -11,15 +11,5 @@ const sim = await startSimulator({ port: 0, historyWeeks: 26 })
 const user = SEED_USERS.integration
 const run = await runStep('report', { instance_url: sim.url, username: user.user_name, password: user.password, period_days: '182' })
 await sim.stop()
-process.stdout.write(
-  run.summary
-    .replace(/<\/(h\d|tr)>/g, '\n')
-    .replace(/<\/t[hd]>/g, ' | ')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&quot;/g, '"')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .join('\n') + '\n'
-)
+process.stdout.write(`${summaryText(run.summary)}\n`)
 process.exit(run.code ?? 1)

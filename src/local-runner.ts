@@ -122,3 +122,20 @@ export function parseFileCommands(text: string): Record<string, string> {
 export function errors(run: StepRun): string[] {
   return run.stdout.split('\n').filter((l) => l.startsWith('::error::'))
 }
+
+/** A job summary (HTML) as a terminal shows it: headings and paragraphs as lines, table cells joined by |. */
+export function summaryText(html: string): string {
+  return html
+    .replace(/<\/(h\d|p|tr|li)>/g, '\n')
+    .replace(/<\/t[hd]>/g, ' | ')
+    .replace(/<a href="([^"]+)">([^<]+)<\/a>/g, '$2 ($1)')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('\n')
+}

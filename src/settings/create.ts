@@ -56,6 +56,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   }
   const correlationId = noCaret(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
 
+  const description = prose(I.Description)
   const shortDescription =
     text(I.ShortDescription) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
   const fields: Record<string, string> = {
@@ -63,8 +64,8 @@ export function readCreateSettings(run: RunContext): CreateSettings {
     ...nonEmpty({
       short_description: shortDescription,
       // A standard change takes its description from the template: the run's context goes into a work note instead.
-      description: prose(I.Description) || (type === 'standard' ? '' : defaultDescription(run, environment)),
-      work_notes: type === 'standard' && prose(I.Description) === '' ? defaultDescription(run, environment) : '',
+      description: description || (type === 'standard' ? '' : defaultDescription(run, environment)),
+      work_notes: type === 'standard' && description === '' ? defaultDescription(run, environment) : '',
       risk: parseLevel(I.Risk, text(I.Risk), RISK_LEVELS),
       impact: parseLevel(I.Impact, text(I.Impact), IMPACT_LEVELS),
       start_date: parseDate(I.StartDate, text(I.StartDate)),
@@ -96,7 +97,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       parentChange: noCaret(I.ParentChange, text(I.ParentChange))
     },
     attachments: readAttachmentSpec(),
-    describeFromContext: prose(I.Description) === '',
+    describeFromContext: description === '',
     githubToken: secret(I.GithubToken)
   }
   core.debug(
