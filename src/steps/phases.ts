@@ -104,7 +104,9 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
       onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.state}, approval ${r.approval}`)
     })
   )
-  let record = outcome.record ?? start
+  // The full record once (the polls asked only for what the decision needs); a cancel re-reads it itself.
+  const last = outcome.record ?? start
+  let record = await readChange(client, last.sysId).catch(() => last)
   let message = ''
   const ok = outcome.decision === 'approved'
   if (!ok) {
@@ -117,14 +119,13 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
           : undefined
     if (cancelNote !== undefined) {
       try {
-        record = await cancelChange(client, await readChange(client, record.sysId), cancelNote, ctx.timeline)
+        record = await cancelChange(client, record, cancelNote, ctx.timeline)
         message += ` ${record.number} was canceled.`
       } catch (error) {
         message += ` Canceling ${record.number} failed: ${error instanceof Error ? error.message : String(error)}`
       }
     }
   }
-  record = await readChange(client, record.sysId).catch(() => record)
   const approvers = await client.approvers(record.sysId).catch((error: unknown) => {
     core.warning(`Could not read the approvers of ${record.number}: ${error instanceof Error ? error.message : String(error)}`)
     return [] as Approver[]
@@ -133,8 +134,8 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
   setChangeOutputs(record)
   core.setOutput(Output.Decision, outcome.decision === 'aborted' ? 'canceled' : outcome.decision)
   core.setOutput(Output.Approvers, approversJson(approvers))
-  core.setOutput(Output.WaitedSeconds, String(Math.round(outcome.waitedMs / 1000)))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
+  core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
   if (ok) core.info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
   return { ok, message, outcome, record, approvers }
 }
