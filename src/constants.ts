@@ -10,6 +10,7 @@ export enum ConnectionInput {
   ClientId = 'client_id',
   ClientSecret = 'client_secret',
   Token = 'token',
+  OidcAudience = 'oidc_audience',
   Auth = 'auth',
   RequestTimeoutSeconds = 'request_timeout_seconds',
   MaxAttempts = 'max_attempts'

@@ -11,16 +11,22 @@ import { add } from './counts.js'
  * `::add-mask::` lines instead of showing them: those are where a secret must
  * appear, before any line that could carry it.
  */
-export function scannedSteps(sim: Simulator, counts: Record<string, number>): (entry: string, inputs: Record<string, string>, options?: RunOptions) => Promise<StepRun> {
+export function scannedSteps(
+  sim: Simulator,
+  counts: Record<string, number>,
+  /** Tokens handed out by something other than the simulator (GitHub's OIDC ID tokens). */
+  otherIssued: () => string[] = () => []
+): (entry: string, inputs: Record<string, string>, options?: RunOptions) => Promise<StepRun> {
   return async (entry, inputs, options) => {
-    const before = new Set(sim.oauth.issuedTokens())
+    const everIssued = (): string[] => [...sim.oauth.issuedTokens(), ...otherIssued()]
+    const before = new Set(everIssued())
     const run = await runStep(entry, inputs, options)
-    const issued = sim.oauth.issuedTokens().filter((t) => !before.has(t))
-    const given = [inputs.password, inputs.client_secret, inputs.token].filter((s): s is string => s !== undefined && s !== '')
+    const issued = everIssued().filter((t) => !before.has(t))
+    const given = [inputs.password, inputs.client_secret, inputs.token, options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN].filter((s): s is string => s !== undefined && s !== '')
     // Basic auth sends base64(user:password); with OAuth the pair goes only into the token request's form.
     const basic = inputs.username && inputs.password ? [Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64')] : []
     const derived = inputs.client_id ? [] : basic
-    const secrets = [...given, ...basic, ...sim.oauth.issuedTokens()]
+    const secrets = [...given, ...basic, ...everIssued()]
     const lines = run.stdout.split('\n')
     const shown = [lines.filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), JSON.stringify(run.state), run.summary, JSON.stringify(run.exported)].join('\n')
     const hits = secrets.filter((secret) => shown.includes(secret))
@@ -37,12 +43,14 @@ export function scannedSteps(sim: Simulator, counts: Record<string, number>): (e
     }
     // A step that sent no request (bad input, a skip) never derived anything to mask.
     const used = firstRequest === -1 ? [] : derived
+    // The runner masks the ID token request token itself; the action must only never show it.
+    const checked = given.filter((s) => s !== options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
     const unmasked = [
-      ...given.filter((s) => !maskedBy(s, firstOther)),
+      ...checked.filter((s) => !maskedBy(s, firstOther)),
       ...used.filter((s) => !maskedBy(s, firstRequest)),
       ...issued.filter((s) => !maskedBy(s, -1))
     ]
-    add(counts, 'values masked before first use', given.length + used.length + issued.length - unmasked.length)
+    add(counts, 'values masked before first use', checked.length + used.length + issued.length - unmasked.length)
     expect(unmasked.map((s) => `${s.slice(0, 3)}… not masked in time`)).toEqual([])
     return run
   }

@@ -1,5 +1,6 @@
 import { InputError, ServiceNowError } from './errors.js'
 import type { Clock } from './clock.js'
+import { OidcAuthenticator } from './oidc-auth.js'
 
 /** How the action signs in. Chosen from the connection inputs by resolveAuth. */
 export type AuthSettings =
@@ -7,8 +8,10 @@ export type AuthSettings =
   | { method: 'oauth_password'; clientId: string; clientSecret: string; username: string; password: string }
   | { method: 'oauth_client_credentials'; clientId: string; clientSecret: string }
   | { method: 'token'; token: string }
+  | { method: 'oidc'; audience: string }
+  | { method: 'oidc_jwt_bearer'; clientId: string; clientSecret: string; audience: string }
 
-export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token'] as const
+export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token', 'oidc', 'oidc_jwt_bearer'] as const
 export type AuthChoice = (typeof AUTH_CHOICES)[number]
 
 export interface CredentialInputs {
@@ -18,6 +21,7 @@ export interface CredentialInputs {
   clientId: string
   clientSecret: string
   token: string
+  oidcAudience: string
 }
 
 type CredentialName = keyof Omit<CredentialInputs, 'auth'>
@@ -26,21 +30,30 @@ const INPUT_NAMES: Record<CredentialName, string> = {
   password: 'password',
   clientId: 'client_id',
   clientSecret: 'client_secret',
-  token: 'token'
+  token: 'token',
+  oidcAudience: 'oidc_audience'
 }
+/** The inputs each method needs. */
 const USES: Record<Exclude<AuthChoice, 'auto'>, CredentialName[]> = {
   basic: ['username', 'password'],
   oauth_password: ['clientId', 'clientSecret', 'username', 'password'],
   oauth_client_credentials: ['clientId', 'clientSecret'],
-  token: ['token']
+  token: ['token'],
+  oidc: ['oidcAudience'],
+  oidc_jwt_bearer: ['clientId']
+}
+/** Inputs a method can use but does without: a public client has no secret; the audience defaults to the client id. */
+const MAY_USE: Partial<Record<Exclude<AuthChoice, 'auto'>, CredentialName[]>> = {
+  oidc_jwt_bearer: ['clientSecret', 'oidcAudience']
 }
 
 /**
  * Picks the sign-in method. With `auto`: a token means bearer; client id+secret
  * with username+password means the OAuth password grant; client id+secret alone
- * means client credentials; username+password means basic. Half a pair, or
- * inputs the chosen method would ignore, are errors: a credential silently
- * ignored is a credential someone believes is in use.
+ * means client credentials; username+password means basic; oidc_audience
+ * means GitHub's OIDC token (exchanged by the JWT bearer grant when client_id
+ * is set too). Half a pair, or inputs the chosen method would ignore, are
+ * errors: a credential silently ignored is a credential someone believes is in use.
  */
 export function resolveAuth(inputs: CredentialInputs): AuthSettings {
   const choice = inputs.auth.trim() === '' ? 'auto' : inputs.auth.trim()
@@ -50,7 +63,9 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
   const given = (Object.keys(INPUT_NAMES) as CredentialName[]).filter((k) => inputs[k] !== '')
   const has = (k: CredentialName): boolean => given.includes(k)
   pairCheck(has, 'username', 'password')
-  pairCheck(has, 'clientId', 'clientSecret')
+  // A public OAuth client in the JWT bearer grant has an id and no secret.
+  const jwtBearer = choice === 'oidc_jwt_bearer' || (choice === 'auto' && !has('token') && has('oidcAudience') && has('clientId'))
+  if (!jwtBearer) pairCheck(has, 'clientId', 'clientSecret')
 
   let method: Exclude<AuthChoice, 'auto'>
   if (choice !== 'auto') {
@@ -61,6 +76,10 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
     }
   } else if (has('token')) {
     method = 'token'
+  } else if (jwtBearer) {
+    method = 'oidc_jwt_bearer'
+  } else if (has('oidcAudience')) {
+    method = 'oidc'
   } else if (has('clientId') && has('username')) {
     method = 'oauth_password'
   } else if (has('clientId')) {
@@ -70,10 +89,11 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
   } else {
     throw new InputError(
       'No ServiceNow credentials given. Set one of: token; client_id + client_secret + username + password (OAuth password grant); ' +
-        'client_id + client_secret (OAuth client credentials); username + password (basic).'
+        'client_id + client_secret (OAuth client credentials); username + password (basic); ' +
+        'oidc_audience (GitHub OIDC, with permissions: id-token: write).'
     )
   }
-  const unused = given.filter((k) => !USES[method].includes(k))
+  const unused = given.filter((k) => !USES[method].includes(k) && !(MAY_USE[method] ?? []).includes(k))
   if (unused.length > 0) {
     throw new InputError(
       `Conflicting credentials: auth '${method}' does not use ${unused.map((k) => INPUT_NAMES[k]).join(', ')}. ` +
@@ -89,6 +109,11 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
       return { method, clientId: inputs.clientId, clientSecret: inputs.clientSecret }
     case 'token':
       return { method, token: inputs.token }
+    case 'oidc':
+      return { method, audience: inputs.oidcAudience }
+    case 'oidc_jwt_bearer':
+      // The JWT entry checks that aud is its Client ID: that is the audience unless told otherwise.
+      return { method, clientId: inputs.clientId, clientSecret: inputs.clientSecret, audience: inputs.oidcAudience || inputs.clientId }
   }
 }
 
@@ -105,6 +130,8 @@ export interface Authenticator {
   authorization(): Promise<string>
   /** After a 401: get a fresh credential if that can help. Returns false when nothing can be renewed. */
   renew(): Promise<boolean>
+  /** After a final 401: what the instance was shown and what it checks, when the method can say more than "check the credentials". */
+  explainRefusal?(): string
 }
 
 /** Sends a form to /oauth_token.do and returns the parsed JSON answer (errors as ServiceNowError). */
@@ -115,6 +142,8 @@ export interface AuthDeps {
   clock: Clock
   /** Registers a value that must never appear in a log line (core.setSecret in the action). */
   mask: (secret: string) => void
+  /** Asks GitHub for an OIDC ID token with this audience (core.getIDToken in the action). */
+  idToken?: (audience: string) => Promise<string>
 }
 
 /** Refresh this long before the instance's stated expiry, so no request is sent with a dying token. */
@@ -139,6 +168,10 @@ export function createAuthenticator(settings: AuthSettings, deps: AuthDeps): Aut
     case 'oauth_client_credentials':
       deps.mask(settings.clientSecret)
       return new OAuthAuthenticator(settings, deps)
+    case 'oidc':
+    case 'oidc_jwt_bearer':
+      if (settings.method === 'oidc_jwt_bearer' && settings.clientSecret !== '') deps.mask(settings.clientSecret)
+      return new OidcAuthenticator(settings, deps)
   }
 }
 
@@ -146,10 +179,30 @@ function fixed(method: 'basic' | 'token', header: string): Authenticator {
   return { method, authorization: async () => header, renew: async () => false }
 }
 
-interface Token {
+export interface Token {
   access: string
   refresh: string | undefined
   expiresAt: number
+}
+
+/** Reads /oauth_token.do's answer, masking what it issued before anything else can see it. */
+export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'>, previousRefresh?: string): Token {
+  const body = answer as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown }
+  if (typeof body?.access_token !== 'string' || body.access_token === '') {
+    throw new ServiceNowError({
+      kind: 'invalid-response',
+      method: 'POST',
+      path: '/oauth_token.do',
+      message: 'the token endpoint answered without an access_token'
+    })
+  }
+  deps.mask(body.access_token)
+  const refresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previousRefresh
+  if (refresh !== undefined) deps.mask(refresh)
+  // ServiceNow's default access token lifespan is 1800 s; expires_in says the instance's own.
+  const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
+  const expiresAt = deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
+  return { access: body.access_token, refresh, expiresAt }
 }
 
 class OAuthAuthenticator implements Authenticator {
@@ -212,28 +265,18 @@ class OAuthAuthenticator implements Authenticator {
   }
 
   private store(answer: unknown): Token {
-    const body = answer as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown }
-    if (typeof body?.access_token !== 'string' || body.access_token === '') {
-      throw new ServiceNowError({
-        kind: 'invalid-response',
-        method: 'POST',
-        path: '/oauth_token.do',
-        message: 'the token endpoint answered without an access_token'
-      })
-    }
-    this.deps.mask(body.access_token)
-    const refresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : this.token?.refresh
-    if (refresh !== undefined) this.deps.mask(refresh)
-    // ServiceNow's default access token lifespan is 1800 s; expires_in says the instance's own.
-    const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
-    const expiresAt = this.deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
-    this.token = { access: body.access_token, refresh, expiresAt }
+    this.token = tokenFrom(answer, this.deps, this.token?.refresh)
     return this.token
   }
 }
 
+/** Whether the token endpoint turned the request down (bad client, credentials or assertion), rather than failing. */
+export function isTokenRefusal(error: unknown): error is ServiceNowError {
+  return error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400)
+}
+
 function explainTokenRefusal(error: unknown, method: 'oauth_password' | 'oauth_client_credentials'): unknown {
-  if (!(error instanceof ServiceNowError) || error.kind !== 'http' || (error.status !== 401 && error.status !== 400)) return error
+  if (!isTokenRefusal(error)) return error
   const hint =
     method === 'oauth_password'
       ? 'check client_id and client_secret (System OAuth > Application Registry) and the username and password of the integration user'

@@ -48,6 +48,8 @@ export interface ConnectionOptions {
   /** One line per request (method, path, status, time). Never headers or bodies. */
   log?: (line: string) => void
   userAgent?: string
+  /** GitHub's OIDC ID token for an audience, for auth oidc and oidc_jwt_bearer (core.getIDToken in the action). */
+  idToken?: (audience: string) => Promise<string>
 }
 
 export interface RequestEvent {
@@ -94,6 +96,7 @@ export class Connection {
     this.auth = createAuthenticator(options.auth, {
       clock: this.clock,
       mask: options.mask ?? (() => {}),
+      ...(options.idToken === undefined ? {} : { idToken: options.idToken }),
       requestToken: async (form) =>
         (await this.request({ method: 'POST', path: '/oauth_token.do', form, authenticated: false, idempotent: true })).body
     })
@@ -105,6 +108,11 @@ export class Connection {
 
   get authMethod(): AuthSettings['method'] {
     return this.auth.method
+  }
+
+  /** More than "check the credentials" after a final 401, when the sign-in method can say it. */
+  explainAuthRefusal(): string | undefined {
+    return this.auth.explainRefusal?.()
   }
 
   /** Observe every attempt (for metrics and tests); returns a function that stops observing. */

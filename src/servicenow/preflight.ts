@@ -54,6 +54,8 @@ export function explainConnectionFailure(error: ServiceNowError, conn: Connectio
       return `${at} did not answer like a ServiceNow instance. ${said}`
   }
   if (error.status === 401) {
+    const explained = conn.explainAuthRefusal()
+    if (explained !== undefined) return `${at} refused the sign-in (401 ${error.serviceNowMessage ?? ''}). ${explained}`
     return (
       `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
       (conn.authMethod === 'basic'

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { ConnectionInput as I } from '../constants.js'
 import { resolveAuth } from '../servicenow/auth.js'
+import { InputError } from '../servicenow/errors.js'
 import type { ConnectionOptions } from '../servicenow/connection.js'
 import { parseInstanceUrl } from '../servicenow/instance-url.js'
 import { integer, secret, text } from './inputs.js'
@@ -25,8 +26,16 @@ export function readConnectionSettings(): ConnectionSettings {
     password,
     clientId: text(I.ClientId),
     clientSecret,
-    token
+    token,
+    oidcAudience: text(I.OidcAudience)
   })
+  if ((auth.method === 'oidc' || auth.method === 'oidc_jwt_bearer') && !process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+    // The runner sets this only for jobs allowed to ask for an ID token.
+    throw new InputError(
+      `auth ${auth.method} signs in with GitHub's OIDC token, and this job may not ask for one: add "permissions: id-token: write" to the job or workflow. ` +
+        'Pull requests from forks never get one.'
+    )
+  }
   const settings = {
     baseUrl,
     auth,
@@ -46,6 +55,8 @@ export function connectionOptions(settings: ConnectionSettings): ConnectionOptio
     retry: { maxAttempts: settings.maxAttempts },
     mask: (value) => core.setSecret(value),
     log: (line) => core.debug(line),
-    userAgent: 'servicenow-change'
+    userAgent: 'servicenow-change',
+    // core masks the token it returns; the authenticator masks it again, so a test double can't forget to.
+    idToken: (audience) => core.getIDToken(audience)
   }
 }

@@ -8,7 +8,7 @@ import type { Row } from './store.js'
 /**
  * /__sim/…: the simulator's own controls, no authentication (it listens on
  * loopback). Tests and the demo use them to decide approvals, inject faults
- * and read the request log.
+ * and read the request log and the reasons OIDC tokens were refused.
  */
 export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffer): Reply {
   const path = url.pathname.slice('/__sim'.length)
@@ -47,6 +47,7 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
     if (typeof input.attachmentMaxBytes === 'number') sim.attachments.maxBytes = input.attachmentMaxBytes
     return ok()
   }
+  if (path === '/auth-refusals') return ok(sim.oidc.refusals)
   if (path === '/tokens/expire' && method === 'POST') {
     sim.oauth.expireAll()
     return ok()

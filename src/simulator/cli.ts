@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { SEED_OAUTH_CLIENT, SEED_USERS } from './seed.js'
 import { startSimulator, type SimulatorOptions } from './server.js'
@@ -6,6 +7,7 @@ import { startSimulator, type SimulatorOptions } from './server.js'
  * npm run simulator -- [--port 8080] [--approve-after 10 | --manual] [--reject-pattern REGEX]
  *   [--rate-limit 100/3600] [--latency MS] [--hibernate] [--no-change-api]
  *   [--token-lifetime S] [--silent-refusals] [--fault JSON]…
+ *   [--oidc-jwks FILE --oidc-client-id ID [--oidc-issuer URL] [--oidc-user-claim C] [--oidc-user-field F]]
  */
 const HELP = `ServiceNow simulator: a local instance for servicenow-change.
 
@@ -23,6 +25,11 @@ const HELP = `ServiceNow simulator: a local instance for servicenow-change.
   --silent-refusals      ignore refused state changes instead of answering 403
   --history-weeks N      seed N weeks of past deployments and incidents (for the report)
   --fault JSON           inject a fault, e.g. '{"kind":"status","status":503,"path":"/api/now/table","times":3}'
+  --oidc-jwks FILE       trust ID tokens signed by the keys in this JWKS file (an OIDC provider entry)
+  --oidc-client-id ID    the entry's Client ID: tokens must have it as aud (required with --oidc-jwks)
+  --oidc-issuer URL      the tokens' iss (default https://token.actions.githubusercontent.com)
+  --oidc-user-claim C    the claim naming the user (default sub)
+  --oidc-user-field F    the sys_user field it is matched with (default user_name)
 `
 
 const { values } = parseArgs({
@@ -41,6 +48,11 @@ const { values } = parseArgs({
     'silent-refusals': { type: 'boolean', default: false },
     fault: { type: 'string', multiple: true },
     'history-weeks': { type: 'string' },
+    'oidc-jwks': { type: 'string' },
+    'oidc-client-id': { type: 'string' },
+    'oidc-issuer': { type: 'string', default: 'https://token.actions.githubusercontent.com' },
+    'oidc-user-claim': { type: 'string', default: 'sub' },
+    'oidc-user-field': { type: 'string', default: 'user_name' },
     help: { type: 'boolean', default: false }
   }
 })
@@ -70,6 +82,21 @@ if (values['rate-limit'] !== undefined) {
   rateLimit = { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 }
 }
 
+let oidc: SimulatorOptions['oidc']
+if (values['oidc-jwks'] !== undefined) {
+  if (values['oidc-client-id'] === undefined) {
+    process.stderr.write('--oidc-jwks needs --oidc-client-id: the audience the tokens must carry\n')
+    process.exit(2)
+  }
+  oidc = {
+    issuer: values['oidc-issuer'],
+    clientId: values['oidc-client-id'],
+    jwks: JSON.parse(readFileSync(values['oidc-jwks'], 'utf8')),
+    userClaim: values['oidc-user-claim'],
+    userField: values['oidc-user-field']
+  }
+}
+
 const sim = await startSimulator({
   port: number('port', values.port),
   host: values.host,
@@ -86,7 +113,8 @@ const sim = await startSimulator({
   clientCredentials: !values['no-client-credentials'],
   transitionRefusal: values['silent-refusals'] ? 'ignore' : 'error',
   faults: (values.fault ?? []).map((f) => JSON.parse(f)),
-  historyWeeks: number('history-weeks', values['history-weeks'])
+  historyWeeks: number('history-weeks', values['history-weeks']),
+  oidc
 })
 
 const user = SEED_USERS.integration
@@ -95,7 +123,7 @@ process.stdout.write(`ServiceNow simulator listening on ${sim.url}
   OAuth:       client_id ${SEED_OAUTH_CLIENT.clientId}, client_secret ${SEED_OAUTH_CLIENT.clientSecret}
   try:         curl -s -u ${user.user_name}:${user.password} -H 'Accept: application/json' '${sim.url}/api/now/table/sys_user_group?sysparm_fields=name,sys_id'
   approvals:   ${values.manual ? 'manual' : `approved ${values['approve-after']} s after being requested`}; by hand: curl -X POST ${sim.url}/__sim/changes/CHG0030001/approve
-`)
+${oidc === undefined ? '' : `  OIDC:        ID tokens from ${oidc.issuer} with aud ${oidc.clientId}; ${oidc.userClaim} names the user by ${oidc.userField}; refusals: ${sim.url}/__sim/auth-refusals\n`}`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

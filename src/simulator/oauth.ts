@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { JWT_BEARER_GRANT } from '../servicenow/oidc-auth.js'
+import type { OidcSignIn } from './oidc.js'
 import { SEED_OAUTH_CLIENT } from './seed.js'
 import type { Store, Row } from './store.js'
 import type { Reply } from './reply.js'
@@ -17,7 +19,7 @@ interface Issued {
 }
 
 /**
- * /oauth_token.do: password, refresh_token and client_credentials grants.
+ * /oauth_token.do: password, refresh_token, client_credentials and JWT bearer grants.
  * Its errors have their own shape, not the REST envelope:
  * 401 {"error_description":"access_denied","error":"server_error"}.
  */
@@ -29,7 +31,8 @@ export class OAuthServer {
     private readonly store: Store,
     private readonly passwords: Map<string, string>,
     readonly config: OAuthConfig,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly oidc: OidcSignIn
   ) {}
 
   /** The user an access token belongs to, if it is known and not expired. */
@@ -54,6 +57,7 @@ export class OAuthServer {
     }
     const form = new URLSearchParams(body.toString('utf8'))
     const clientId = form.get('client_id') ?? ''
+    if (form.get('grant_type') === JWT_BEARER_GRANT) return this.jwtBearer(form)
     if (clientId !== SEED_OAUTH_CLIENT.clientId || form.get('client_secret') !== SEED_OAUTH_CLIENT.clientSecret) return denied()
     switch (form.get('grant_type')) {
       case 'password': {
@@ -74,6 +78,22 @@ export class OAuthServer {
       default:
         return { status: 400, json: { error_description: 'unsupported_grant_type', error: 'invalid_request' } }
     }
+  }
+
+  /**
+   * The JWT bearer grant: client_id is the JWT entry's Client ID, client_secret
+   * is left out by a public client, assertion is the ID token. Each token is
+   * exchanged once (JTI verification). ServiceNow's docs do not say what the
+   * grant answers to a refused assertion: it is assumed to be the same
+   * access_denied as any refused grant (UNVERIFIED), and no refresh token.
+   */
+  private jwtBearer(form: URLSearchParams): Reply {
+    const trust = this.oidc.trust
+    if (trust === undefined || form.get('client_id') !== trust.clientId) return denied()
+    if (trust.clientSecret !== undefined && form.get('client_secret') !== trust.clientSecret) return denied()
+    const user = this.oidc.userFor(form.get('assertion') ?? '', '/oauth_token.do', { oneUse: true })
+    if (user === undefined) return denied()
+    return this.issue(user.sys_id ?? '', trust.clientId, false)
   }
 
   private issue(userId: string, clientId: string, withRefresh: boolean): Reply {

@@ -13,6 +13,18 @@ export const SEED_USERS = {
   carol: { user_name: 'carol.cab', password: 'carol', name: 'Carol CAB', roles: 'itil,approver_user' }
 } as const
 
+/**
+ * A web-service user for GitHub's OIDC tokens: its user_name is the `sub` claim
+ * of a workflow job in the production environment of octo-org/octo-repo, so a
+ * token from any other repository, branch or environment names no user. It has
+ * no password: only a verified ID token signs it in.
+ */
+export const SEED_OIDC_USER = {
+  user_name: 'repo:octo-org/octo-repo:environment:production',
+  name: 'GitHub Actions octo-org/octo-repo (production)',
+  roles: 'itil,sn_change_write'
+} as const
+
 export const SEED_OAUTH_CLIENT = {
   clientId: 'servicenow-change-demo',
   clientSecret: 'demo-client-secret',
@@ -32,6 +44,7 @@ export function seed(store: Store): void {
   for (const u of Object.values(SEED_USERS)) {
     users[u.user_name] = store.insert('sys_user', { user_name: u.user_name, name: u.name, roles: u.roles, email: `${u.user_name}@example.com`, active: 'true' }, 'system').sys_id ?? ''
   }
+  store.insert('sys_user', { ...SEED_OIDC_USER, email: '', active: 'true', web_service_access_only: 'true' }, 'system')
   const group = (name: string, manager: string, members: string[]): string => {
     const id = store.insert('sys_user_group', { name, manager: users[manager] ?? '', active: 'true', description: `${name} (seeded)` }, 'system').sys_id ?? ''
     for (const m of members) store.insert('sys_user_grmember', { group: id, user: users[m] ?? '' }, 'system')

@@ -7,7 +7,9 @@ import { changeRoute } from './change-routes.js'
 import { SnError } from './errors.js'
 import { Faults, type FaultRule } from './faults.js'
 import { Instance, type ApprovalPolicy } from './instance.js'
+import type { OidcTrust } from './jwt-verifier.js'
 import { OAuthServer } from './oauth.js'
+import { OidcSignIn } from './oidc.js'
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js'
 import { HIBERNATION_PAGE, type Reply, type RequestContext } from './reply.js'
 import { seedHistory } from './history.js'
@@ -33,6 +35,8 @@ export interface SimulatorOptions {
   tls?: { key: string; cert: string }
   /** Weeks of past deployments and incidents to seed (for the report). */
   historyWeeks?: number
+  /** Trust an OIDC provider's ID tokens: as API bearer tokens and in the JWT bearer grant. */
+  oidc?: OidcTrust
 }
 
 export interface RequestLogEntry {
@@ -60,6 +64,7 @@ export interface LiveSettings {
 export class Simulator {
   readonly instance: Instance
   readonly oauth: OAuthServer
+  readonly oidc: OidcSignIn
   readonly faults = new Faults()
   readonly rateLimiter: RateLimiter
   readonly attachments: Attachments
@@ -82,11 +87,13 @@ export class Simulator {
     )
     seed(this.instance.store)
     if (options.historyWeeks !== undefined) seedHistory(this.instance.store, { weeks: options.historyWeeks, now: now() })
+    this.oidc = new OidcSignIn(this.instance.store, options.oidc, now)
     this.oauth = new OAuthServer(
       this.instance.store,
       this.passwords,
       { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 1800, clientCredentials: options.clientCredentials ?? true },
-      now
+      now,
+      this.oidc
     )
     this.rateLimiter = new RateLimiter(options.rateLimit, now)
     this.attachments = new Attachments(this.instance, options.attachmentMaxBytes ?? 5 * 1024 * 1024)
@@ -204,7 +211,9 @@ export class Simulator {
         user = this.instance.store.rows('sys_user').find((u) => u.user_name === name && u.active === 'true')
       }
     } else if (header.startsWith('Bearer ')) {
-      user = this.oauth.userFor(header.slice(7))
+      const token = header.slice(7)
+      // An instance's own access tokens are opaque; a three-part token is a JWT for the OIDC provider entry.
+      user = token.split('.').length === 3 ? this.oidc.userFor(token, ctx.url.pathname) : this.oauth.userFor(token)
     }
     if (user === undefined) throw unauthenticated
     return user

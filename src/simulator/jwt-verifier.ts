@@ -1,0 +1,82 @@
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto'
+import { decodeJwt, stringClaim, timeClaim } from '../servicenow/jwt.js'
+
+/**
+ * What an instance trusts an external OIDC provider with: the OIDC provider
+ * entry (System OAuth > Application Registry > "Configure an OIDC provider to
+ * verify ID tokens") or a JWT bearer grant entry. Sources, ServiceNow docs:
+ * platform-security/authentication/add-OIDC-entity.md (Client ID = the token's
+ * aud; User Claim / User Field; clock skew 300 s by default) and
+ * configure-an-oauth-jwt-bearer-grant.md (JWKS URL, kid, RS/ES/HS algorithms,
+ * JTI verification on by default, access tokens 1800 s).
+ */
+export interface OidcTrust {
+  /** The provider's issuer (iss), from its metadata URL: https://token.actions.githubusercontent.com for GitHub. */
+  issuer: string
+  /** The entry's Client ID: the token's aud must equal it. */
+  clientId: string
+  /** The entry's client secret, demanded by the JWT bearer grant when set (a public client has none). */
+  clientSecret?: string
+  /** The provider's public keys, as its jwks_uri serves them. */
+  jwks: { keys: (JsonWebKey & { kid?: string })[] }
+  /** The claim whose value names the user; default sub. */
+  userClaim?: string
+  /** The sys_user field that value is looked up in; default user_name. */
+  userField?: string
+  clockSkewSeconds?: number
+}
+
+export type Verdict = { ok: true; claims: Record<string, unknown>; user: string } | { ok: false; reason: string }
+
+/** JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS. */
+const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
+  RS256: { hash: 'sha256' },
+  RS384: { hash: 'sha384' },
+  RS512: { hash: 'sha512' },
+  ES256: { hash: 'sha256', ec: true },
+  ES384: { hash: 'sha384', ec: true },
+  ES512: { hash: 'sha512', ec: true }
+}
+
+/**
+ * Checks a token the way the instance does, in this order: well-formed, an
+ * algorithm a public key can check, a key id the JWKS has, the signature, the
+ * issuer, the audience, the time window (with the clock skew), then the user
+ * claim. The first failure is the reason; the caller answers with ServiceNow's
+ * generic 401 and keeps the reason for its log, as an instance keeps it in
+ * its system log rather than telling the caller.
+ */
+export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict {
+  const jwt = decodeJwt(token)
+  if (jwt === undefined) return { ok: false, reason: 'not a JSON Web Token (three base64url parts, header and claims JSON)' }
+  const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : ''
+  const algorithm = ALGORITHMS[alg]
+  if (algorithm === undefined) return { ok: false, reason: `algorithm '${alg}' is not accepted (expected one of ${Object.keys(ALGORITHMS).join(', ')})` }
+  const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined
+  const key = trust.jwks.keys.find((k) => k.kid === kid)
+  if (key === undefined) return { ok: false, reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}` }
+  let signed: boolean
+  try {
+    signed = verify(algorithm.hash, Buffer.from(jwt.signedPart), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der' }, jwt.signature)
+  } catch {
+    signed = false
+  }
+  if (!signed) return { ok: false, reason: `bad signature: the token is not signed by key '${kid}'` }
+
+  const claims = jwt.claims
+  const iss = stringClaim(claims, 'iss')
+  if (iss !== trust.issuer) return { ok: false, reason: `wrong issuer '${iss ?? '(none)'}': expected '${trust.issuer}'` }
+  const aud = claims.aud
+  const audiences = Array.isArray(aud) ? aud : [aud]
+  if (!audiences.includes(trust.clientId)) return { ok: false, reason: `wrong audience ${JSON.stringify(aud ?? null)}: expected the Client ID '${trust.clientId}'` }
+  const skew = (trust.clockSkewSeconds ?? 300) * 1000
+  const exp = timeClaim(claims, 'exp')
+  if (exp === undefined) return { ok: false, reason: 'no exp claim' }
+  if (now > exp + skew) return { ok: false, reason: `expired at ${new Date(exp).toISOString()} (clock skew ${skew / 1000} s)` }
+  const nbf = timeClaim(claims, 'nbf')
+  if (nbf !== undefined && now < nbf - skew) return { ok: false, reason: `not valid before ${new Date(nbf).toISOString()}` }
+  const userClaim = trust.userClaim ?? 'sub'
+  const user = stringClaim(claims, userClaim)
+  if (user === undefined || user === '') return { ok: false, reason: `no '${userClaim}' claim to name the user` }
+  return { ok: true, claims, user }
+}
