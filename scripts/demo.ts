@@ -1,12 +1,15 @@
 /**
- * npm run demo: the action against a local ServiceNow simulator, no instance needed.
+ * npm run demo [-- --auto-approve] [--port N]: the action against a local ServiceNow
+ * simulator, no instance needed.
  *
- * Starts the simulator (approvals granted a few seconds after being requested), then runs
- * the bundled steps exactly as a runner would (INPUT_* variables, GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files), each step's outputs feeding the next:
- * create → wait → update (Implement) → close (success). Prints each step's log, its job
- * summary as text, and the final change request as the simulator holds it.
+ * Starts the simulator, then runs the bundled steps exactly as a runner would (INPUT_*
+ * variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), each step's outputs feeding the
+ * next: create → wait → update (Implement) → close (success). While the wait step polls, a
+ * person approves (or rejects) the change on the simulator's approval page; with
+ * --auto-approve the simulator grants it a few seconds after it is requested. Prints each
+ * step's log, its job summary as text, and the final change request as the simulator holds it.
  */
+import { parseArgs } from 'node:util'
 import { runStep, summaryText, type StepRun } from '../src/local-runner.js'
 import { SEED_USERS } from '../src/simulator/seed.js'
 import { startSimulator } from '../src/simulator/server.js'
@@ -14,10 +17,14 @@ import { startSimulator } from '../src/simulator/server.js'
 const APPROVE_AFTER_MS = 2000
 const out = (line = ''): void => void process.stdout.write(`${line}\n`)
 
-const sim = await startSimulator({ port: 0, approval: { mode: 'auto', afterMs: APPROVE_AFTER_MS } })
+const { values: args } = parseArgs({ options: { 'auto-approve': { type: 'boolean', default: false }, port: { type: 'string', default: '0' } } })
+const autoApprove = args['auto-approve']
+const sim = await startSimulator({ port: Number(args.port), approval: { mode: autoApprove ? 'auto' : 'manual', afterMs: APPROVE_AFTER_MS } })
 const user = SEED_USERS.integration
 const connection = { instance_url: sim.url, username: user.user_name, password: user.password }
-out(`ServiceNow simulator on ${sim.url}: user ${user.user_name}; each approval is granted ${APPROVE_AFTER_MS / 1000} s after it is requested.`)
+const approvalPage = `${sim.url}/__sim/approvals`
+out(`ServiceNow simulator on ${sim.url}: user ${user.user_name}.`)
+out(autoApprove ? `Each approval is granted ${APPROVE_AFTER_MS / 1000} s after it is requested.` : `Approvals are decided by you on ${approvalPage} (run with --auto-approve to skip that).`)
 
 async function step(title: string, entry: string, inputs: Record<string, string>): Promise<StepRun> {
   out(`\n━━ ${title} (dist/${entry}/index.js) ━━`)
@@ -43,7 +50,11 @@ async function step(title: string, entry: string, inputs: Record<string, string>
 
 const create = await step('create', 'create', { environment: 'production', assignment_group: 'DevOps Team', cmdb_ci: 'Payments API' })
 const id = create.outputs.change_sys_id ?? ''
-await step('wait', 'wait', { change_sys_id: id, poll_interval_seconds: '5', timeout_minutes: '5' })
+if (!autoApprove) {
+  out(`\n  ▶ Approve ${create.outputs.change_number} at ${approvalPage}?change=${create.outputs.change_number}`)
+  out('    (or reject it with a comment, and see the wait step fail with it)')
+}
+await step('wait', 'wait', { change_sys_id: id, poll_interval_seconds: '5', timeout_minutes: autoApprove ? '5' : '30' })
 await step('update', 'update', { change_sys_id: id, state: 'implement', work_notes: 'Rolling out payments v1.2.3' })
 await step('close', 'close', { change_sys_id: id, result: 'success' })
 

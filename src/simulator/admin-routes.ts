@@ -1,3 +1,4 @@
+import { APPROVAL_PAGE } from './approval-page.js'
 import { SnError } from './errors.js'
 import type { FaultRule } from './faults.js'
 import type { Reply } from './reply.js'
@@ -16,6 +17,7 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
   const ok = (json: unknown = { ok: true }): Reply => ({ status: 200, json })
 
   if (path === '/health') return ok()
+  if (path === '/approvals' && method === 'GET') return { status: 200, raw: { data: APPROVAL_PAGE, contentType: 'text/html; charset=utf-8' } }
   if (path === '/requests') {
     if (method === 'DELETE') {
       sim.log.length = 0
@@ -31,6 +33,7 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
     if (method === 'POST') return ok({ id: sim.faults.add(input as unknown as FaultRule) })
     return ok(sim.faults.list())
   }
+  if (path === '/config' && method === 'GET') return ok({ approval: sim.instance.config.approval, ...sim.settings })
   if (path === '/config' && (method === 'PATCH' || method === 'POST')) {
     if (typeof input.latencyMs === 'number') sim.settings.latencyMs = input.latencyMs
     if (typeof input.hibernating === 'boolean') sim.settings.hibernating = input.hibernating
@@ -89,7 +92,7 @@ function summary(sim: Simulator, row: Row): Record<string, unknown> {
     approvers: store
       .rows('sysapproval_approver')
       .filter((a) => a.sysapproval === row.sys_id)
-      .map((a) => ({ approver: store.displayOf('sys_user', a.approver ?? ''), state: a.state, comments: store.journal(a.sys_id ?? '', 'comments').map((j) => j.value).join('\n') })),
+      .map((a) => ({ approver: store.displayOf('sys_user', a.approver ?? ''), user: store.get('sys_user', a.approver ?? '')?.user_name, state: a.state, comments: store.journal(a.sys_id ?? '', 'comments').map((j) => j.value).join('\n') })),
     work_notes: store.journal(row.sys_id ?? '', 'work_notes').map((j) => j.value),
     attachments: sim.attachments.forRecord(row.sys_id ?? '').map((a) => a.file_name)
   }

@@ -122,7 +122,7 @@ process.stdout.write(`ServiceNow simulator listening on ${sim.url}
   basic auth:  ${user.user_name} / ${user.password}   (admin / admin also works)
   OAuth:       client_id ${SEED_OAUTH_CLIENT.clientId}, client_secret ${SEED_OAUTH_CLIENT.clientSecret}
   try:         curl -s -u ${user.user_name}:${user.password} -H 'Accept: application/json' '${sim.url}/api/now/table/sys_user_group?sysparm_fields=name,sys_id'
-  approvals:   ${values.manual ? 'manual' : `approved ${values['approve-after']} s after being requested`}; by hand: curl -X POST ${sim.url}/__sim/changes/CHG0030001/approve
+  approvals:   ${values.manual ? 'manual' : `approved ${values['approve-after']} s after being requested`}; by hand: ${sim.url}/__sim/approvals
 ${oidc === undefined ? '' : `  OIDC:        ID tokens from ${oidc.issuer} with aud ${oidc.clientId}; ${oidc.userClaim} names the user by ${oidc.userField}; refusals: ${sim.url}/__sim/auth-refusals\n`}`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
