@@ -179,6 +179,18 @@ function fixed(method: 'basic' | 'token', header: string): Authenticator {
   return { method, authorization: async () => header, renew: async () => false }
 }
 
+/** One sign-in at a time: requests that need one while it runs share it instead of each starting one. */
+export class SingleFlight<T> {
+  private pending: Promise<T> | undefined
+
+  run(start: () => Promise<T>): Promise<T> {
+    this.pending ??= start().finally(() => {
+      this.pending = undefined
+    })
+    return this.pending
+  }
+}
+
 export interface Token {
   access: string
   refresh: string | undefined
@@ -208,8 +220,7 @@ export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'
 class OAuthAuthenticator implements Authenticator {
   readonly method: 'oauth_password' | 'oauth_client_credentials'
   private token: Token | undefined
-  /** One token request at a time: parallel requests share it instead of each asking for one. */
-  private pending: Promise<Token> | undefined
+  private readonly signIns = new SingleFlight<Token>()
 
   constructor(
     private readonly settings: Extract<AuthSettings, { method: 'oauth_password' | 'oauth_client_credentials' }>,
@@ -233,10 +244,7 @@ class OAuthAuthenticator implements Authenticator {
   }
 
   private obtain(): Promise<Token> {
-    this.pending ??= this.fetchToken().finally(() => {
-      this.pending = undefined
-    })
-    return this.pending
+    return this.signIns.run(() => this.fetchToken())
   }
 
   private async fetchToken(): Promise<Token> {
@@ -256,7 +264,7 @@ class OAuthAuthenticator implements Authenticator {
     try {
       return this.store(await this.deps.requestToken({ ...this.client(), ...grant }))
     } catch (error) {
-      throw explainTokenRefusal(error, this.settings.method)
+      throw explainTokenRefusal(error, TOKEN_REFUSAL_HINTS[this.settings.method])
     }
   }
 
@@ -271,17 +279,13 @@ class OAuthAuthenticator implements Authenticator {
 }
 
 /** Whether the token endpoint turned the request down (bad client, credentials or assertion), rather than failing. */
-export function isTokenRefusal(error: unknown): error is ServiceNowError {
+function isTokenRefusal(error: unknown): error is ServiceNowError {
   return error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400)
 }
 
-function explainTokenRefusal(error: unknown, method: 'oauth_password' | 'oauth_client_credentials'): unknown {
+/** A refused token request as an error that says what to check (`hint`); any other failure as it is. */
+export function explainTokenRefusal(error: unknown, hint: string): unknown {
   if (!isTokenRefusal(error)) return error
-  const hint =
-    method === 'oauth_password'
-      ? 'check client_id and client_secret (System OAuth > Application Registry) and the username and password of the integration user'
-      : 'check client_id and client_secret, and that the instance allows the client credentials grant ' +
-        '(system property glide.oauth.inbound.client.credential.grant_type.enabled = true, Washington DC or later)'
   return new ServiceNowError({
     kind: 'http',
     method: error.method,
@@ -291,3 +295,10 @@ function explainTokenRefusal(error: unknown, method: 'oauth_password' | 'oauth_c
     detail: hint
   })
 }
+
+const TOKEN_REFUSAL_HINTS = {
+  oauth_password: 'check client_id and client_secret (System OAuth > Application Registry) and the username and password of the integration user',
+  oauth_client_credentials:
+    'check client_id and client_secret, and that the instance allows the client credentials grant ' +
+    '(system property glide.oauth.inbound.client.credential.grant_type.enabled = true, Washington DC or later)'
+} as const

@@ -1,5 +1,4 @@
-import { isTokenRefusal, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type AuthDeps, type AuthSettings, type Authenticator, type Token } from './auth.js'
-import { ServiceNowError } from './errors.js'
+import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type AuthDeps, type AuthSettings, type Authenticator, type Token } from './auth.js'
 import { decodeJwt, stringClaim, timeClaim } from './jwt.js'
 
 type OidcSettings = Extract<AuthSettings, { method: 'oidc' | 'oidc_jwt_bearer' }>
@@ -30,8 +29,7 @@ export class OidcAuthenticator implements Authenticator {
   private idToken: IdToken | undefined
   /** The JWT bearer grant's access token. */
   private access: Token | undefined
-  /** One sign-in at a time: parallel requests share it. */
-  private pending: Promise<string> | undefined
+  private readonly signIns = new SingleFlight<string>()
   /** Set by renew(): the retried request carries that token even if it is already stale, rather than asking again. */
   private justRenewed = false
 
@@ -62,10 +60,7 @@ export class OidcAuthenticator implements Authenticator {
   }
 
   private obtain(): Promise<string> {
-    this.pending ??= this.signIn().finally(() => {
-      this.pending = undefined
-    })
-    return this.pending
+    return this.signIns.run(() => this.signIn())
   }
 
   private async signIn(): Promise<string> {
@@ -78,15 +73,7 @@ export class OidcAuthenticator implements Authenticator {
     try {
       answer = await this.deps.requestToken(form)
     } catch (error) {
-      if (!isTokenRefusal(error)) throw error
-      throw new ServiceNowError({
-        kind: 'http',
-        method: error.method,
-        path: error.path,
-        status: error.status,
-        message: `OAuth token request refused (${error.serviceNowMessage ?? 'no reason given'})`,
-        detail: this.explainRefusal()
-      })
+      throw explainTokenRefusal(error, this.explainRefusal())
     }
     this.access = tokenFrom(answer, this.deps)
     return this.access.access
