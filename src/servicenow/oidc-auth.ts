@@ -22,6 +22,13 @@ interface IdToken {
  * grant gets a new ID token for every exchange: its entry verifies the jti
  * claim by default and refuses a token it has seen (ServiceNow docs,
  * configure-an-oauth-jwt-bearer-grant.md, "Enable JTI Verification").
+ *
+ * What the instance checks, from its docs: the OIDC provider entry wants aud =
+ * its Client ID and maps a User Claim to a User Field (add-OIDC-entity.md); the
+ * JWT bearer entry wants aud = its Client ID, matches sub against its User
+ * Field, and accepts an iss other than the Client ID only through an OAuth JWT
+ * Claim Validation ("Create an OAuth JWT API endpoint for external clients",
+ * Xanadu). GitHub's iss is always https://token.actions.githubusercontent.com.
  */
 export class OidcAuthenticator implements Authenticator {
   readonly method: OidcSettings['method']
