@@ -131,7 +131,7 @@ export interface Authenticator {
   /** After a 401: get a fresh credential if that can help. Returns false when nothing can be renewed. */
   renew(): Promise<boolean>
   /** After a final 401: what the instance was shown and what it checks, when the method can say more than "check the credentials". */
-  explainRefusal?(): string
+  explainRefusal?(): string | undefined
 }
 
 /** Sends a form to /oauth_token.do and returns the parsed JSON answer (errors as ServiceNowError). */

@@ -1,4 +1,4 @@
-import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type AuthDeps, type AuthSettings, type Authenticator, type Token } from './auth.js'
+import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type AuthDeps, type AuthSettings, type Authenticator } from './auth.js'
 import { decodeJwt, stringClaim, timeClaim } from './jwt.js'
 
 type OidcSettings = Extract<AuthSettings, { method: 'oidc' | 'oidc_jwt_bearer' }>
@@ -34,11 +34,9 @@ export class OidcAuthenticator implements Authenticator {
   readonly method: OidcSettings['method']
   /** The last ID token GitHub gave: presented as is, or exchanged. */
   private idToken: IdToken | undefined
-  /** The JWT bearer grant's access token. */
-  private access: Token | undefined
+  /** What goes in the Authorization header: the ID token itself, or the access token it was exchanged for. */
+  private bearer: { value: string; expiresAt: number | undefined } | undefined
   private readonly signIns = new SingleFlight<string>()
-  /** Set by renew(): the retried request carries that token even if it is already stale, rather than asking again. */
-  private justRenewed = false
 
   constructor(
     private readonly settings: OidcSettings,
@@ -48,31 +46,26 @@ export class OidcAuthenticator implements Authenticator {
   }
 
   async authorization(): Promise<string> {
-    const current = this.method === 'oidc' ? this.idToken && { value: this.idToken.value, expiresAt: this.idToken.expiresAt } : this.access && { value: this.access.access, expiresAt: this.access.expiresAt }
-    const renewed = this.justRenewed
-    this.justRenewed = false
-    if (current !== undefined && (renewed || current.expiresAt === undefined || this.deps.clock.now() < current.expiresAt - TOKEN_EXPIRY_MARGIN_MS)) {
+    const current = this.bearer
+    if (current !== undefined && (current.expiresAt === undefined || this.deps.clock.now() < current.expiresAt - TOKEN_EXPIRY_MARGIN_MS)) {
       return `Bearer ${current.value}`
     }
     // A token fresher than the margin is still used: it is the newest GitHub will give.
-    return `Bearer ${await this.obtain()}`
+    return `Bearer ${await this.signIns.run(() => this.signIn())}`
   }
 
+  /** After a 401: the retried request signs in afresh (once: it uses what it gets, stale or not). */
   async renew(): Promise<boolean> {
-    this.idToken = undefined
-    this.access = undefined
-    await this.obtain()
-    this.justRenewed = true
+    this.bearer = undefined
     return true
-  }
-
-  private obtain(): Promise<string> {
-    return this.signIns.run(() => this.signIn())
   }
 
   private async signIn(): Promise<string> {
     const id = await this.requestIdToken()
-    if (this.settings.method === 'oidc') return id.value
+    if (this.settings.method === 'oidc') {
+      this.bearer = { value: id.value, expiresAt: id.expiresAt }
+      return id.value
+    }
     const form: Record<string, string> = { grant_type: JWT_BEARER_GRANT, client_id: this.settings.clientId, assertion: id.value }
     // A public client has no secret; a confidential one must send it.
     if (this.settings.clientSecret !== '') form.client_secret = this.settings.clientSecret
@@ -80,10 +73,11 @@ export class OidcAuthenticator implements Authenticator {
     try {
       answer = await this.deps.requestToken(form)
     } catch (error) {
-      throw explainTokenRefusal(error, this.explainRefusal())
+      throw explainTokenRefusal(error, this.describeRefusal(id))
     }
-    this.access = tokenFrom(answer, this.deps)
-    return this.access.access
+    const access = tokenFrom(answer, this.deps)
+    this.bearer = { value: access.access, expiresAt: access.expiresAt }
+    return access.access
   }
 
   private async requestIdToken(): Promise<IdToken> {
@@ -97,15 +91,22 @@ export class OidcAuthenticator implements Authenticator {
   }
 
   /**
+   * After a final 401 on an API call. Only the ID token presented as bearer is
+   * explained: with the JWT bearer grant the call carried an access token the
+   * instance issued, and a refused exchange is explained where it happens.
+   */
+  explainRefusal(): string | undefined {
+    return this.method === 'oidc' && this.idToken !== undefined ? this.describeRefusal(this.idToken) : undefined
+  }
+
+  /**
    * ServiceNow says only "User Not Authenticated" (or access_denied from the
    * token endpoint) and keeps the reason in its system log. This says what the
    * token claimed and every check it has to pass, so the admin can compare
    * them with the instance's entry; the checks this runner can make itself
    * (expiry, the audience GitHub put in) come first.
    */
-  explainRefusal(): string {
-    const token = this.idToken
-    if (token === undefined) return 'No OIDC token was presented.'
+  private describeRefusal(token: IdToken): string {
     const { claims, header } = token
     const iss = stringClaim(claims, 'iss') ?? '(none)'
     const aud = JSON.stringify(claims.aud ?? null)
