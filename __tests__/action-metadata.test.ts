@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseDocument, isMap, isScalar, Scalar } from 'yaml'
 import { AttachmentInput, ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, ReportInput, UpdateInput, WaitInput } from '../src/constants.js'
 
-const root = join(import.meta.dirname, '..')
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 
 /**
  * Our own schema check of the action.yml files (@action-validator/cli rejects

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { spawnSync } from 'node:child_process'
 
-const root = join(import.meta.dirname, '..')
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = []

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
 /**
@@ -9,7 +10,7 @@ import { parse } from 'yaml'
  * the end-to-end tests and the demo; not part of the action's bundle.
  */
 
-const root = join(import.meta.dirname, '..')
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 
 /** Which action.yml declares each bundle's inputs and their defaults. */
 const ACTION_FILE: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { afterAll } from '@jest/globals'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /**
  * Figures a suite reports (cells survived, secret hits, …). Each suite writes
@@ -9,7 +10,7 @@ import { join } from 'node:path'
 export function suiteCounts(suite: string): Record<string, number> {
   const counts: Record<string, number> = {}
   afterAll(() => {
-    const dir = join(import.meta.dirname, '..', '..', '.tmp', 'counts')
+    const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '.tmp', 'counts')
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, `${suite}.json`), `${JSON.stringify(counts, null, 2)}\n`)
   })
