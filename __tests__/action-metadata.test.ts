@@ -32,6 +32,8 @@ describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
     expect(doc.errors).toEqual([])
     expect(typeof data.name).toBe('string')
     expect(typeof data.description).toBe('string')
+    // The Marketplace cuts a listing's description at 125 characters.
+    expect([file, data.description.length <= 125]).toEqual([file, true])
     expect(data.branding).toEqual({ icon: expect.any(String), color: expect.any(String) })
     expect(data.runs.using).toBe('node24')
     for (const key of ['main', 'post'] as const) {

@@ -41,6 +41,8 @@ export interface RunOptions {
   state?: Record<string, string>
   /** Called with the child once it runs (to send it signals). */
   onSpawn?: (child: ChildProcess) => void
+  /** The action's folder (its action.yml files and dist/): this repository unless a release tree is tested. */
+  root?: string
 }
 
 /** The GITHUB_* context of a made-up run, as a runner sets it. */
@@ -73,7 +75,8 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   const dir = mkdtempSync(join(tmpdir(), `step-${entry}-`))
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_ENV: 'env' }
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
-  const declared = parse(readFileSync(join(root, ACTION_FILE[entry] ?? ''), 'utf8')).inputs as Record<string, { default?: string }>
+  const actionRoot = options.root ?? root
+  const declared = parse(readFileSync(join(actionRoot, ACTION_FILE[entry] ?? ''), 'utf8')).inputs as Record<string, { default?: string }>
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...githubEnv(), ...options.env }
   for (const [name, spec] of Object.entries(declared)) {
     let value = inputs[name] ?? spec.default ?? ''
@@ -86,7 +89,7 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   for (const [file, name] of Object.entries(files)) env[file] = join(dir, name)
   for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value
 
-  const child = spawn(process.execPath, [join(root, 'dist', entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(actionRoot, 'dist', entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d) => (stdout += d))
