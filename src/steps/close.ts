@@ -7,6 +7,7 @@ import { readCloseSettings } from '../settings/close.js'
 import { openChange } from './phases.js'
 import { setChangeOutputs, writeSummary } from './report.js'
 import { runStep } from './step.js'
+import { readableCloseCode } from './summary-parts.js'
 
 /** The close step: close the change from what really happened. */
 export function run(): Promise<void> {
@@ -27,9 +28,11 @@ export function run(): Promise<void> {
       core.setOutput(Output.IncidentSysId, outcome.incident.sysId)
     }
     await writeSummary({
-      title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}`,
+      title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}${
+        outcome.record.closeCode ? `: ${readableCloseCode(outcome.record.closeCode)}` : ''
+      }`,
       record: outcome.record,
-      lines: outcome.incident === undefined ? [] : [`Incident ${outcome.incident.number} opened: ${outcome.incident.url}`],
+      ...(outcome.incident === undefined ? {} : { incident: outcome.incident }),
       timeline: ctx.timeline, metrics: ctx.metrics,
       attachments
     })

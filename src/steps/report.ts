@@ -5,6 +5,7 @@ import type { Approver } from '../servicenow/approvers.js'
 import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { RunMetrics } from './step.js'
+import { deciders, icon, lifecycleStrip, names, readableCloseCode, readableTime, readableValue, toneOf, type Tone } from './summary-parts.js'
 
 /** The outputs every step that touches a change sets. */
 export function setChangeOutputs(record: ChangeRecord): void {
@@ -22,58 +23,81 @@ export function approversJson(approvers: Approver[]): string {
 export interface SummaryInput {
   title: string
   record: ChangeRecord | undefined
+  /** How it went, where the record alone does not say (e.g. an outcome post could not read). */
+  tone?: Tone
   lines?: string[]
   approvers?: Approver[]
   timeline?: Timeline
   waitedMs?: number
   attachments?: Attachment[]
   metrics?: RunMetrics
+  incident?: { number: string; url: string }
 }
 
-/** The job summary a person reads: the change linked, where it stands, who decided, what happened when. */
+/**
+ * The job summary a person reads: first a status line readable in a second (how it went, who
+ * decided, how long), then the change linked, where it stands in its lifecycle, who decided what
+ * and when, and what happened.
+ */
 export async function writeSummary(input: SummaryInput): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
-  const s = core.summary.addHeading(input.title, 3)
+  await core.summary.addRaw(summaryHtml(input), true).write()
+}
+
+export function summaryHtml(input: SummaryInput): string {
   const r = input.record
-  if (r !== undefined) {
-    s.addRaw(`<p><a href="${escape(r.url)}">${escape(r.number)}</a>: ${escape(r.shortDescription)}</p>`, true)
-    const rows: [string, string][] = [
-      ['Type', r.type],
-      ['State', r.stateLabel ?? String(r.state)],
-      ['Approval', r.approval]
-    ]
-    if (r.assignmentGroup?.display) rows.push(['Assignment group', r.assignmentGroup.display])
-    if (r.startDate || r.endDate) rows.push(['Change window (UTC)', `${r.startDate?.toISOString() ?? '…'} – ${r.endDate?.toISOString() ?? '…'}`])
-    if (input.waitedMs !== undefined) rows.push(['Waited', duration(input.waitedMs)])
-    const m = input.metrics
-    if (m !== undefined) rows.push(['ServiceNow requests', `${m.api_calls} (${m.retries} retries, ${m.errors} failed tries)`])
-    s.addTable(rows.map(([k, v]) => [{ data: k, header: true }, escape(v)]))
+  const parts: string[] = []
+  const decided = deciders(input.approvers ?? [])
+  let status = `${icon(input.tone ?? (r ? toneOf(r) : 'warn'))} ${input.title}`
+  if (decided.length > 0 && r !== undefined && ['approved', 'rejected'].includes(r.approval)) {
+    status += `${input.title.endsWith(r.approval) ? '' : `: ${r.approval}`} by ${names(decided)}`
   }
-  for (const line of input.lines ?? []) s.addRaw(`<p>${escape(line)}</p>`, true)
+  if (input.waitedMs !== undefined) status += ` after ${duration(input.waitedMs)}`
+  parts.push(`<h3>${escape(status)}</h3>`)
+  if (r !== undefined) {
+    parts.push(`<p><a href="${escape(r.url)}">${escape(r.number)}</a>: ${escape(r.shortDescription)}</p>`)
+    // The current state in bold: the one place in the strip the eye should land.
+    parts.push(`<p>${escape(lifecycleStrip(r)).replace(/● ([^→·]+?)(?= →| ·|$)/, '<b>● $1</b>')}</p>`)
+    const rows: [string, string][] = [
+      ['Type', escape(r.type)],
+      ['State', escape(r.stateLabel ?? String(r.state))],
+      ['Approval', escape(r.approval)]
+    ]
+    if (r.closeCode) rows.push(['Close code', `<a href="${escape(r.url)}">${escape(readableCloseCode(r.closeCode))}</a>`])
+    if (input.incident) rows.push(['Incident', `<a href="${escape(input.incident.url)}">${escape(input.incident.number)}</a>`])
+    if (r.assignmentGroup?.display) rows.push(['Assignment group', escape(r.assignmentGroup.display)])
+    if (r.startDate || r.endDate) {
+      rows.push(['Change window', escape(`${r.startDate ? readableTime(r.startDate) : '…'} – ${r.endDate ? readableTime(r.endDate) : '…'}`)])
+    }
+    if (input.waitedMs !== undefined) rows.push(['Waited', escape(duration(input.waitedMs))])
+    const m = input.metrics
+    if (m !== undefined) rows.push(['ServiceNow requests', escape(`${m.api_calls} (${m.retries} retries, ${m.errors} failed tries)`)])
+    parts.push(table(undefined, rows.map(([k, v]) => [`<th>${k}</th>`, `<td>${v}</td>`])))
+  }
+  for (const line of input.lines ?? []) parts.push(`<p>${escape(line)}</p>`)
   if (input.approvers !== undefined && input.approvers.length > 0) {
-    s.addHeading('Approvals', 4).addTable([
-      [
-        { data: 'Approver', header: true },
-        { data: 'Decision', header: true },
-        { data: 'When (UTC)', header: true },
-        { data: 'Comments', header: true }
-      ],
-      ...input.approvers.map((a) => [escape(a.name), escape(a.state), a.decidedAt?.toISOString() ?? '', escape(a.comments)])
-    ])
+    parts.push('<h4>Approvals</h4>')
+    parts.push(
+      table(
+        ['Approver', 'Decision', 'When', 'Comments'],
+        input.approvers.map((a) => [a.name, readableValue(a.state), a.decidedAt ? readableTime(a.decidedAt) : '', a.comments].map((v) => `<td>${escape(v)}</td>`))
+      )
+    )
   }
   if (input.attachments !== undefined && input.attachments.length > 0) {
-    s.addHeading('Attachments', 4).addList(input.attachments.map((a) => `<a href="${escape(a.downloadLink)}">${escape(a.fileName)}</a> (${a.sizeBytes} bytes)`))
+    parts.push('<h4>Attachments</h4>')
+    parts.push(`<ul>${input.attachments.map((a) => `<li><a href="${escape(a.downloadLink)}">${escape(a.fileName)}</a> (${a.sizeBytes} bytes)</li>`).join('')}</ul>`)
   }
   if (input.timeline !== undefined && input.timeline.entries.length > 0) {
-    s.addHeading('Timeline', 4).addTable([
-      [
-        { data: 'Time (UTC)', header: true },
-        { data: 'What', header: true }
-      ],
-      ...input.timeline.entries.map((e) => [e.at.toISOString(), escape(e.what)])
-    ])
+    parts.push('<h4>Timeline</h4>')
+    parts.push(table(['When', 'What'], input.timeline.entries.map((e) => [`<td>${escape(readableTime(e.at))}</td>`, `<td>${escape(e.what)}</td>`])))
   }
-  await s.write()
+  return parts.join('\n')
+}
+
+function table(head: string[] | undefined, rows: string[][]): string {
+  const header = head ? `<tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr>` : ''
+  return `<table>${header}${rows.map((cells) => `<tr>${cells.join('')}</tr>`).join('')}</table>`
 }
 
 export function duration(ms: number): string {
