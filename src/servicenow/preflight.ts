@@ -66,9 +66,18 @@ export function explainConnectionFailure(error: ServiceNowError, conn: Connectio
   if (error.status === 403 && /ACL Exception/i.test(error.detail ?? '')) {
     return (
       `${at} signed the user in but refused the request (${said}). ` +
-      'Give the integration user a role that can read and write change requests, such as itil or sn_change_write, ' +
-      'plus read access to sysapproval_approver.'
+      WRITE_ROLES_ADVICE
     )
   }
   return undefined
 }
+
+/**
+ * The Change Management API's introduction
+ * (markdown/api-reference/rest-apis/change-management-api.md) lists the roles:
+ * POST and PATCH need change_manager, itil or admin; sn_change_read covers GET
+ * only; DELETE needs change_manager or admin. sn_change_write is not enough.
+ */
+export const WRITE_ROLES_ADVICE =
+  'Give the integration user the itil or change_manager role: creating and updating change requests needs itil, change_manager or admin ' +
+  '(sn_change_read and sn_change_write allow reading only). It also needs read access to sysapproval_approver.'

@@ -6,8 +6,10 @@ import type { Store } from './store.js'
  */
 export const SEED_USERS = {
   admin: { user_name: 'admin', password: 'admin', name: 'System Administrator', roles: 'admin' },
-  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,sn_change_write,rest_api_explorer' },
+  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,rest_api_explorer' },
   noRoles: { user_name: 'no.roles', password: 'no.roles', name: 'No Roles', roles: '' },
+  /** Holds the change application's read and write roles but not itil: the Change Management API lets it read only. */
+  changeReader: { user_name: 'change.reader', password: 'change.reader', name: 'Change Reader', roles: 'sn_change_read,sn_change_write' },
   alice: { user_name: 'alice.approver', password: 'alice', name: 'Alice Approver', roles: 'itil,approver_user' },
   bob: { user_name: 'bob.cab', password: 'bob', name: 'Bob CAB', roles: 'itil,approver_user' },
   carol: { user_name: 'carol.cab', password: 'carol', name: 'Carol CAB', roles: 'itil,approver_user' }
@@ -22,7 +24,7 @@ export const SEED_USERS = {
 export const SEED_OIDC_USER = {
   user_name: 'repo:octo-org/octo-repo:environment:production',
   name: 'GitHub Actions octo-org/octo-repo (production)',
-  roles: 'itil,sn_change_write'
+  roles: 'itil'
 } as const
 
 export const SEED_OAUTH_CLIENT = {
