@@ -34,6 +34,16 @@ export const SEED_OAUTH_CLIENT = {
   user: 'devops.integration'
 } as const
 
+/**
+ * A REST API key (System Web Services > API Access Policies > REST API Key): the
+ * instance generates the token and ties it to one user
+ * (markdown/platform-security/authentication/configure-api-key.md).
+ */
+export const SEED_API_KEY = {
+  key: 'sim-rest-api-key-0f3c9a7e51d24b86',
+  user: 'devops.integration'
+} as const
+
 export const SEED_TEMPLATES = {
   restart: 'Restart application server',
   deployWeb: 'Deploy web application',
