@@ -66,9 +66,8 @@ export class Instance {
       values.opened_at ||= glideNow(this.now())
       values.requested_by ||= user.sys_id ?? ''
       values.chg_model ||= values.type
-      if (values.state !== S.new) {
-        throw businessRuleAbort(table, 'State Model - Can change state?', 'new')
-      }
+      // An insert may set any state: the state model's rule guards updates only. Pipelines create
+      // changes directly in Scheduled this way (recorded in public integrations; SERVICENOW.md).
     } else if (table === 'incident') {
       values.state ||= '1'
       values.active ||= 'true'
@@ -118,7 +117,7 @@ export class Instance {
         delete values.state
         return () => {}
       }
-      throw businessRuleAbort('change_request', 'State Model - Can change state?', row.sys_id ?? '')
+      throw businessRuleAbort('change_request', 'State Model - Can change state?')
     }
     const merged = { ...row, ...values }
     if (to === S.closed) {

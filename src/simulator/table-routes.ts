@@ -47,11 +47,11 @@ export function queryRows(instance: Instance, table: string, queryText: string |
 }
 
 /** limit/offset from the request, and the page's Link and X-Total-Count headers. */
-export function paginate<T>(ctx: RequestContext, all: T[]): { page: T[]; headers: Record<string, string> } {
-  const limit = Number(param(ctx, 'sysparm_limit') ?? 10000)
+export function paginate<T>(ctx: RequestContext, all: T[], defaultLimit = 10000): { page: T[]; headers: Record<string, string> } {
+  const limit = Number(param(ctx, 'sysparm_limit') ?? defaultLimit)
   const offset = Number(param(ctx, 'sysparm_offset') ?? 0)
   if (!Number.isInteger(offset) || offset < 0) throw new SnError(400, 'Negative offset is not supported', null)
-  const size = Number.isInteger(limit) && limit > 0 ? limit : 10000
+  const size = Number.isInteger(limit) && limit > 0 ? limit : defaultLimit
   const page = all.slice(offset, offset + size)
   const link = (o: number, rel: string): string => {
     const u = new URL(ctx.url.toString())
