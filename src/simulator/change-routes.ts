@@ -3,7 +3,7 @@ import { availableStates } from './change-lifecycle.js'
 import { BusinessRuleAbort, notFound, SnError } from './errors.js'
 import type { Instance, WriteResult } from './instance.js'
 import { json, param, type Reply, type RequestContext } from './reply.js'
-import { CHANGE_STATES, TABLES } from './schema.js'
+import { TABLES } from './schema.js'
 import type { Row } from './store.js'
 import { paginate, queryRows, readJsonBody } from './table-routes.js'
 
@@ -68,12 +68,14 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
   }
   if (second === 'nextstates' && ctx.method === 'GET') {
     checkAccess(ctx.user, 'change_request', 'Read')
+    const numbering = instance.store.states
     const states = availableStates(change)
+    const wire = (s: string): string => numbering.wire(s)
     return json(200, {
       result: {
-        available_states: states,
-        state_label: Object.fromEntries(states.map((s) => [s, CHANGE_STATES[s] ?? s])),
-        state_transitions: states.slice(1).map((to) => ({ from_state: change.state, to_state: to, transition_available: true }))
+        available_states: states.map(wire),
+        state_label: Object.fromEntries(states.map((s) => [wire(s), numbering.label(s)])),
+        state_transitions: states.slice(1).map((to) => ({ from_state: wire(change.state ?? ''), to_state: wire(to), transition_available: true }))
       }
     })
   }

@@ -235,9 +235,16 @@ export class Instance {
       }
       const text = raw === null ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw)
       if (type.kind === 'journal') journal[name] = text
+      else if (table === 'change_request' && name === 'state') values[name] = this.coerceState(text, options)
       else values[name] = this.coerceValue(type, text, options)
     }
     return { values, journal, ignored }
+  }
+
+  /** A state as written over the APIs (this instance's number, or its label with input display values) to the stored state. */
+  private coerceState(text: string, options: WriteOptions): string {
+    const byLabel = options.inputDisplayValue ? this.store.states.byLabel(text) : undefined
+    return byLabel ?? this.store.states.stored(text.trim())
   }
 
   private coerceValue(type: FieldType, text: string, options: WriteOptions): string {

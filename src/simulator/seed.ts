@@ -52,6 +52,7 @@ export const SEED_TEMPLATES = {
 } as const
 
 export function seed(store: Store): void {
+  store.writeStateChoices()
   const users: Record<string, string> = {}
   for (const u of Object.values(SEED_USERS)) {
     users[u.user_name] = store.insert('sys_user', { user_name: u.user_name, name: u.name, roles: u.roles, email: `${u.user_name}@example.com`, active: 'true' }, 'system').sys_id ?? ''

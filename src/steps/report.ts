@@ -11,7 +11,7 @@ export function setChangeOutputs(record: ChangeRecord): void {
   core.setOutput(Output.ChangeNumber, record.number)
   core.setOutput(Output.ChangeSysId, record.sysId)
   core.setOutput(Output.ChangeUrl, record.url)
-  core.setOutput(Output.State, record.stateLabel ?? String(record.state))
+  core.setOutput(Output.State, record.stateLabel ?? record.stateName.toLowerCase())
   core.setOutput(Output.Approval, record.approval)
 }
 
@@ -39,7 +39,7 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
     s.addRaw(`<p><a href="${escape(r.url)}">${escape(r.number)}</a>: ${escape(r.shortDescription)}</p>`, true)
     const rows: [string, string][] = [
       ['Type', r.type],
-      ['State', r.stateLabel ?? String(r.state)],
+      ['State', r.stateLabel ?? r.stateName],
       ['Approval', r.approval]
     ]
     if (r.assignmentGroup?.display) rows.push(['Assignment group', r.assignmentGroup.display])
