@@ -66,6 +66,11 @@ export class Instance {
       values.opened_at ||= glideNow(this.now())
       values.requested_by ||= user.sys_id ?? ''
       values.chg_model ||= values.type
+      // The dictionary defaults a new change takes (the change-management-api.md example record shows
+      // risk Moderate, impact 3 - Low, priority 4 - Low): sn_chg_rest then shows them as numbers.
+      values.risk ||= '3'
+      values.impact ||= '3'
+      values.priority ||= '4'
       // An insert may set any state: the state model's rule guards updates only. Pipelines create
       // changes directly in Scheduled this way (recorded in public integrations; SERVICENOW.md).
     } else if (table === 'incident') {
