@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { errors } from '../src/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { suiteCounts } from './helpers/counts.js'
-import { scannedSteps } from './helpers/scan.js'
-import { admin, raw, withSimulator } from './helpers/sim.js'
+import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
+import { admin, raw } from './helpers/sim.js'
 
 /**
  * Smaller truths of issue 12 through the bundles: business-rule aborts worded
@@ -13,12 +13,10 @@ import { admin, raw, withSimulator } from './helpers/sim.js'
  */
 let sim: Simulator
 const counts = suiteCounts('e2e-instance-truths')
-let runStep: ReturnType<typeof scannedSteps>
+let runStep: E2eEnvironment['runStep']
 let connection: Record<string, string>
 beforeAll(async () => {
-  sim = await withSimulator()
-  runStep = scannedSteps(sim, counts)
-  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
+  ;({ sim, runStep, connection } = await e2eEnvironment(counts))
 })
 afterAll(() => sim.stop())
 

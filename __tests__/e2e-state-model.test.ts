@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { errors, type StepRun } from '../src/local-runner.js'
-import type { Simulator } from '../src/simulator/server.js'
 import { suiteCounts } from './helpers/counts.js'
-import { scannedSteps } from './helpers/scan.js'
-import { admin, raw, withSimulator } from './helpers/sim.js'
+import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
+import { admin, raw } from './helpers/sim.js'
 
 /**
  * Instances renumber change states and add their own. Each step reads
@@ -13,15 +12,8 @@ import { admin, raw, withSimulator } from './helpers/sim.js'
 const counts = suiteCounts('e2e-state-model')
 const CHOICES = '/api/now/table/sys_choice'
 
-interface Env {
-  sim: Simulator
-  runStep: ReturnType<typeof scannedSteps>
-  connection: Record<string, string>
-}
-async function environment(): Promise<Env> {
-  const sim = await withSimulator()
-  return { sim, runStep: scannedSteps(sim, counts), connection: { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' } }
-}
+type Env = E2eEnvironment
+const environment = (): Promise<Env> => e2eEnvironment(counts)
 
 /** Runs a step and returns it with the sys_choice requests it made. */
 async function counted(env: Env, entry: string, inputs: Record<string, string>): Promise<{ run: StepRun; choiceReads: number }> {
