@@ -104,6 +104,12 @@ describe('StateChoices', () => {
     for (const [label, value] of Object.entries(expected)) expect([label, states.value(label as never)]).toEqual([label, value])
   })
 
+  it('keeps a label on one line, so it cannot start a workflow command in a log line', () => {
+    const states = new StateChoices([{ value: '8', label: 'Odd\n::error::injected' }])
+    expect(states.name(8)).toBe('Odd ::error::injected')
+    expect(toChangeRecord({ ...tableApi, state: { display_value: 'x\r\n::warning::y', value: 9 } } as never, BASE).stateName).toBe('x ::warning::y')
+  })
+
   it('a default number the instance gave to another state is not assumed to be the default state', () => {
     const states = new StateChoices([{ value: '-1', label: 'Testing' }, { value: '5', label: 'Implement' }])
     expect([states.label(-1), states.name(-1), states.label(5)]).toEqual([undefined, 'Testing', 'implement'])

@@ -28,7 +28,13 @@ describe('an instance where Implement is 5 and a state "Pending review" (7) was 
   let env: Env
   beforeAll(async () => {
     env = await environment()
-    await admin(env.sim, 'PATCH', '/states', { renumber: { Implement: '5' }, add: [{ value: '7', label: 'Pending review' }] })
+    await admin(env.sim, 'PATCH', '/states', {
+      renumber: { Implement: '5' },
+      add: [
+        { value: '7', label: 'Pending review' },
+        { value: '8', label: 'Held\n::error::forged by a state label' }
+      ]
+    })
   })
   afterAll(() => env.sim.stop())
 
@@ -78,6 +84,17 @@ describe('an instance where Implement is 5 and a state "Pending review" (7) was 
     const close = await counted(env, 'close', { change_sys_id: id, result: 'success' })
     expect(errors(close.run)).toEqual([expect.stringMatching(/is in a state this action does not know \(Pending review\); move it by hand/)])
     expect(close.choiceReads).toBe(1)
+  })
+
+  it('a label with a line break in it cannot start a workflow command', async () => {
+    const create = await env.runStep('create', { ...env.connection, template: 'Deploy web application', correlation_id: 'hostile-label' })
+    const row = env.sim.instance.store.get('change_request', create.outputs.change_sys_id!)!
+    env.sim.instance.store.update('change_request', row, { state: '8' }, 'admin')
+    const wait = await env.runStep('wait', { ...env.connection, change_sys_id: row.sys_id!, timeout_minutes: '0' })
+    expect(wait.code).toBe(1)
+    expect(wait.stdout).toContain('is Held ::error::forged by a state label, approval approved')
+    expect(wait.stdout.split('\n').filter((l) => l.startsWith('::error::forged'))).toEqual([])
+    expect(errors(wait)).toHaveLength(1)
   })
 })
 

@@ -1,6 +1,6 @@
 import type { StateLabel } from './change-model.js'
 import { field, parseGlideDate, valueOf, type RawRecord } from './fields.js'
-import { DEFAULT_STATE_CHOICES, type StateChoices } from './state-choices.js'
+import { DEFAULT_STATE_CHOICES, oneLine, type StateChoices } from './state-choices.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
 export interface Reference {
@@ -66,7 +66,7 @@ export function toChangeRecord(raw: RawRecord, baseUrl: string, states: StateCho
     type: valueOf(raw, 'type'),
     state,
     stateLabel: states.label(state),
-    stateName: Number.isNaN(state) ? (shown.display ?? shown.value ?? '') : states.label(state) === undefined && shown.display ? shown.display : states.name(state),
+    stateName: oneLine(Number.isNaN(state) ? (shown.display ?? shown.value ?? '') : states.label(state) === undefined && shown.display ? shown.display : states.name(state)),
     approval: valueOf(raw, 'approval'),
     shortDescription: valueOf(raw, 'short_description'),
     correlationId: valueOf(raw, 'correlation_id'),

@@ -22,7 +22,8 @@ export class StateChoices {
   private readonly names = new Map<number, string>()
 
   constructor(choices: readonly StateChoice[] = []) {
-    const numbered = choices.map((c) => ({ value: Number(c.value), label: c.label })).filter((c, i) => choices[i]!.value.trim() !== '' && Number.isFinite(c.value))
+    // One line: a label goes into log lines, where a line break could start a workflow command.
+    const numbered = choices.map((c) => ({ value: Number(c.value), label: oneLine(c.label) })).filter((c, i) => choices[i]!.value.trim() !== '' && Number.isFinite(c.value))
     // Known labels first, so a choice in another language with the same number cannot hide one.
     for (const choice of numbered) {
       const label = knownLabel(choice.label)
@@ -68,6 +69,10 @@ export class StateChoices {
 
 /** ServiceNow's shipped numbering: what an instance whose choice list cannot be read is assumed to use. */
 export const DEFAULT_STATE_CHOICES = new StateChoices()
+
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
 
 function knownLabel(text: string): StateLabel | undefined {
   const label = text.trim().toLowerCase().replace('cancelled', 'canceled')
