@@ -74,6 +74,12 @@ async function ok(response: Promise<{ status: number; json: any }>, what: string
 const sysIdOf = async (ctx: Context, table: string, query: string): Promise<string> =>
   (await ok(raw(ctx.sim, 'GET', `/api/now/table/${table}?sysparm_fields=sys_id&sysparm_limit=1&sysparm_query=${encodeURIComponent(query)}`), table))[0].sys_id
 
+/** The sys_id in a created record, whichever API answered: a string or {value}, the record or a one-element list. */
+function sysIdIn(result: any): string {
+  const record = Array.isArray(result) ? result[0] : result
+  return typeof record?.sys_id === 'string' ? record.sys_id : record?.sys_id?.value
+}
+
 /** How each placeholder is made; each is made once per fixture, on first use. */
 const PLACEHOLDERS: Record<string, (ctx: Context) => Promise<string>> = {
   change_sys_id: async (ctx) =>
@@ -113,7 +119,7 @@ const PLACEHOLDERS: Record<string, (ctx: Context) => Promise<string>> = {
     return sysIdOf(ctx, 'sysapproval_approver', `sysapproval=${await value(ctx, 'change_sys_id')}^state=requested`)
   },
   task_sys_id: async (ctx) =>
-    (await ok(raw(ctx.sim, 'POST', `/api/sn_chg_rest/change/${await value(ctx, 'change_sys_id')}/task`, { body: { short_description: 'Contract test task' } }), 'a change task')).sys_id.value,
+    sysIdIn(await ok(raw(ctx.sim, 'POST', `/api/sn_chg_rest/change/${await value(ctx, 'change_sys_id')}/task`, { body: { short_description: 'Contract test task' } }), 'a change task')),
   /** A sys_id no record has. */
   missing_sys_id: async () => '0123456789abcdef0123456789abcdef'
 }
@@ -134,6 +140,14 @@ const GIVENS: Record<string, (ctx: Context) => Promise<void>> = {
     if (ctx.approver !== undefined) return
     await ok(raw(ctx.sim, 'PATCH', `/api/now/table/change_request/${await value(ctx, 'change_sys_id')}`, { body: { state: '-4' } }), 'moving the change to Assess')
     ctx.approver = basic('alice.approver', 'alice')
+  },
+  // t_PlaceAChangeRequestOnHold.md: on hold, with the reason the form asks for.
+  'change on hold': async (ctx) => {
+    await ok(raw(ctx.sim, 'PATCH', `/api/now/table/change_request/${await value(ctx, 'change_sys_id')}`, { body: { on_hold: 'true', on_hold_reason: 'Waiting for the vendor' } }), 'putting the change on hold')
+  },
+  // {change_sys_id} becomes a standard change made from the seeded template.
+  'a standard change': async (ctx) => {
+    ctx.values.change_sys_id = sysIdIn(await ok(raw(ctx.sim, 'POST', `/api/sn_chg_rest/change/standard/${await value(ctx, 'template_sys_id')}`, { body: {} }), 'a standard change'))
   },
   'a rate limit of one request per hour for the user, already used': async (ctx) => {
     await fetch(`${ctx.sim.url}/__sim/config`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ rateLimit: { limit: 1, windowMs: 3_600_000 } }) })
@@ -235,6 +249,19 @@ describe('the simulator answers as ServiceNow documents it', () => {
       if (fixture.response.body !== undefined) shapeDiff(fixture.response.body, answer.json, 'body', fixture.tolerate, differences, counts)
       expect(differences).toEqual([])
       add(counts, 'fixtures checked')
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
+describe('the preconditions fixtures can name', () => {
+  it.each(Object.keys(GIVENS))('%s can be set up', async (given) => {
+    const own = await withSimulator()
+    try {
+      const ctx: Context = { sim: own, values: {} }
+      await GIVENS[given]!(ctx)
+      if (ctx.values.change_sys_id !== undefined) expect(own.instance.store.get('change_request', ctx.values.change_sys_id)).toBeDefined()
     } finally {
       await own.stop()
     }
