@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { resolveAuth, type CredentialInputs } from '../src/servicenow/auth.js'
 
-const none: CredentialInputs = { auth: 'auto', username: '', password: '', clientId: '', clientSecret: '', token: '', oidcAudience: '' }
+const none: CredentialInputs = { auth: 'auto', username: '', password: '', clientId: '', clientSecret: '', token: '', apiKey: '', oidcAudience: '' }
 
 describe('resolveAuth', () => {
   it.each([
     [{ token: 't' }, 'token'],
+    [{ apiKey: 'k' }, 'api_key'],
     [{ clientId: 'c', clientSecret: 's', username: 'u', password: 'p' }, 'oauth_password'],
     [{ clientId: 'c', clientSecret: 's' }, 'oauth_client_credentials'],
     [{ username: 'u', password: 'p' }, 'basic'],
@@ -23,6 +24,7 @@ describe('resolveAuth', () => {
 
   it('an explicit choice is honoured when its inputs are there', () => {
     expect(resolveAuth({ ...none, auth: 'basic', username: 'u', password: 'p' })).toEqual({ method: 'basic', username: 'u', password: 'p' })
+    expect(resolveAuth({ ...none, auth: 'api_key', apiKey: 'k' })).toEqual({ method: 'api_key', apiKey: 'k' })
   })
 
   it.each([
@@ -33,6 +35,9 @@ describe('resolveAuth', () => {
     [{ auth: 'basic', username: 'u', password: 'p', clientId: 'c', clientSecret: 's' }, /does not use client_id, client_secret/],
     [{ auth: 'oauth_password', clientId: 'c', clientSecret: 's' }, /needs username and password/],
     [{ auth: 'kerberos', token: 't' }, /Invalid auth 'kerberos'/],
+    [{ auth: 'api_key' }, /auth 'api_key' needs api_key/],
+    [{ apiKey: 'k', token: 't' }, /Conflicting credentials: auth 'token' does not use api_key/],
+    [{ apiKey: 'k', username: 'u', password: 'p' }, /Conflicting credentials: auth 'api_key' does not use username, password/],
     [{ auth: 'oidc' }, /auth 'oidc' needs oidc_audience/],
     [{ auth: 'oidc_jwt_bearer', oidcAudience: 'a' }, /auth 'oidc_jwt_bearer' needs client_id/],
     [{ oidcAudience: 'a', username: 'u', password: 'p' }, /auth 'oidc' does not use username, password/],

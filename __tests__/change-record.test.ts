@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { toChangeRecord } from '../src/servicenow/change-record.js'
+import { StateChoices, type StateChoice } from '../src/servicenow/state-choices.js'
 import { forwardPath } from '../src/servicenow/change-model.js'
 import { nextOffset } from '../src/servicenow/table-api.js'
 import { journalText } from '../src/servicenow/approvers.js'
@@ -55,6 +56,7 @@ describe('toChangeRecord', () => {
       type: 'normal',
       state: -2,
       stateLabel: 'scheduled',
+      stateName: 'Scheduled',
       approval: 'approved',
       shortDescription: 'Deploy octo/app@abc1234 to production',
       correlationId: 'octo/app/123/deploy',
@@ -72,7 +74,45 @@ describe('toChangeRecord', () => {
 
   it('maps a display label back when one slips through, and marks unknown states', () => {
     expect(toChangeRecord({ ...tableApi, state: 'Cancelled' }, BASE).stateLabel).toBe('canceled')
-    expect(toChangeRecord({ ...tableApi, state: '42' }, BASE)).toMatchObject({ state: 42, stateLabel: undefined })
+    expect(toChangeRecord({ ...tableApi, state: '42' }, BASE)).toMatchObject({ state: 42, stateLabel: undefined, stateName: '42' })
+  })
+
+  it('maps states by the instance\'s labels, and names a custom state by its label', () => {
+    const renumbered = new StateChoices([
+      { value: '-5', label: 'New' },
+      { value: '5', label: 'Implement' },
+      { value: '6', label: 'Pending review' },
+      { value: '3', label: 'Closed' }
+    ])
+    expect(toChangeRecord({ ...tableApi, state: '5' }, BASE, renumbered)).toMatchObject({ state: 5, stateLabel: 'implement', stateName: 'Implement' })
+    expect(toChangeRecord({ ...tableApi, state: '6' }, BASE, renumbered)).toMatchObject({ state: 6, stateLabel: undefined, stateName: 'Pending review' })
+    // -1 is no longer Implement on this instance; a display value is mapped through the list too.
+    expect(toChangeRecord({ ...tableApi, state: 'Pending review' }, BASE, renumbered)).toMatchObject({ state: 6, stateLabel: undefined })
+    expect(toChangeRecord({ ...tableApi, state: { display_value: 'Pending review', value: 6 } } as never, BASE)).toMatchObject({ stateLabel: undefined, stateName: 'Pending review' })
+  })
+})
+
+describe('StateChoices', () => {
+  const cases: [string, StateChoice[], Record<string, number>][] = [
+    ['no list: ServiceNow\'s numbers', [], { implement: -1, review: 0, canceled: 4 }],
+    ['a renumbered state moves, the others keep their numbers', [{ value: '5', label: 'Implement' }], { implement: 5, review: 0, new: -5 }],
+    ['labels match whatever their case, Cancelled as Canceled', [{ value: '9', label: 'CANCELLED' }], { canceled: 9 }],
+    ['another language with the same number does not hide the label', [{ value: '7', label: 'Abgeschlossen' }, { value: '7', label: 'Closed' }], { closed: 7 }]
+  ]
+  it.each(cases)('%s', (_why, choices, expected) => {
+    const states = new StateChoices(choices)
+    for (const [label, value] of Object.entries(expected)) expect([label, states.value(label as never)]).toEqual([label, value])
+  })
+
+  it('keeps a label on one line, so it cannot start a workflow command in a log line', () => {
+    const states = new StateChoices([{ value: '8', label: 'Odd\n::error::injected' }])
+    expect(states.name(8)).toBe('Odd ::error::injected')
+    expect(toChangeRecord({ ...tableApi, state: { display_value: 'x\r\n::warning::y', value: 9 } } as never, BASE).stateName).toBe('x ::warning::y')
+  })
+
+  it('a default number the instance gave to another state is not assumed to be the default state', () => {
+    const states = new StateChoices([{ value: '-1', label: 'Testing' }, { value: '5', label: 'Implement' }])
+    expect([states.label(-1), states.name(-1), states.label(5)]).toEqual([undefined, 'Testing', 'implement'])
   })
 })
 

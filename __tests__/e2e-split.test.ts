@@ -119,7 +119,7 @@ describe('create', () => {
 
   it('says what to fix when the connection is wrong, whichever call meets it', async () => {
     const noRole = await runStep('create', { ...connection, username: 'no.roles', password: 'no.roles', template: 'Deploy web application' })
-    expect(errors(noRole)).toEqual([expect.stringMatching(/signed the user in but refused the request .*ACL Exception.*Give the integration user a role .* itil or sn_change_write/)])
+    expect(errors(noRole)).toEqual([expect.stringMatching(/signed the user in but refused the request .*ACL Exception.*Give the integration user the itil or change_manager role/)])
     const badPassword = await runStep('create', { ...connection, password: 'wrong', template: 'Deploy web application' })
     expect(errors(badPassword)).toEqual([expect.stringMatching(/refused the credentials \(401 User Not Authenticated\)\. Check username and password/)])
   })

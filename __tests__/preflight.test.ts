@@ -48,7 +48,7 @@ describe('checkConnection', () => {
   it('a missing role: names the roles to grant', async () => {
     const { client } = clientFor(sim, { method: 'basic', username: 'no.roles', password: 'no.roles' })
     expect(await preflightMessage(client)).toMatch(
-      /signed the user in but refused the request \(ServiceNow GET \/api\/now\/table\/change_request failed 403: Operation Failed: ACL Exception Read Failed.*\)\. Give the integration user a role .* itil or sn_change_write/
+      /signed the user in but refused the request \(ServiceNow GET \/api\/now\/table\/change_request failed 403: Operation Failed: ACL Exception Read Failed.*\)\. Give the integration user the itil or change_manager role/
     )
   })
 

@@ -71,7 +71,7 @@ describe('normal change state model', () => {
     expect(await get(change.sys_id)).toMatchObject({ state: '-5', approval: 'rejected' })
     const [row] = await approvers(change.sys_id)
     expect(row.state).toBe('Rejected')
-    expect(row.comments).toMatch(/\(Comments\)\nNot during the freeze/)
+    expect(row.comments).toMatch(/ - alice\.approver \(Additional comments\)\nNot during the freeze/)
   })
 
   it('cancels from any state but Review and Closed', async () => {
@@ -127,7 +127,8 @@ describe('Change Management API (sn_chg_rest)', () => {
     const noComments = await raw(sim, 'PATCH', `/api/sn_chg_rest/change/${created.sys_id}/approvals`, { auth: alice, body: { state: 'rejected' } })
     expect(noComments.status).toBe(400)
     const notMine = await raw(sim, 'PATCH', `/api/sn_chg_rest/change/${created.sys_id}/approvals`, { body: { state: 'approved' } })
-    expect(notMine.status).toBe(403)
+    // change-management-api.md: 400 "such as the user not having the authority to approve or reject".
+    expect(notMine.status).toBe(400)
     const ok = await raw(sim, 'PATCH', `/api/sn_chg_rest/change/${created.sys_id}/approvals`, { auth: alice, body: { state: 'approved' } })
     expect(ok.json.result.state.value).toBe(-3)
   })
@@ -174,5 +175,43 @@ describe('silent refusals', () => {
     } finally {
       await admin(sim, 'PATCH', '/config', { transitionRefusal: 'error' })
     }
+  })
+})
+
+describe('as instances answer (issue 12, smaller truths)', () => {
+  it('a business-rule abort over the Table API: "Operation Failed", the rule named with its own sys_id, not the record\'s', async () => {
+    const change = await create({ assignment_group: 'DevOps Team' })
+    const r = await patch(change.sys_id, { state: '-1' })
+    expect(r.json.error.message).toBe('Operation Failed')
+    const rule = /^Operation against file 'change_request' was aborted by Business Rule 'State Model - Can change state\?\^([0-9a-f]{32})'$/.exec(r.json.error.detail)
+    expect(rule).not.toBeNull()
+    expect(rule![1]).not.toBe(change.sys_id)
+    // The same rule has the same sys_id whichever record it aborts.
+    const other = await create({ assignment_group: 'DevOps Team' })
+    expect((await patch(other.sys_id, { state: '-1' })).json.error.detail).toBe(r.json.error.detail)
+  })
+
+  it('the same abort through the Change Management API: the text in message, detail empty', async () => {
+    const change = await create({ assignment_group: 'DevOps Team' })
+    const r = await raw(sim, 'PATCH', `/api/sn_chg_rest/change/${change.sys_id}`, { body: { state: -1 } })
+    expect(r.status).toBe(403)
+    expect(r.json.error.detail).toBe('')
+    expect(r.json.error.message).toMatch(
+      /^Change Request record could not be updated\. Operation against file 'change_request' was aborted by Business Rule 'State Model - Can change state\?\^[0-9a-f]{32}'\. Business Rule Stack:State Model - Can change state\?$/
+    )
+  })
+
+  it('accepts a Table API insert of a change in a non-New state, as an instance does', async () => {
+    const r = await raw(sim, 'POST', '/api/now/table/change_request', { body: { short_description: 'straight to Scheduled', state: '-2' } })
+    expect(r.status).toBe(201)
+    expect(r.json.result.state).toBe('-2')
+  })
+
+  it('lists at most 500 standard change templates unless sysparm_limit says otherwise', async () => {
+    for (let i = 0; i < 501; i++) sim.instance.store.insert('std_change_record_producer', { name: `Bulk template ${i}`, active: 'true', template: '' }, 'system')
+    const all = await raw(sim, 'GET', '/api/sn_chg_rest/change/standard/template')
+    expect(all.json.result).toHaveLength(500)
+    expect(Number(all.headers.get('x-total-count'))).toBeGreaterThan(500)
+    expect((await raw(sim, 'GET', '/api/sn_chg_rest/change/standard/template?sysparm_limit=600')).json.result.length).toBeGreaterThan(500)
   })
 })

@@ -12,6 +12,7 @@ function change(over: Partial<ChangeRecord> = {}): ChangeRecord {
     type: 'normal',
     state: -2,
     stateLabel: 'scheduled',
+    stateName: 'Scheduled',
     approval: 'approved',
     shortDescription: 'Deploy octo-org/payments@1a2b3c4 to production',
     correlationId: 'x',
@@ -50,7 +51,7 @@ describe('the lifecycle strip', () => {
     ['standard closed', { type: 'standard', stateLabel: 'closed', state: 3 }, 'New ✓ → Scheduled ✓ → Implement ✓ → Review ✓ → ● Closed'],
     ['emergency in Authorize', { type: 'emergency', stateLabel: 'authorize', state: -3 }, 'New ✓ → ● Authorize → Scheduled → Implement → Review → Closed'],
     ['canceled', { stateLabel: 'canceled', state: 4 }, 'New → Assess → Authorize → Scheduled → Implement → Review → Closed · ● Canceled'],
-    ['a state of the instance’s own', { stateLabel: undefined, state: 7 }, 'New → Assess → Authorize → Scheduled → Implement → Review → Closed · ● state 7'],
+    ['a state of the instance’s own', { stateLabel: undefined, state: 7, stateName: 'Pending review' }, 'New → Assess → Authorize → Scheduled → Implement → Review → Closed · ● Pending review'],
     ['Assess on an emergency change (not on its path)', { type: 'emergency', stateLabel: 'assess', state: -4 }, 'New → Authorize → Scheduled → Implement → Review → Closed · ● state assess']
   ])('%s', (_, over, strip) => {
     expect(lifecycleStrip(change(over))).toBe(strip)

@@ -31,6 +31,8 @@ function setup(overrides: Partial<WaitLoopOptions> = {}): { options: WaitLoopOpt
   const lines: string[] = []
   // One try per request: the loop's own handling of failures is what is under test.
   const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, random: () => 0.5, retry: { maxAttempts: 1 } })
+  // The client reads the instance's state choices once, with the first record: none here, so ServiceNow's numbers.
+  nock(BASE).get('/api/now/table/sys_choice').query(true).optionally().reply(200, { result: [] })
   const options: WaitLoopOptions = {
     timeoutMs: 60 * 60_000,
     pollIntervalMs: 30_000,

@@ -10,6 +10,7 @@ export enum ConnectionInput {
   ClientId = 'client_id',
   ClientSecret = 'client_secret',
   Token = 'token',
+  ApiKey = 'api_key',
   OidcAudience = 'oidc_audience',
   Auth = 'auth',
   RequestTimeoutSeconds = 'request_timeout_seconds',

@@ -22,7 +22,7 @@ export function scannedSteps(
     const before = new Set(everIssued())
     const run = await runStep(entry, inputs, options)
     const issued = everIssued().filter((t) => !before.has(t))
-    const given = [inputs.password, inputs.client_secret, inputs.token, options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN].filter((s): s is string => s !== undefined && s !== '')
+    const given = [inputs.password, inputs.client_secret, inputs.token, inputs.api_key, options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN].filter((s): s is string => s !== undefined && s !== '')
     // Basic auth sends base64(user:password); with OAuth the pair goes only into the token request's form.
     const basic = inputs.username && inputs.password ? [Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64')] : []
     const derived = inputs.client_id ? [] : basic

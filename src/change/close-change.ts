@@ -67,8 +67,11 @@ export async function closeFromResult(
 }
 
 /**
- * An incident caused by the change, so ServiceNow's change-failure and
- * time-to-restore figures count it. Idempotent: a re-run finds the open
+ * An incident caused by the change, so change-failure and time-to-restore
+ * figures built on change and incident records (the report step's) count it.
+ * ServiceNow's DevOps Insights does not: it counts only DevOps change requests,
+ * those that are part of pipeline step executions
+ * (markdown/it-service-management/devops-change-velocity/devops-insights-dboard-ws.md). Idempotent: a re-run finds the open
  * incident this change already caused.
  */
 async function openIncident(client: ServiceNowClient, record: ChangeRecord, run: RunContext, info: (line: string) => void): Promise<IncidentRecord> {

@@ -14,7 +14,7 @@ import type { ChangeRef } from '../settings/change-ref.js'
 
 export async function readChange(client: ServiceNowClient, sysId: string, fields: readonly string[] = CHANGE_RECORD_FIELDS): Promise<ChangeRecord> {
   const raw = await client.table.get('change_request', sysId, { fields, displayValue: 'all', excludeReferenceLink: true })
-  return toChangeRecord(raw, client.baseUrl)
+  return toChangeRecord(raw, client.baseUrl, await client.changes.states())
 }
 
 /** Just what the wait loop decides on: one small answer per poll. */
@@ -22,7 +22,7 @@ export const POLL_FIELDS = ['sys_id', 'number', 'type', 'state', 'approval', 'st
 
 export async function pollChange(client: ServiceNowClient, sysId: string): Promise<ChangeRecord> {
   const raw = await client.table.get('change_request', sysId, { fields: POLL_FIELDS, excludeReferenceLink: true })
-  return toChangeRecord(raw, client.baseUrl)
+  return toChangeRecord(raw, client.baseUrl, await client.changes.states())
 }
 
 export async function findChangeByNumber(client: ServiceNowClient, number: string): Promise<ChangeRecord | undefined> {
@@ -34,7 +34,7 @@ export async function findChangeByNumber(client: ServiceNowClient, number: strin
     limit: 1
   })
   const raw = page.records[0]
-  return raw === undefined ? undefined : toChangeRecord(raw, client.baseUrl)
+  return raw === undefined ? undefined : toChangeRecord(raw, client.baseUrl, await client.changes.states())
 }
 
 /** The change a step acts on; a clear error when it does not exist. */
@@ -60,7 +60,8 @@ export async function findOpenByCorrelation(client: ServiceNowClient, correlatio
     displayValue: 'all',
     excludeReferenceLink: true
   })
-  return page.records.map((r) => toChangeRecord(r, client.baseUrl))
+  const states = await client.changes.states()
+  return page.records.map((r) => toChangeRecord(r, client.baseUrl, states))
 }
 
 /**

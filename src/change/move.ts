@@ -1,4 +1,3 @@
-import { ChangeApi } from '../servicenow/change-api.js'
 import { canCancel, forwardPath, isChangeType, type StateLabel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
@@ -32,7 +31,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
   const type = isChangeType(current.type) ? current.type : 'normal'
   for (;;) {
     const from = current.stateLabel
-    if (from === undefined) throw new TransitionError(`${current.number} is in a state this action does not know (${current.state}); move it by hand.`)
+    if (from === undefined) throw new TransitionError(`${current.number} is in a state this action does not know (${current.stateName}); move it by hand.`)
     const path = forwardPath(type, from, target)
     if (path === undefined) {
       throw new TransitionError(`${current.number} is ${from}; a ${type} change cannot move from there to ${target}.`)
@@ -54,7 +53,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
     }
     const last = next === target
     await client.changes.patch(current.sysId, {
-      state: ChangeApi.stateValue(next),
+      state: await client.changes.stateValue(next),
       ...(last ? options.finalFields : {}),
       ...(last && options.note ? { work_notes: options.note } : {})
     })
@@ -64,7 +63,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
     const movedOn = reread.stateLabel !== undefined && (forwardPath(type, next, reread.stateLabel)?.length ?? 0) > 0
     if (reread.stateLabel !== next && !movedOn && reread.approval === current.approval) {
       throw new TransitionError(
-        `ServiceNow accepted moving ${current.number} from ${from} to ${next}, but the record is still ${reread.stateLabel ?? reread.state}: ` +
+        `ServiceNow accepted moving ${current.number} from ${from} to ${next}, but the record is still ${reread.stateLabel ?? reread.stateName}: ` +
           'a business rule or the change model ignored the write. Check the change model and business rules on change_request.'
       )
     }
@@ -81,7 +80,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
 /** Cancels the change with a work note saying why. */
 export async function cancelChange(client: ServiceNowClient, record: ChangeRecord, note: string, timeline?: Timeline): Promise<ChangeRecord> {
   if (!canCancel(record.stateLabel)) {
-    throw new TransitionError(`${record.number} is ${record.stateLabel ?? record.state} and cannot be canceled from there.`)
+    throw new TransitionError(`${record.number} is ${record.stateLabel ?? record.stateName} and cannot be canceled from there.`)
   }
   return moveChange(client, record, 'canceled', { note, ...(timeline ? { timeline } : {}) })
 }

@@ -97,7 +97,7 @@ function evaluate(record: ChangeRecord, now: number, options: WaitLoopOptions): 
   if (!ready) {
     const hold = record.onHold ? ', on hold' : ''
     const target = options.proceedWhen === 'implement' ? 'Implement' : 'approval'
-    return { kind: 'wait', why: `${record.number} is ${label ?? record.state}, approval ${record.approval}${hold}: waiting for ${target}.` }
+    return { kind: 'wait', why: `${record.number} is ${label ?? record.stateName}, approval ${record.approval}${hold}: waiting for ${target}.` }
   }
   if (options.honorChangeWindow) {
     if (record.endDate !== undefined && now > record.endDate.getTime()) {

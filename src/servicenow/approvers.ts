@@ -38,7 +38,8 @@ function toApprover(row: RawRecord): Approver {
 
 /**
  * A journal field's display value is its entries, newest first, each headed
- * `2026-11-23 10:00:00 - Jane Doe (Comments)`. Keep the texts, drop the headers.
+ * `2026-11-23 10:00:00 - Jane Doe (Additional comments)` (instances label comments so; older
+ * texts and other tables may read "(Comments)"). Keep the texts, drop the headers.
  */
 export function journalText(display: string): string {
   const header = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} - .+ \((?:Comments|Work notes|Additional comments)\)$/

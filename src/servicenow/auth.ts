@@ -8,10 +8,11 @@ export type AuthSettings =
   | { method: 'oauth_password'; clientId: string; clientSecret: string; username: string; password: string }
   | { method: 'oauth_client_credentials'; clientId: string; clientSecret: string }
   | { method: 'token'; token: string }
+  | { method: 'api_key'; apiKey: string }
   | { method: 'oidc'; audience: string }
   | { method: 'oidc_jwt_bearer'; clientId: string; clientSecret: string; audience: string }
 
-export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token', 'oidc', 'oidc_jwt_bearer'] as const
+export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token', 'api_key', 'oidc', 'oidc_jwt_bearer'] as const
 export type AuthChoice = (typeof AUTH_CHOICES)[number]
 
 export interface CredentialInputs {
@@ -21,6 +22,7 @@ export interface CredentialInputs {
   clientId: string
   clientSecret: string
   token: string
+  apiKey: string
   oidcAudience: string
 }
 
@@ -31,6 +33,7 @@ const INPUT_NAMES: Record<CredentialName, string> = {
   clientId: 'client_id',
   clientSecret: 'client_secret',
   token: 'token',
+  apiKey: 'api_key',
   oidcAudience: 'oidc_audience'
 }
 /** The inputs each method needs. */
@@ -39,6 +42,7 @@ const USES: Record<Exclude<AuthChoice, 'auto'>, CredentialName[]> = {
   oauth_password: ['clientId', 'clientSecret', 'username', 'password'],
   oauth_client_credentials: ['clientId', 'clientSecret'],
   token: ['token'],
+  api_key: ['apiKey'],
   oidc: ['oidcAudience'],
   oidc_jwt_bearer: ['clientId']
 }
@@ -48,7 +52,7 @@ const MAY_USE: Partial<Record<Exclude<AuthChoice, 'auto'>, CredentialName[]>> = 
 }
 
 /**
- * Picks the sign-in method. With `auto`: a token means bearer; client id+secret
+ * Picks the sign-in method. With `auto`: a token means bearer; an api_key alone means a REST API key; client id+secret
  * with username+password means the OAuth password grant; client id+secret alone
  * means client credentials; username+password means basic; oidc_audience
  * means GitHub's OIDC token (exchanged by the JWT bearer grant when client_id
@@ -76,6 +80,8 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
     }
   } else if (has('token')) {
     method = 'token'
+  } else if (has('apiKey')) {
+    method = 'api_key'
   } else if (jwtBearer) {
     method = 'oidc_jwt_bearer'
   } else if (has('oidcAudience')) {
@@ -88,7 +94,7 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
     method = 'basic'
   } else {
     throw new InputError(
-      'No ServiceNow credentials given. Set one of: token; client_id + client_secret + username + password (OAuth password grant); ' +
+      'No ServiceNow credentials given. Set one of: token; api_key (REST API key); client_id + client_secret + username + password (OAuth password grant); ' +
         'client_id + client_secret (OAuth client credentials); username + password (basic); ' +
         'oidc_audience (GitHub OIDC, with permissions: id-token: write).'
     )
@@ -109,6 +115,8 @@ export function resolveAuth(inputs: CredentialInputs): AuthSettings {
       return { method, clientId: inputs.clientId, clientSecret: inputs.clientSecret }
     case 'token':
       return { method, token: inputs.token }
+    case 'api_key':
+      return { method, apiKey: inputs.apiKey }
     case 'oidc':
       return { method, audience: inputs.oidcAudience }
     case 'oidc_jwt_bearer':
@@ -127,6 +135,8 @@ function pairCheck(has: (k: CredentialName) => boolean, a: CredentialName, b: Cr
 /** Supplies the Authorization header and renews it when the instance says it is no longer good. */
 export interface Authenticator {
   readonly method: AuthSettings['method']
+  /** The request header the credential goes in; Authorization unless the method says otherwise. */
+  readonly header?: string
   authorization(): Promise<string>
   /** After a 401: get a fresh credential if that can help. Returns false when nothing can be renewed. */
   renew(): Promise<boolean>
@@ -161,6 +171,11 @@ export function createAuthenticator(settings: AuthSettings, deps: AuthDeps): Aut
     case 'token':
       deps.mask(settings.token)
       return fixed('token', `Bearer ${settings.token}`)
+    case 'api_key':
+      deps.mask(settings.apiKey)
+      // A REST API key is not a bearer token: the instance reads it from the x-sn-apikey header
+      // (markdown/platform-security/authentication/configure-api-key.md, "Auth Parameter: x-sn-apikey: Auth Header").
+      return { ...fixed('api_key', settings.apiKey), header: API_KEY_HEADER }
     case 'oauth_password':
       deps.mask(settings.password)
       deps.mask(settings.clientSecret)
@@ -175,7 +190,9 @@ export function createAuthenticator(settings: AuthSettings, deps: AuthDeps): Aut
   }
 }
 
-function fixed(method: 'basic' | 'token', header: string): Authenticator {
+export const API_KEY_HEADER = 'x-sn-apikey'
+
+function fixed(method: 'basic' | 'token' | 'api_key', header: string): Authenticator {
   return { method, authorization: async () => header, renew: async () => false }
 }
 

@@ -1,4 +1,4 @@
-import { STATE_VALUES, stateLabel, type StateLabel } from './change-model.js'
+import type { StateLabel } from './change-model.js'
 import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
 import type { Connection } from './connection.js'
 import { InputError, ServiceNowError } from './errors.js'
@@ -6,6 +6,7 @@ import { field, single, valueOf, type RawRecord } from './fields.js'
 import { checkSysId } from './ids.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
+import { readStateChoices, type StateChoices } from './state-choices.js'
 
 const BASE = '/api/sn_chg_rest/change'
 
@@ -25,11 +26,24 @@ export interface StandardTemplate {
  */
 export class ChangeApi {
   private available: boolean | undefined
+  private choices: Promise<StateChoices> | undefined
 
   constructor(
     private readonly conn: Connection,
     private readonly table: TableApi
   ) {}
+
+  /**
+   * The instance's change states, read from sys_choice once per client (one
+   * request per step) and mapped by label: instances renumber and add states.
+   */
+  states(): Promise<StateChoices> {
+    this.choices ??= readStateChoices(this.table).catch((error: unknown) => {
+      this.choices = undefined
+      throw error
+    })
+    return this.choices
+  }
 
   /** Whether the Change Management API answered (undefined until first tried). */
   get changeApiAvailable(): boolean | undefined {
@@ -104,7 +118,8 @@ export class ChangeApi {
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/nextstates` })
         const result = single((response.body as { result?: unknown })?.result) as { available_states?: unknown }
         const states = Array.isArray(result.available_states) ? result.available_states : []
-        return states.map((s) => stateLabel(Number(s))).filter((s): s is StateLabel => s !== undefined)
+        const choices = await this.states()
+        return states.map((s) => choices.label(Number(s))).filter((s): s is StateLabel => s !== undefined)
       },
       async () => undefined
     )
@@ -133,9 +148,9 @@ export class ChangeApi {
     )
   }
 
-  /** A state label as the write body carries it. */
-  static stateValue(label: StateLabel): string {
-    return String(STATE_VALUES[label])
+  /** A state label as the write body carries it: this instance's number for it. */
+  async stateValue(label: StateLabel): Promise<string> {
+    return String((await this.states()).value(label))
   }
 
   private async create(type: 'normal' | 'emergency', fields: Record<string, unknown>): Promise<ChangeRecord> {
@@ -153,12 +168,12 @@ export class ChangeApi {
     return valueOf(await this.table.get('std_change_record_producer', sysId, { fields: ['template'] }), 'template')
   }
 
-  private record(body: unknown): ChangeRecord {
+  private async record(body: unknown): Promise<ChangeRecord> {
     const raw = single((body as { result?: unknown } | undefined)?.result)
     if (valueOf(raw, 'sys_id') === '') {
       throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: BASE, message: 'the answer has no change request in it' })
     }
-    return toChangeRecord(raw, this.conn.baseUrl)
+    return toChangeRecord(raw, this.conn.baseUrl, await this.states())
   }
 
   /** Try the Change Management API; on an instance without it, remember that and use the fallback. */

@@ -1,5 +1,6 @@
-import { STATE_VALUES, stateLabel, type StateLabel } from './change-model.js'
+import type { StateLabel } from './change-model.js'
 import { field, parseGlideDate, valueOf, type RawRecord } from './fields.js'
+import { DEFAULT_STATE_CHOICES, oneLine, type StateChoices } from './state-choices.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
 export interface Reference {
@@ -15,6 +16,8 @@ export interface ChangeRecord {
   state: number
   /** Lower-case label, undefined for a state this library does not know (a custom one). */
   stateLabel: StateLabel | undefined
+  /** The instance's own label for the state ("Pending review"): how a state this library does not know is reported. */
+  stateName: string
   /** not requested | requested | approved | rejected */
   approval: string
   shortDescription: string
@@ -52,15 +55,18 @@ export function changeUrl(baseUrl: string, sysId: string): string {
   return `${baseUrl}/change_request.do?sys_id=${sysId}`
 }
 
-export function toChangeRecord(raw: RawRecord, baseUrl: string): ChangeRecord {
+/** `states`: the instance's state choices (ChangeApi.states()); ServiceNow's default numbering when omitted. */
+export function toChangeRecord(raw: RawRecord, baseUrl: string, states: StateChoices = DEFAULT_STATE_CHOICES): ChangeRecord {
   const sysId = valueOf(raw, 'sys_id')
-  const state = parseState(field(raw, 'state').value)
+  const shown = field(raw, 'state')
+  const state = parseState(shown.value, states)
   return {
     sysId,
     number: valueOf(raw, 'number'),
     type: valueOf(raw, 'type'),
     state,
-    stateLabel: stateLabel(state),
+    stateLabel: states.label(state),
+    stateName: oneLine(Number.isNaN(state) ? (shown.display ?? shown.value ?? '') : states.label(state) === undefined && shown.display ? shown.display : states.name(state)),
     approval: valueOf(raw, 'approval'),
     shortDescription: valueOf(raw, 'short_description'),
     correlationId: valueOf(raw, 'correlation_id'),
@@ -75,13 +81,12 @@ export function toChangeRecord(raw: RawRecord, baseUrl: string): ChangeRecord {
   }
 }
 
-function parseState(value: string | undefined): number {
+function parseState(value: string | undefined, states: StateChoices): number {
   if (value === undefined || value.trim() === '') return Number.NaN
   const n = Number(value)
   if (Number.isFinite(n)) return n
-  // A display value slipped through (sysparm_display_value=true): map the English label back.
-  const label = value.trim().toLowerCase().replace('cancelled', 'canceled') as StateLabel
-  return STATE_VALUES[label] ?? Number.NaN
+  // A display value slipped through (sysparm_display_value=true): map the label back.
+  return states.valueOfName(value)
 }
 
 function reference(raw: RawRecord, name: string): Reference | undefined {

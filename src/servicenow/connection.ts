@@ -220,7 +220,7 @@ export class Connection {
       // http-client writes strings as they are and pipes anything else: a Buffer must become a stream.
       body = Readable.from([spec.raw.data])
     }
-    if (authorization !== undefined) headers.Authorization = authorization
+    if (authorization !== undefined) headers[this.auth.header ?? 'Authorization'] = authorization
 
     const response = await this.http.request(spec.method, `${this.baseUrl}${where}`, body, headers)
     const status = response.message.statusCode ?? 0

@@ -72,10 +72,19 @@ function describe(init: ServiceNowErrorInit): string {
   // ServiceNow's messages carry layout (the data policy's "\n\t"): one line reads better in a log.
   const text = [init.message, init.detail]
     .filter((s) => s !== undefined && s.trim() !== '')
-    .map((s) => s!.replace(/\s+/g, ' ').trim())
+    .map((s) => withoutRuleIds(s!.replace(/\s+/g, ' ').trim()))
     .join(': ')
   const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
   return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}`
+}
+
+/**
+ * A business rule's abort names the rule as '<name>^<sys_id of the rule>' and may
+ * append "Business Rule Stack:<names>" (SERVICENOW.md, "Business-rule aborts"):
+ * a person needs the name, not the rule's sys_id or the stack repeated.
+ */
+function withoutRuleIds(text: string): string {
+  return text.replace(/(aborted by Business Rule '[^'^]*)\^[0-9a-f]+'/g, "$1'").replace(/\.? ?Business Rule Stack:.*$/, '')
 }
 
 /** Queries can be long and say nothing useful in a one-line error; the path names the operation. */

@@ -58,17 +58,34 @@ export function explainConnectionFailure(error: ServiceNowError, conn: Connectio
     if (explained !== undefined) return `${at} refused the sign-in (401 ${error.serviceNowMessage ?? ''}). ${explained}`
     return (
       `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
-      (conn.authMethod === 'basic'
-        ? 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.'
-        : 'Check that the token or OAuth client is valid and not expired or revoked.')
+      (REFUSAL_ADVICE[conn.authMethod] ?? 'Check that the token or OAuth client is valid and not expired or revoked.')
     )
   }
   if (error.status === 403 && /ACL Exception/i.test(error.detail ?? '')) {
     return (
       `${at} signed the user in but refused the request (${said}). ` +
-      'Give the integration user a role that can read and write change requests, such as itil or sn_change_write, ' +
-      'plus read access to sysapproval_approver.'
+      WRITE_ROLES_ADVICE
     )
   }
   return undefined
+}
+
+/**
+ * The Change Management API's introduction
+ * (markdown/api-reference/rest-apis/change-management-api.md) lists the roles:
+ * POST and PATCH need change_manager, itil or admin; sn_change_read covers GET
+ * only; DELETE needs change_manager or admin. sn_change_write is not enough.
+ */
+export const WRITE_ROLES_ADVICE =
+  'Give the integration user the itil or change_manager role: creating and updating change requests needs itil, change_manager or admin ' +
+  '(sn_change_read and sn_change_write allow reading only). It also needs read access to sysapproval_approver.'
+
+/** What to check after a 401, for the methods whose setup has more to it than a valid token. */
+const REFUSAL_ADVICE: Partial<Record<Connection['authMethod'], string>> = {
+  basic: 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.',
+  // The key is only read where a REST API Access Policy with its API key authentication profile
+  // covers the API (markdown/platform-security/authentication/configure-api-key.md).
+  api_key:
+    'Check that the REST API key is active, not expired and belongs to an active user, and that a REST API Access Policy with an ' +
+    'API key authentication profile (x-sn-apikey in the header) covers the Table API, the Change Management API and the Attachment API.'
 }

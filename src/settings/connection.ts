@@ -19,6 +19,7 @@ export function readConnectionSettings(): ConnectionSettings {
   const password = secret(I.Password)
   const clientSecret = secret(I.ClientSecret)
   const token = secret(I.Token)
+  const apiKey = secret(I.ApiKey)
   const baseUrl = parseInstanceUrl(text(I.InstanceUrl))
   const auth = resolveAuth({
     auth: text(I.Auth),
@@ -27,6 +28,7 @@ export function readConnectionSettings(): ConnectionSettings {
     clientId: text(I.ClientId),
     clientSecret,
     token,
+    apiKey,
     oidcAudience: text(I.OidcAudience)
   })
   if ((auth.method === 'oidc' || auth.method === 'oidc_jwt_bearer') && !process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {

@@ -2,7 +2,6 @@ import { APPROVAL_PAGE } from './approval-page.js'
 import { SnError } from './errors.js'
 import type { FaultRule } from './faults.js'
 import type { Reply } from './reply.js'
-import { CHANGE_STATES } from './schema.js'
 import type { Simulator } from './server.js'
 import type { Row } from './store.js'
 
@@ -51,6 +50,14 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
     return ok()
   }
   if (path === '/auth-refusals') return ok(sim.oidc.refusals)
+  if (path === '/states' && method === 'PATCH') {
+    // A custom state model: { renumber: { "Implement": "5" }, add: [{ "value": "6", "label": "Pending review" }] }.
+    const states = sim.instance.store.states
+    for (const [label, value] of Object.entries((input.renumber ?? {}) as Record<string, string>)) states.renumber(label, String(value))
+    for (const extra of (input.add ?? []) as { value: string; label: string }[]) states.add(String(extra.value), extra.label)
+    sim.instance.store.writeStateChoices()
+    return ok(states.choices())
+  }
   if (path === '/tokens/expire' && method === 'POST') {
     sim.oauth.expireAll()
     return ok()
@@ -84,7 +91,7 @@ function summary(sim: Simulator, row: Row): Record<string, unknown> {
     sys_id: row.sys_id,
     type: row.type,
     state: row.state,
-    state_label: CHANGE_STATES[row.state ?? ''] ?? row.state,
+    state_label: sim.instance.store.states.label(row.state ?? ''),
     approval: row.approval,
     short_description: row.short_description,
     correlation_id: row.correlation_id,

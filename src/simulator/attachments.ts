@@ -82,8 +82,21 @@ export class Attachments {
     return json(201, { result: this.meta(ctx, stored) }, { Location: `${ctx.baseUrl}/api/now/attachment/${stored.sys_id}` })
   }
 
+  /** An attachment record as c_AttachmentAPI.md's examples show it: every value a string, images' fields empty for other files. */
   private meta(ctx: RequestContext, f: StoredAttachment): Record<string, string> {
     const { data: _data, ...rest } = f
-    return { ...rest, download_link: `${ctx.baseUrl}/api/now/attachment/${f.sys_id}/file` }
+    return {
+      ...rest,
+      sys_updated_on: f.sys_created_on,
+      sys_updated_by: f.sys_created_by,
+      sys_mod_count: '0',
+      sys_tags: '',
+      compressed: 'false',
+      size_compressed: f.size_bytes,
+      image_height: '',
+      image_width: '',
+      average_image_color: '',
+      download_link: `${ctx.baseUrl}/api/now/attachment/${f.sys_id}/file`
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { checkAccess } from './access.js'
 import { availableStates } from './change-lifecycle.js'
-import { notFound, SnError } from './errors.js'
+import { BusinessRuleAbort, notFound, SnError } from './errors.js'
 import type { Instance, WriteResult } from './instance.js'
 import { json, param, type Reply, type RequestContext } from './reply.js'
-import { CHANGE_STATES, TABLES } from './schema.js'
+import { TABLES } from './schema.js'
 import type { Row } from './store.js'
 import { paginate, queryRows, readJsonBody } from './table-routes.js'
 
@@ -22,12 +22,13 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
 
   if (ctx.method === 'GET' && first === 'standard' && second === 'template' && third === undefined) {
     const rows = queryRows(instance, 'std_change_record_producer', param(ctx, 'sysparm_query'), ctx.user)
-    const { page, headers } = paginate(ctx, rows)
+    // change-management-api.md, GET /sn_chg_rest/change/standard/template: sysparm_limit "Default: 500".
+    const { page, headers } = paginate(ctx, rows, 500)
     return json(200, { result: page.map((r) => objectFormat(instance, 'std_change_record_producer', r)) }, headers)
   }
   if (ctx.method === 'POST' && (first === 'normal' || first === 'emergency') && second === undefined) {
     checkAccess(ctx.user, 'change_request', 'Insert')
-    return created(instance, instance.insert('change_request', { ...fieldsFrom(ctx), type: first }, ctx.user, { inputDisplayValue: false }))
+    return created(instance, changeApiWrite('created', () => instance.insert('change_request', { ...fieldsFrom(ctx), type: first }, ctx.user, { inputDisplayValue: false })))
   }
   if (ctx.method === 'POST' && first === 'standard' && second !== undefined && third === undefined) {
     checkAccess(ctx.user, 'change_request', 'Insert')
@@ -35,7 +36,7 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
     if (template === undefined || template.active !== 'true') throw new SnError(404, 'No Record found', 'Standard change template not found or inactive')
     const values = templateValues(template.template ?? '')
     const body = { ...values, ...fieldsFrom(ctx), type: 'standard', std_change_producer_version: second }
-    return created(instance, instance.insert('change_request', body, ctx.user, { inputDisplayValue: false }))
+    return created(instance, changeApiWrite('created', () => instance.insert('change_request', body, ctx.user, { inputDisplayValue: false })))
   }
   if (ctx.method === 'GET' && first === undefined) {
     checkAccess(ctx.user, 'change_request', 'Read')
@@ -56,7 +57,7 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
       case 'PATCH':
       case 'PUT': {
         checkAccess(ctx.user, 'change_request', 'Update')
-        const result = instance.update('change_request', change, fieldsFrom(ctx), ctx.user, { inputDisplayValue: false })
+        const result = changeApiWrite('updated', () => instance.update('change_request', change, fieldsFrom(ctx), ctx.user, { inputDisplayValue: false }))
         return json(200, { result: { ...objectFormat(instance, 'change_request', result.row), __meta: { ignoredFields: result.ignored } } })
       }
       case 'DELETE':
@@ -67,12 +68,14 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
   }
   if (second === 'nextstates' && ctx.method === 'GET') {
     checkAccess(ctx.user, 'change_request', 'Read')
+    const numbering = instance.store.states
     const states = availableStates(change)
+    const wire = (s: string): string => numbering.wire(s)
     return json(200, {
       result: {
-        available_states: states,
-        state_label: Object.fromEntries(states.map((s) => [s, CHANGE_STATES[s] ?? s])),
-        state_transitions: states.slice(1).map((to) => ({ from_state: change.state, to_state: to, transition_available: true }))
+        available_states: states.map(wire),
+        state_label: Object.fromEntries(states.map((s) => [wire(s), numbering.label(s)])),
+        state_transitions: states.slice(1).map((to) => ({ from_state: wire(change.state ?? ''), to_state: wire(to), transition_available: true }))
       }
     })
   }
@@ -85,11 +88,22 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
     const comments = typeof body.comments === 'string' ? body.comments : undefined
     if (decision === 'rejected' && (comments ?? '').trim() === '') throw new SnError(400, 'Comments are required to reject', null)
     const mine = instance.pendingApprovals(change).find((a) => a.approver === ctx.user.sys_id)
-    if (mine === undefined) throw new SnError(403, 'Operation Failed', 'The current user has no pending approval for this change request')
+    // change-management-api.md, PATCH /change/{sys_id}/approvals, status codes: "400 ... such as the
+    // user not having the authority to approve or reject the change request". The wording is UNVERIFIED.
+    if (mine === undefined) throw new SnError(400, 'The current user is not authorized to approve or reject this change request', '')
     instance.decide(mine, decision, comments)
     return json(200, { result: objectFormat(instance, 'change_request', change) })
   }
   throw new SnError(400, 'Requested URI does not represent any resource', null)
+}
+
+/** A write through sn_chg_rest: a business rule's abort is worded the Change Management API's way. */
+function changeApiWrite(verb: 'created' | 'updated', write: () => WriteResult): WriteResult {
+  try {
+    return write()
+  } catch (error) {
+    throw error instanceof BusinessRuleAbort ? error.forChangeApi(verb) : error
+  }
 }
 
 /** sn_chg_rest takes field values from the JSON body and from non-sysparm query parameters. */

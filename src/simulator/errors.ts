@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /** An error the simulator answers with ServiceNow's envelope: {"error":{message,detail},"status":"failure"}. */
 export class SnError extends Error {
   constructor(
@@ -26,12 +28,36 @@ export function aclDenied(operation: 'Read' | 'Insert' | 'Update' | 'Delete'): S
 }
 
 /**
- * How an instance answers when a business rule aborts the write, as the change
- * state model's "State Model - Can change state?" rule does for a transition
- * the model does not allow (ServiceNow KB2804110 describes that rule aborting
- * state updates). The exact detail text is UNVERIFIED; the 403 + "Operation
- * Failed" envelope is ServiceNow's usual answer to an aborted REST write.
+ * A write a business rule aborted, as the change state model's "State Model -
+ * Can change state?" rule does for a transition the model does not allow
+ * (ServiceNow KB2804110 describes that rule aborting state updates). The text
+ * is as instances send it (recorded answers in public integrations' logs and
+ * tests, SERVICENOW.md "Business-rule aborts"): the rule is named with the
+ * sys_id of its own sys_script record after a '^', never the aborted record's.
+ * The Table API answers message "Operation Failed" with the abort in
+ * `detail`; the Change Management API puts the whole text in `message` and
+ * leaves `detail` empty (forChangeApi). The 403 status is ServiceNow's usual
+ * answer to an aborted REST write (UNVERIFIED for the Change Management API).
  */
-export function businessRuleAbort(table: string, rule: string, sysId: string): SnError {
-  return new SnError(403, 'Operation Failed', `Operation against file '${table}' was aborted by Business Rule '${rule}^${sysId}'. Business Rule Stack:${rule}`)
+export class BusinessRuleAbort extends SnError {
+  constructor(
+    readonly table: string,
+    readonly rule: string
+  ) {
+    super(403, 'Operation Failed', `Operation against file '${table}' was aborted by Business Rule '${rule}^${ruleSysId(rule)}'`)
+  }
+
+  /** The same abort as sn_chg_rest words it: "Change Request record could not be updated. … Business Rule Stack:<rule>". */
+  forChangeApi(verb: 'created' | 'updated'): SnError {
+    return new SnError(this.status, `Change Request record could not be ${verb}. ${this.detail ?? ''}. Business Rule Stack:${this.rule}`, '')
+  }
+}
+
+/** A business rule's own sys_id: stable per rule, unrelated to any record it aborts. */
+function ruleSysId(rule: string): string {
+  return createHash('md5').update(`sys_script:${rule}`).digest('hex')
+}
+
+export function businessRuleAbort(table: string, rule: string): BusinessRuleAbort {
+  return new BusinessRuleAbort(table, rule)
 }

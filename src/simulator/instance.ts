@@ -66,9 +66,13 @@ export class Instance {
       values.opened_at ||= glideNow(this.now())
       values.requested_by ||= user.sys_id ?? ''
       values.chg_model ||= values.type
-      if (values.state !== S.new) {
-        throw businessRuleAbort(table, 'State Model - Can change state?', 'new')
-      }
+      // The dictionary defaults a new change takes (the change-management-api.md example record shows
+      // risk Moderate, impact 3 - Low, priority 4 - Low): sn_chg_rest then shows them as numbers.
+      values.risk ||= '3'
+      values.impact ||= '3'
+      values.priority ||= '4'
+      // An insert may set any state: the state model's rule guards updates only. Pipelines create
+      // changes directly in Scheduled this way (recorded in public integrations; SERVICENOW.md).
     } else if (table === 'incident') {
       values.state ||= '1'
       values.active ||= 'true'
@@ -118,7 +122,7 @@ export class Instance {
         delete values.state
         return () => {}
       }
-      throw businessRuleAbort('change_request', 'State Model - Can change state?', row.sys_id ?? '')
+      throw businessRuleAbort('change_request', 'State Model - Can change state?')
     }
     const merged = { ...row, ...values }
     if (to === S.closed) {
@@ -236,9 +240,16 @@ export class Instance {
       }
       const text = raw === null ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw)
       if (type.kind === 'journal') journal[name] = text
+      else if (table === 'change_request' && name === 'state') values[name] = this.coerceState(text, options)
       else values[name] = this.coerceValue(type, text, options)
     }
     return { values, journal, ignored }
+  }
+
+  /** A state as written over the APIs (this instance's number, or its label with input display values) to the stored state. */
+  private coerceState(text: string, options: WriteOptions): string {
+    const byLabel = options.inputDisplayValue ? this.store.states.byLabel(text) : undefined
+    return byLabel ?? this.store.states.stored(text.trim())
   }
 
   private coerceValue(type: FieldType, text: string, options: WriteOptions): string {

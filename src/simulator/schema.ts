@@ -175,6 +175,12 @@ export const TABLES: Record<string, TableSchema> = {
     displayField: 'name',
     fields: { ...SYSTEM_FIELDS, name: str(255), sys_class_name: str(80), operational_status: str(40) }
   },
+  // The choice lists of choice fields; the client reads change_request.state's to map states by label.
+  sys_choice: {
+    name: 'sys_choice',
+    displayField: 'label',
+    fields: { ...SYSTEM_FIELDS, name: str(80), element: str(80), value: str(40), label: str(100), sequence: { kind: 'integer' }, inactive: bool, language: str(40) }
+  },
   std_change_record_producer: {
     name: 'std_change_record_producer',
     displayField: 'name',

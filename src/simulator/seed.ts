@@ -6,8 +6,10 @@ import type { Store } from './store.js'
  */
 export const SEED_USERS = {
   admin: { user_name: 'admin', password: 'admin', name: 'System Administrator', roles: 'admin' },
-  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,sn_change_write,rest_api_explorer' },
+  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,rest_api_explorer' },
   noRoles: { user_name: 'no.roles', password: 'no.roles', name: 'No Roles', roles: '' },
+  /** Holds the change application's read and write roles but not itil: the Change Management API lets it read only. */
+  changeReader: { user_name: 'change.reader', password: 'change.reader', name: 'Change Reader', roles: 'sn_change_read,sn_change_write' },
   alice: { user_name: 'alice.approver', password: 'alice', name: 'Alice Approver', roles: 'itil,approver_user' },
   bob: { user_name: 'bob.cab', password: 'bob', name: 'Bob CAB', roles: 'itil,approver_user' },
   carol: { user_name: 'carol.cab', password: 'carol', name: 'Carol CAB', roles: 'itil,approver_user' }
@@ -22,13 +24,23 @@ export const SEED_USERS = {
 export const SEED_OIDC_USER = {
   user_name: 'repo:octo-org/octo-repo:environment:production',
   name: 'GitHub Actions octo-org/octo-repo (production)',
-  roles: 'itil,sn_change_write'
+  roles: 'itil'
 } as const
 
 export const SEED_OAUTH_CLIENT = {
   clientId: 'servicenow-change-demo',
   clientSecret: 'demo-client-secret',
   /** The user a client-credentials token acts as (the OAuth application's "OAuth Application User"). */
+  user: 'devops.integration'
+} as const
+
+/**
+ * A REST API key (System Web Services > API Access Policies > REST API Key): the
+ * instance generates the token and ties it to one user
+ * (markdown/platform-security/authentication/configure-api-key.md).
+ */
+export const SEED_API_KEY = {
+  key: 'sim-rest-api-key-0f3c9a7e51d24b86',
   user: 'devops.integration'
 } as const
 
@@ -40,6 +52,7 @@ export const SEED_TEMPLATES = {
 } as const
 
 export function seed(store: Store): void {
+  store.writeStateChoices()
   const users: Record<string, string> = {}
   for (const u of Object.values(SEED_USERS)) {
     users[u.user_name] = store.insert('sys_user', { user_name: u.user_name, name: u.name, roles: u.roles, email: `${u.user_name}@example.com`, active: 'true' }, 'system').sys_id ?? ''

@@ -13,7 +13,7 @@ import { OidcSignIn } from './oidc.js'
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js'
 import { HIBERNATION_PAGE, type Reply, type RequestContext } from './reply.js'
 import { seedHistory } from './history.js'
-import { seed, SEED_USERS } from './seed.js'
+import { seed, SEED_API_KEY, SEED_USERS } from './seed.js'
 import type { Row } from './store.js'
 import { tableRoute } from './table-routes.js'
 
@@ -37,6 +37,8 @@ export interface SimulatorOptions {
   historyWeeks?: number
   /** Trust an OIDC provider's ID tokens: as API bearer tokens and in the JWT bearer grant. */
   oidc?: OidcTrust
+  /** REST API keys (x-sn-apikey) and the user_name each signs in as; default: SEED_API_KEY. */
+  apiKeys?: Record<string, string>
 }
 
 export interface RequestLogEntry {
@@ -71,6 +73,7 @@ export class Simulator {
   readonly log: RequestLogEntry[] = []
   readonly settings: LiveSettings
   readonly passwords = new Map<string, string>(Object.values(SEED_USERS).map((u) => [u.user_name, u.password]))
+  readonly apiKeys: Map<string, string>
   private readonly server: Server
   private readonly sockets = new Set<Socket>()
   private baseUrl = ''
@@ -96,6 +99,7 @@ export class Simulator {
       this.oidc
     )
     this.rateLimiter = new RateLimiter(options.rateLimit, now)
+    this.apiKeys = new Map(Object.entries(options.apiKeys ?? { [SEED_API_KEY.key]: SEED_API_KEY.user }))
     this.attachments = new Attachments(this.instance, options.attachmentMaxBytes ?? 5 * 1024 * 1024)
     this.settings = { latencyMs: options.latencyMs ?? 0, hibernating: options.hibernating ?? false, changeApi: options.changeApi ?? true }
     for (const rule of options.faults ?? []) this.faults.add(rule)
@@ -203,7 +207,14 @@ export class Simulator {
     const header = ctx.req.headers.authorization ?? ''
     const unauthenticated = new SnError(401, 'User Not Authenticated', 'Required to provide Auth information')
     let user: Row | undefined
-    if (header.startsWith('Basic ')) {
+    const apiKey = ctx.req.headers['x-sn-apikey']
+    if (typeof apiKey === 'string') {
+      // An API key authentication profile reads the key from the x-sn-apikey header and signs in
+      // the key's user (markdown/platform-security/authentication/configure-api-key.md). A key
+      // that matches no active key gets the same 401 as any failed sign-in.
+      const name = this.apiKeys.get(apiKey)
+      user = name === undefined ? undefined : this.instance.store.rows('sys_user').find((u) => u.user_name === name && u.active === 'true')
+    } else if (header.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       const name = decoded.slice(0, colon)

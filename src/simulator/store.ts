@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { TABLES, type FieldType, type TableSchema } from './schema.js'
+import { StateNumbering } from './state-numbering.js'
 
 /** A stored row: every value a string, as ServiceNow stores it. */
 export type Row = Record<string, string>
@@ -35,6 +36,8 @@ export class Store {
   private readonly tables = new Map<string, Map<string, Row>>()
   private readonly journals = new Map<string, JournalEntry[]>()
   private readonly counters = new Map<string, number>()
+  /** How change states are numbered on the wire (ServiceNow's numbers unless a test renumbers them). */
+  readonly states = new StateNumbering()
 
   constructor(private readonly clock: () => number) {
     for (const name of Object.keys(TABLES)) this.tables.set(name, new Map())
@@ -114,9 +117,23 @@ export class Store {
     for (const name of names) {
       const type = schema.fields[name]
       if (type === undefined) continue // unknown names in sysparm_fields are ignored
-      out[name] = this.formatField(row, name, type, baseUrl, options)
+      out[name] = table === 'change_request' && name === 'state' ? this.formatState(row.state ?? '', options) : this.formatField(row, name, type, baseUrl, options)
     }
     return out
+  }
+
+  private formatState(stored: string, options: FormatOptions): unknown {
+    const value = this.states.wire(stored)
+    const display = this.states.label(stored)
+    return options.display === 'false' ? value : options.display === 'true' ? display : { display_value: display, value }
+  }
+
+  /** Writes change_request.state's choice list into sys_choice, as the instance's numbering now stands. */
+  writeStateChoices(): void {
+    for (const row of this.rows('sys_choice').filter((r) => r.name === 'change_request' && r.element === 'state')) this.delete('sys_choice', row.sys_id ?? '')
+    for (const choice of this.states.choices()) {
+      this.insert('sys_choice', { name: 'change_request', element: 'state', language: 'en', inactive: 'false', ...choice }, 'system')
+    }
   }
 
   private formatField(row: Row, name: string, type: FieldType, baseUrl: string, options: FormatOptions): unknown {
@@ -152,7 +169,9 @@ export class Store {
   }
 
   private journalDisplay(sysId: string, field: string): string {
-    const label = field === 'work_notes' ? 'Work notes' : 'Comments'
+    // Instances head comments "(Additional comments)", the field's label (recorded journal texts,
+    // e.g. the Cortex XSOAR ServiceNow integration's test data; SERVICENOW.md "Journal headers").
+    const label = field === 'work_notes' ? 'Work notes' : 'Additional comments'
     return (this.journals.get(sysId) ?? [])
       .filter((e) => e.field === field)
       .slice()

@@ -26,7 +26,9 @@ export function run(): Promise<void> {
 
 /** Reads every change closed in the period within the scope (page by page), and the incidents they caused. */
 export async function buildReport(client: ServiceNowClient, settings: ReportSettings): Promise<DoraReport> {
-  const q = query().eq('state', '3').atLeast('closed_at', formatGlideDate(settings.from)).before('closed_at', formatGlideDate(settings.until))
+  // Closed is 3 unless the instance renumbered it: its choice list says.
+  const closed = String((await client.changes.states()).value('closed'))
+  const q = query().eq('state', closed).atLeast('closed_at', formatGlideDate(settings.from)).before('closed_at', formatGlideDate(settings.until))
   const scope: Record<string, string> = {}
   if (settings.cmdbCi !== '') {
     q.eq('cmdb_ci', await resolveReference(client, 'cmdb_ci', settings.cmdbCi, { table: 'cmdb_ci', nameField: 'name', what: 'configuration item' }))

@@ -101,7 +101,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
       signal,
       info: core.info,
       warn: core.warning,
-      onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.state}, approval ${r.approval}`)
+      onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`)
     })
   )
   // The full record once (the polls asked only for what the decision needs); a cancel re-reads it itself.

@@ -12,7 +12,7 @@ export function setChangeOutputs(record: ChangeRecord): void {
   core.setOutput(Output.ChangeNumber, record.number)
   core.setOutput(Output.ChangeSysId, record.sysId)
   core.setOutput(Output.ChangeUrl, record.url)
-  core.setOutput(Output.State, record.stateLabel ?? String(record.state))
+  core.setOutput(Output.State, record.stateLabel ?? record.stateName.toLowerCase())
   core.setOutput(Output.Approval, record.approval)
 }
 
@@ -60,7 +60,7 @@ export function summaryHtml(input: SummaryInput): string {
     parts.push(`<p>${escape(lifecycleStrip(r)).replace(/● ([^→·]+?)(?= →| ·|$)/, '<b>● $1</b>')}</p>`)
     const rows: [string, string][] = [
       ['Type', escape(r.type)],
-      ['State', escape(r.stateLabel ?? String(r.state))],
+      ['State', escape(r.stateLabel ?? r.stateName)],
       ['Approval', escape(r.approval)]
     ]
     if (r.closeCode) rows.push(['Close code', `<a href="${escape(r.url)}">${escape(readableCloseCode(r.closeCode))}</a>`])

@@ -51,7 +51,7 @@ export function lifecycleStrip(record: ChangeRecord): string {
   if (current === 'canceled') return `${path.map(label).join(' → ')} · ● Canceled`
   const at = current === undefined ? -1 : path.indexOf(current)
   const strip = path.map((s, i) => (i < at ? `${label(s)} ✓` : i === at ? `● ${label(s)}` : label(s))).join(' → ')
-  return at === -1 ? `${strip} · ● state ${current ?? record.state}` : strip
+  return at === -1 ? `${strip} · ● ${current === undefined ? record.stateName : `state ${current}`}` : strip
 }
 
 /** A time as a person reads it in a summary: 23 Nov 2026, 16:40:12 UTC. */
