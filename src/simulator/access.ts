@@ -12,6 +12,8 @@ type Operation = 'Read' | 'Insert' | 'Update' | 'Delete'
 export function checkAccess(user: Row, table: string, op: Operation): void {
   const allowed = ((): boolean => {
     switch (table) {
+      // Change tasks follow the rules of their change.
+      case 'change_task':
       case 'change_request':
         return op === 'Read' ? hasRole(user, 'itil', 'sn_change_read', 'sn_change_write') : hasRole(user, 'itil', 'sn_change_write')
       case 'incident':
