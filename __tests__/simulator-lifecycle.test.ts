@@ -154,6 +154,6 @@ describe('fixtures transcribed from the documents', () => {
     const answer = await raw(sim, fixture.request.method, `${path}${query ? `?${query}` : ''}`, { body: fixture.request.body })
     expect(answer.status).toBe(fixture.response.status)
     // The simulator may send more fields; every documented one must be there with the same type.
-    expect(shape(answer.json)).toMatchObject(shape(fixture.response.body) as object)
+    expect(shape(answer.json)).toMatchObject(shape(fixture.response.body) as Record<string, unknown>)
   })
 })
