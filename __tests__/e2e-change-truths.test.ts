@@ -144,6 +144,7 @@ describe('standard changes', () => {
 
   it('through the Table API: the template version, the template values from its sys_template, and the change model', async () => {
     await admin(sim, 'PATCH', '/config', { changeApi: false })
+    const from = sim.log.length
     const create = await runStep('create', { ...connection, template: 'Restart application server', correlation_id: `truths-${++serial}` })
     ok(create)
     const made = row('change_request', create.outputs.change_sys_id!)
@@ -151,7 +152,8 @@ describe('standard changes', () => {
     expect(version?.name).toBe('Restart application server - 1')
     expect(made).toMatchObject({ type: 'standard', description: 'Rolling restart of the application servers', backout_plan: 'Start the stopped node again' })
     expect(sim.instance.store.get('chg_model', made.chg_model ?? '')?.name).toBe('Standard')
-    expect(sim.requests({ path: '/api/sn_chg_rest/' }).filter((e) => e.status === 200)).toEqual([])
+    // One try of the Change Management API found it missing; everything else went through the Table API.
+    expect(sim.log.slice(from).filter((e) => e.path.startsWith('/api/sn_chg_rest/')).map((e) => e.status)).toEqual([400])
   }, 60_000)
 })
 
