@@ -61,11 +61,15 @@ async function implementing(): Promise<{ sysId: string; number: string }> {
 
 describe('on hold', () => {
   const reason = "Waiting for the vendor's maintenance window"
+  /** A person puts it on hold; returns how many writes the integration user had sent to it. */
+  const hold = async (change: { sysId: string }): Promise<number> => {
+    await asAdmin('PATCH', `change_request/${change.sysId}`, { on_hold: true, on_hold_reason: reason })
+    return sent(change.sysId, 'PATCH')
+  }
 
   it('wait and the gate treat an approved change on hold as not ready, and say why', async () => {
     const change = await scheduled()
-    await asAdmin('PATCH', `change_request/${change.sysId}`, { on_hold: true, on_hold_reason: reason })
-    const patches = sent(change.sysId, 'PATCH')
+    const patches = await hold(change)
     const wait = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
     expect(wait.code).toBe(1)
     expect(wait.outputs.decision).toBe('timeout')
@@ -80,10 +84,18 @@ describe('on hold', () => {
     expect(row('change_request', change.sysId).state).toBe('-2')
   }, 60_000)
 
+  it('a change waiting for approval: its approvals are No Longer Required while on hold, and wait says it is on hold', async () => {
+    const change = await created()
+    await hold(change)
+    const wait = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
+    expect(wait.outputs.decision).toBe('timeout')
+    expect(JSON.parse(wait.outputs.approvers!).map((a: { state: string }) => a.state)).toEqual(['not_required'])
+    expect(errors(wait)).toEqual([expect.stringContaining(`${change.number} is on hold (${reason}): waiting for it to be taken off hold.`)])
+  })
+
   it('update and close explain it in one line without sending a write; canceling it works', async () => {
     const change = await scheduled()
-    await asAdmin('PATCH', `change_request/${change.sysId}`, { on_hold: true, on_hold_reason: reason })
-    const patches = sent(change.sysId, 'PATCH')
+    const patches = await hold(change)
     const update = await runStep('update', { ...connection, change_sys_id: change.sysId, state: 'implement' })
     expect(update.code).toBe(1)
     expect(errors(update)).toEqual([`::error::${change.number} is on hold (${reason}): ServiceNow lets a change on hold move only to Canceled. Take it off hold, then run again.`])
@@ -188,11 +200,13 @@ describe('a change canceled by a person', () => {
   it('wait names who canceled it and their latest note', async () => {
     const change = await created()
     await asAdmin('PATCH', `change_request/${change.sysId}`, { work_notes: 'Looking at it' })
-    await asAdmin('PATCH', `change_request/${change.sysId}`, { state: '4', work_notes: 'Overlaps the payments freeze' })
+    // A note is a person's text: its lines cannot start a workflow command of their own.
+    await asAdmin('PATCH', `change_request/${change.sysId}`, { state: '4', work_notes: 'Overlaps the payments freeze\n::warning::from the note' })
     const wait = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
     expect(wait.code).toBe(1)
     expect(wait.outputs.decision).toBe('canceled')
-    expect(errors(wait)).toEqual([`::error::${change.number} was canceled by System Administrator: "Overlaps the payments freeze".`])
+    expect(errors(wait)).toEqual([`::error::${change.number} was canceled by System Administrator: "Overlaps the payments freeze ::warning::from the note".`])
+    expect(warnings(wait)).toEqual([])
   })
 
   it('falls back to the close notes, and says when there is no note', async () => {

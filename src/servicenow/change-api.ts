@@ -123,7 +123,7 @@ export class ChangeApi {
   /** The change's change tasks that are still active (change-management-api.md, GET /change/{sys_id}/task). */
   async activeTasks(sysId: string): Promise<ChangeTask[]> {
     checkSysId(sysId, 'change_sys_id')
-    return this.either(
+    return this.eitherEndpoint(
       async () => {
         const q = query().eq('active', 'true').orderBy('number')
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/task`, query: { sysparm_query: q.toString() } })
@@ -142,7 +142,7 @@ export class ChangeApi {
   async updateTask(changeSysId: string, taskSysId: string, fields: Record<string, unknown>): Promise<void> {
     checkSysId(changeSysId, 'change_sys_id')
     checkSysId(taskSysId, 'change task sys_id')
-    await this.either(
+    await this.eitherEndpoint(
       async () => {
         const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${changeSysId}/task/${taskSysId}`, json: fields })
         this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
@@ -255,6 +255,20 @@ export class ChangeApi {
     if (ignored.length === 0) return
     const on = valueOf(raw, 'number') || valueOf(raw, 'sys_id')
     this.warn(`ServiceNow ignored ${ignored.join(', ')} on ${on} (no such field, or read-only for this user).`)
+  }
+
+  /**
+   * As either(), for an endpoint a release may lack while the rest of the API
+   * is there (the task endpoints came later than the change ones): that one
+   * call falls back without giving up the API for the others.
+   */
+  private async eitherEndpoint<T>(viaChangeApi: () => Promise<T>, viaTableApi: () => Promise<T>): Promise<T> {
+    try {
+      return await this.either(viaChangeApi, viaTableApi)
+    } catch (error) {
+      if (isMissingApi(error)) return viaTableApi()
+      throw error
+    }
   }
 
   /** Try the Change Management API; on an instance without it, remember that and use the fallback. */
