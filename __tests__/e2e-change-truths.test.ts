@@ -93,9 +93,13 @@ describe('on hold', () => {
     expect(errors(wait)).toEqual([expect.stringContaining(`${change.number} is on hold (${reason}): waiting for it to be taken off hold.`)])
   })
 
-  it('update and close explain it in one line without sending a write; canceling it works', async () => {
+  it.each([
+    ['the Change Management API', true],
+    ['the Table API', false]
+  ])('update and close explain it in one line without sending a write; canceling it works, through %s', async (_api, changeApi) => {
     const change = await scheduled()
     const patches = await hold(change)
+    await admin(sim, 'PATCH', '/config', { changeApi })
     const update = await runStep('update', { ...connection, change_sys_id: change.sysId, state: 'implement' })
     expect(update.code).toBe(1)
     expect(errors(update)).toEqual([`::error::${change.number} is on hold (${reason}): ServiceNow lets a change on hold move only to Canceled. Take it off hold, then run again.`])
@@ -183,8 +187,12 @@ describe('change tasks', () => {
     expect(row('change_request', change.sysId).state).toBe('-1')
   }, 60_000)
 
-  it('close finishes the change tasks this action created, then closes the change', async () => {
+  it.each([
+    ['the Change Management API', true],
+    ['the Table API', false]
+  ])('close finishes the change tasks this action created, then closes the change, through %s', async (_api, changeApi) => {
     const change = await implementing()
+    await admin(sim, 'PATCH', '/config', { changeApi })
     const ours = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Deploy leg eu-west', correlation_display: 'servicenow-change' })).json.result
     const done = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Already done', state: '3' })).json.result
     const close = await runStep('close', { ...connection, change_sys_id: change.sysId, result: 'failure' })
