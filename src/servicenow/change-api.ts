@@ -14,8 +14,6 @@ const BASE = '/api/sn_chg_rest/change'
 export interface StandardTemplate {
   sysId: string
   name: string
-  /** The template's field values (`field=value^…`), when read through the Table API. */
-  values: string | undefined
 }
 
 /**
@@ -56,7 +54,7 @@ export class ChangeApi {
         // What the standard change record producer does on the instance: the template's values, then ours,
         // and the template's current version (change_request.std_change_producer_version references the
         // Standard Change Template Version table, change-management-api.md), not the template itself.
-        const values = template.values ?? (await this.templateValues(template.sysId))
+        const values = await this.templateValues(template.sysId)
         const version = await this.templateVersion(template.sysId)
         const model = await this.changeModel('standard')
         const body = {
@@ -80,13 +78,12 @@ export class ChangeApi {
         const result = (response.body as { result?: unknown })?.result
         return (Array.isArray(result) ? (result as RawRecord[]) : []).map((t) => ({
           sysId: valueOf(t, 'sys_id'),
-          name: field(t, 'name').value ?? field(t, 'name').display ?? '',
-          values: undefined
+          name: field(t, 'name').value ?? field(t, 'name').display ?? ''
         }))
       },
       async () => {
-        const page = await this.table.list('std_change_record_producer', { query: q, fields: ['sys_id', 'name', 'template'] })
-        return page.records.map((t) => ({ sysId: valueOf(t, 'sys_id'), name: valueOf(t, 'name'), values: undefined }))
+        const page = await this.table.list('std_change_record_producer', { query: q, fields: ['sys_id', 'name'] })
+        return page.records.map((t) => ({ sysId: valueOf(t, 'sys_id'), name: valueOf(t, 'name') }))
       }
     )
   }
@@ -161,7 +158,8 @@ export class ChangeApi {
     }
     await this.either(
       async () => {
-        await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}/approvals`, json: { state: decision, comments } })
+        const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}/approvals`, json: { state: decision, comments } })
+        this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
       },
       async () => {
         // gs.getUserID() in a query value is ServiceNow's documented way to say "the signed-in user".
