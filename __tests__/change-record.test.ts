@@ -67,6 +67,7 @@ describe('toChangeRecord', () => {
       cmdbCi: undefined,
       parent: undefined,
       onHold: false,
+      onHoldReason: '',
       url: `${BASE}/change_request.do?sys_id=${ID}`
     })
     expect(b).toEqual({ ...a, assignmentGroup: { sysId: GROUP, display: 'DevOps Team' } })

@@ -35,7 +35,17 @@ describe.each([
     expect(created.url).toBe(`${local.url}/change_request.do?sys_id=${created.sysId}`)
 
     const next = await client.changes.nextStates(created.sysId)
-    expect(next).toEqual(changeApi ? ['new', 'assess', 'canceled'] : undefined)
+    expect(next).toEqual(
+      changeApi
+        ? {
+            available: ['new', 'assess', 'canceled'],
+            transitions: [
+              { to: 'assess', available: true, unmet: [] },
+              { to: 'canceled', available: true, unmet: [] }
+            ]
+          }
+        : undefined
+    )
 
     const assess = await client.changes.patch(created.sysId, { state: await client.changes.stateValue('assess') })
     expect([assess.stateLabel, assess.approval]).toEqual(['assess', 'requested'])

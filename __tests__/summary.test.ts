@@ -23,6 +23,7 @@ function change(over: Partial<ChangeRecord> = {}): ChangeRecord {
     cmdbCi: undefined,
     parent: undefined,
     onHold: false,
+    onHoldReason: '',
     url: 'https://acme.service-now.com/change_request.do?sys_id=' + 'a'.repeat(32),
     ...over
   }

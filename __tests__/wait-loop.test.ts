@@ -154,3 +154,23 @@ describe('waitForDecision', () => {
     expect(outcome).toMatchObject({ decision: 'aborted', polls: 1 })
   })
 })
+
+describe('waitForDecision on hold', () => {
+  // t_PlaceAChangeRequestOnHold.md: on hold, a change moves only to Canceled, approved or not.
+  const held = { ...SCHEDULED, on_hold: 'true', on_hold_reason: 'Vendor window' } as Answer
+
+  it('does not proceed on an approved change on hold; proceeds at the first poll after it comes off hold', async () => {
+    script([held, held, SCHEDULED])
+    const { options, lines } = setup()
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'approved', polls: 3 })
+    expect(lines).toEqual(['info: CHG0030001 is on hold (Vendor window): waiting for it to be taken off hold.'])
+  })
+
+  it('times out naming the hold and its reason', async () => {
+    script([held, held])
+    const { options } = setup({ timeoutMs: 30_000 })
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'timeout', reason: 'no decision within 1 min (CHG0030001 is on hold (Vendor window): waiting for it to be taken off hold.)' })
+  })
+})

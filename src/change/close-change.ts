@@ -6,7 +6,9 @@ import type { IncidentRecord } from '../servicenow/incidents.js'
 import { query } from '../servicenow/query.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import type { CloseOptions, JobResult } from '../settings/close.js'
-import { cancelChange, moveChange } from './move.js'
+import { finishOwnTasks } from './change-tasks.js'
+import { cancelChange, moveChange, TransitionError } from './move.js'
+import { onHoldRefusal } from './transition-check.js'
 import type { Timeline } from './timeline.js'
 
 export interface CloseOutcome {
@@ -56,6 +58,10 @@ export async function closeFromResult(
     info(`${canceled.number} canceled: the deployment was ${result} before implementation began.`)
     return { record: canceled, action: 'canceled', incident }
   }
+  // Said before anything is written: finishing our tasks and then failing on the hold would leave it half-done.
+  const held = onHoldRefusal(record, 'closed')
+  if (held !== undefined) throw new TransitionError(held)
+  await finishOwnTasks(client, record, { closeCode: plan.closeCode, closeNotes: notes }, info)
   const closed = await moveChange(client, record, 'closed', {
     finalFields: { close_code: plan.closeCode, close_notes: notes },
     note: incident === undefined ? undefined : `Incident ${incident.number} opened for this failed deployment.`,

@@ -6,6 +6,7 @@ import type { CreateSettings } from '../settings/create.js'
 import { createChecked } from './checked-retry.js'
 import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
 import { cancelChange, moveChange } from './move.js'
+import { forStandardCreate } from './standard-fields.js'
 import type { Timeline } from './timeline.js'
 
 export interface CreateOutcome {
@@ -52,8 +53,9 @@ export async function createOrAdopt(settings: CreateSettings, deps: CreateDeps):
     return { record: existing, created: false }
   }
 
-  const body = await buildBody(settings, client)
   const template = settings.template === undefined ? undefined : await findTemplate(client, settings.template)
+  const built = await buildBody(settings, client)
+  const body = template === undefined ? built : forStandardCreate(built, template.name, deps.warn)
   const made = await createOnce(settings, deps, body, template)
   deps.timeline.add(`created ${made.number} (${made.type})`)
   deps.info(`Created ${made.number} (${made.url}).`)

@@ -18,7 +18,7 @@ export async function readChange(client: ServiceNowClient, sysId: string, fields
 }
 
 /** Just what the wait loop decides on: one small answer per poll. */
-export const POLL_FIELDS = ['sys_id', 'number', 'type', 'state', 'approval', 'start_date', 'end_date', 'on_hold'] as const
+export const POLL_FIELDS = ['sys_id', 'number', 'type', 'state', 'approval', 'start_date', 'end_date', 'on_hold', 'on_hold_reason'] as const
 
 export async function pollChange(client: ServiceNowClient, sysId: string): Promise<ChangeRecord> {
   const raw = await client.table.get('change_request', sysId, { fields: POLL_FIELDS, excludeReferenceLink: true })

@@ -2,6 +2,7 @@ import { canCancel, forwardPath, isChangeType, type StateLabel } from '../servic
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { readChange } from './lookup.js'
+import { refusedTransition } from './transition-check.js'
 import type { Timeline } from './timeline.js'
 
 /** A state change the instance refused, or accepted and then did not make. */
@@ -45,12 +46,8 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
       }
       return current
     }
-    const available = await client.changes.nextStates(current.sysId)
-    if (available !== undefined && !available.includes(next)) {
-      throw new TransitionError(
-        `ServiceNow's change model does not let ${current.number} move from ${from} to ${next} now (it allows: ${available.filter((s) => s !== from).join(', ') || 'nothing'}).`
-      )
-    }
+    const refused = await refusedTransition(client, current, from, next)
+    if (refused !== undefined) throw new TransitionError(refused)
     const last = next === target
     await client.changes.patch(current.sysId, {
       state: await client.changes.stateValue(next),

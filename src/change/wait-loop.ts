@@ -93,11 +93,14 @@ function evaluate(record: ChangeRecord, now: number, options: WaitLoopOptions): 
   if (label === 'closed' || label === 'review') {
     return { kind: 'stop', decision: 'canceled', reason: `${record.number} is already ${label}: it cannot be implemented again` }
   }
+  // t_PlaceAChangeRequestOnHold.md: on hold, a change can move only to Canceled, whatever its approval says.
+  if (record.onHold) {
+    return { kind: 'wait', why: `${record.number} is on hold (${record.onHoldReason || 'no reason given'}): waiting for it to be taken off hold.` }
+  }
   const ready = options.proceedWhen === 'implement' ? label === 'implement' : record.approval === 'approved' && (label === 'scheduled' || label === 'implement')
   if (!ready) {
-    const hold = record.onHold ? ', on hold' : ''
     const target = options.proceedWhen === 'implement' ? 'Implement' : 'approval'
-    return { kind: 'wait', why: `${record.number} is ${label ?? record.stateName}, approval ${record.approval}${hold}: waiting for ${target}.` }
+    return { kind: 'wait', why: `${record.number} is ${label ?? record.stateName}, approval ${record.approval}: waiting for ${target}.` }
   }
   if (options.honorChangeWindow) {
     if (record.endDate !== undefined && now > record.endDate.getTime()) {

@@ -1,5 +1,6 @@
 import { field, parseGlideDate, type RawRecord } from './fields.js'
 import { checkSysId } from './ids.js'
+import { JOURNAL_HEADER } from './journal.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
 
@@ -42,10 +43,9 @@ function toApprover(row: RawRecord): Approver {
  * texts and other tables may read "(Comments)"). Keep the texts, drop the headers.
  */
 export function journalText(display: string): string {
-  const header = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} - .+ \((?:Comments|Work notes|Additional comments)\)$/
   return display
     .split('\n')
-    .filter((line) => !header.test(line.trim()))
+    .filter((line) => !JOURNAL_HEADER.test(line.trim()))
     .join('\n')
     .trim()
 }

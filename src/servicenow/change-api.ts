@@ -1,9 +1,11 @@
-import type { StateLabel } from './change-model.js'
+import { type ChangeType, type StateLabel } from './change-model.js'
 import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
+import { CHANGE_TASK_FIELDS, toChangeTask, type ChangeTask } from './change-task.js'
 import type { Connection } from './connection.js'
 import { InputError, ServiceNowError } from './errors.js'
 import { field, single, valueOf, type RawRecord } from './fields.js'
-import { checkSysId } from './ids.js'
+import { checkSysId, isSysId } from './ids.js'
+import { parseNextStates, type NextStates } from './next-states.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
 import { readStateChoices, type StateChoices } from './state-choices.js'
@@ -13,8 +15,6 @@ const BASE = '/api/sn_chg_rest/change'
 export interface StandardTemplate {
   sysId: string
   name: string
-  /** The template's field values (`field=value^…`), when read through the Table API. */
-  values: string | undefined
 }
 
 /**
@@ -27,6 +27,8 @@ export interface StandardTemplate {
 export class ChangeApi {
   private available: boolean | undefined
   private choices: Promise<StateChoices> | undefined
+  /** Where warnings go: fields an answer says it ignored (__meta.ignoredFields). */
+  warn: (line: string) => void = () => {}
 
   constructor(
     private readonly conn: Connection,
@@ -63,9 +65,19 @@ export class ChangeApi {
     return this.either(
       async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields)),
       async () => {
-        // What the standard change record producer does on the instance: the template's values, then ours.
-        const values = template.values ?? (await this.templateValues(template.sysId))
-        const body = { ...parseTemplateValues(values), ...fields, type: 'standard', std_change_producer_version: template.sysId }
+        // What the standard change record producer does on the instance: the template's values, then ours,
+        // and the template's current version (change_request.std_change_producer_version references the
+        // Standard Change Template Version table, change-management-api.md), not the template itself.
+        const values = await this.templateValues(template.sysId)
+        const version = await this.templateVersion(template.sysId)
+        const model = await this.changeModel('standard')
+        const body = {
+          ...parseTemplateValues(values),
+          ...fields,
+          type: 'standard',
+          ...(version === undefined ? {} : { std_change_producer_version: version }),
+          ...(model === undefined ? {} : { chg_model: model })
+        }
         return this.record({ result: await this.table.create('change_request', body) })
       }
     )
@@ -80,13 +92,12 @@ export class ChangeApi {
         const result = (response.body as { result?: unknown })?.result
         return (Array.isArray(result) ? (result as RawRecord[]) : []).map((t) => ({
           sysId: valueOf(t, 'sys_id'),
-          name: field(t, 'name').value ?? field(t, 'name').display ?? '',
-          values: undefined
+          name: field(t, 'name').value ?? field(t, 'name').display ?? ''
         }))
       },
       async () => {
-        const page = await this.table.list('std_change_record_producer', { query: q, fields: ['sys_id', 'name', 'template'] })
-        return page.records.map((t) => ({ sysId: valueOf(t, 'sys_id'), name: valueOf(t, 'name'), values: valueOf(t, 'template') }))
+        const page = await this.table.list('std_change_record_producer', { query: q, fields: ['sys_id', 'name'] })
+        return page.records.map((t) => ({ sysId: valueOf(t, 'sys_id'), name: valueOf(t, 'name') }))
       }
     )
   }
@@ -108,20 +119,52 @@ export class ChangeApi {
   }
 
   /**
-   * The states the change may move to now, per its model. Undefined without the
-   * Change Management API: the caller then walks the type's standard path.
+   * The states the change may move to now and the conditions of each
+   * transition, per its model. Undefined without the Change Management API:
+   * the caller then walks the type's standard path.
    */
-  async nextStates(sysId: string): Promise<StateLabel[] | undefined> {
+  async nextStates(sysId: string): Promise<NextStates | undefined> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
       async () => {
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/nextstates` })
-        const result = single((response.body as { result?: unknown })?.result) as { available_states?: unknown }
-        const states = Array.isArray(result.available_states) ? result.available_states : []
         const choices = await this.states()
-        return states.map((s) => choices.label(Number(s))).filter((s): s is StateLabel => s !== undefined)
+        return parseNextStates(response.body, (value) => choices.label(value))
       },
       async () => undefined
+    )
+  }
+
+  /** The change's change tasks that are still active (change-management-api.md, GET /change/{sys_id}/task). */
+  async activeTasks(sysId: string): Promise<ChangeTask[]> {
+    checkSysId(sysId, 'change_sys_id')
+    return this.eitherEndpoint(
+      async () => {
+        const q = query().eq('active', 'true').orderBy('number')
+        const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/task`, query: { sysparm_query: q.toString() } })
+        const result = (response.body as { result?: unknown })?.result
+        return (Array.isArray(result) ? (result as RawRecord[]) : []).map(toChangeTask)
+      },
+      async () => {
+        const q = query().eq('change_request', sysId).eq('active', 'true').orderBy('number')
+        const page = await this.table.list('change_task', { query: q, fields: CHANGE_TASK_FIELDS, displayValue: 'all', excludeReferenceLink: true })
+        return page.records.map(toChangeTask)
+      }
+    )
+  }
+
+  /** Writes to one change task of this change (PATCH /change/{sys_id}/task/{task_sys_id}). */
+  async updateTask(changeSysId: string, taskSysId: string, fields: Record<string, unknown>): Promise<void> {
+    checkSysId(changeSysId, 'change_sys_id')
+    checkSysId(taskSysId, 'change task sys_id')
+    await this.eitherEndpoint(
+      async () => {
+        const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${changeSysId}/task/${taskSysId}`, json: fields })
+        this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
+      },
+      async () => {
+        await this.table.patch('change_task', taskSysId, fields, { fields: ['sys_id'] })
+      }
     )
   }
 
@@ -133,7 +176,8 @@ export class ChangeApi {
     }
     await this.either(
       async () => {
-        await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}/approvals`, json: { state: decision, comments } })
+        const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}/approvals`, json: { state: decision, comments } })
+        this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
       },
       async () => {
         // gs.getUserID() in a query value is ServiceNow's documented way to say "the signed-in user".
@@ -156,7 +200,10 @@ export class ChangeApi {
   private async create(type: 'normal' | 'emergency', fields: Record<string, unknown>): Promise<ChangeRecord> {
     return this.either(
       async () => this.record(await this.post(`${BASE}/${type}`, fields)),
-      async () => this.record({ result: await this.table.create('change_request', { ...fields, type }) })
+      async () => {
+        const model = await this.changeModel(type)
+        return this.record({ result: await this.table.create('change_request', { ...fields, type, ...(model === undefined ? {} : { chg_model: model }) }) })
+      }
     )
   }
 
@@ -164,8 +211,43 @@ export class ChangeApi {
     return (await this.conn.request({ method: 'POST', path, json: fields })).body
   }
 
+  /**
+   * A template's field values. The producer's `template` is a reference to the
+   * sys_template that holds them (change-management-api.md, GET
+   * /change/standard/template); an older record holding the values itself is read as such.
+   */
   private async templateValues(sysId: string): Promise<string> {
-    return valueOf(await this.table.get('std_change_record_producer', sysId, { fields: ['template'] }), 'template')
+    const holder = valueOf(await this.table.get('std_change_record_producer', sysId, { fields: ['template'] }), 'template')
+    if (!isSysId(holder)) return holder
+    return valueOf(await this.table.get('sys_template', holder, { fields: ['template'] }), 'template')
+  }
+
+  /** The template's newest Standard Change Template Version, what a standard change records. */
+  private async templateVersion(producerSysId: string): Promise<string | undefined> {
+    const page = await this.table.list('std_change_producer_version', {
+      query: query().eq('std_change_producer', producerSysId).orderByDesc('version'),
+      fields: ['sys_id'],
+      limit: 1
+    })
+    const found = page.records[0]
+    return found === undefined ? undefined : valueOf(found, 'sys_id')
+  }
+
+  /**
+   * The change model for this type (chg_model named Normal, Standard or
+   * Emergency), on instances that have change models; undefined where the
+   * table does not exist or cannot be read, which instances without them answer.
+   */
+  private async changeModel(type: ChangeType): Promise<string | undefined> {
+    try {
+      const name = type.charAt(0).toUpperCase() + type.slice(1)
+      const page = await this.table.list('chg_model', { query: query().eq('name', name).eq('active', 'true'), fields: ['sys_id'], limit: 1 })
+      const found = page.records[0]
+      return found === undefined ? undefined : valueOf(found, 'sys_id')
+    } catch (error) {
+      if (error instanceof ServiceNowError && error.kind === 'http' && [400, 403, 404].includes(error.status ?? 0)) return undefined
+      throw error
+    }
   }
 
   private async record(body: unknown): Promise<ChangeRecord> {
@@ -173,7 +255,36 @@ export class ChangeApi {
     if (valueOf(raw, 'sys_id') === '') {
       throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: BASE, message: 'the answer has no change request in it' })
     }
+    this.noteIgnored(raw)
     return toChangeRecord(raw, this.conn.baseUrl, await this.states())
+  }
+
+  /**
+   * Every Change Management API answer to a write lists the body fields it did
+   * not apply in `__meta.ignoredFields` (the document's task example also shows a
+   * flat "__meta.ignoredFields" key): a value that silently went nowhere is worth a warning.
+   */
+  private noteIgnored(raw: RawRecord): void {
+    const meta = raw.__meta as { ignoredFields?: unknown } | undefined
+    const listed = meta?.ignoredFields ?? raw['__meta.ignoredFields']
+    const ignored = (Array.isArray(listed) ? listed : []).filter((f): f is string => typeof f === 'string' && f !== '')
+    if (ignored.length === 0) return
+    const on = valueOf(raw, 'number') || valueOf(raw, 'sys_id')
+    this.warn(`ServiceNow ignored ${ignored.join(', ')} on ${on} (no such field, or read-only for this user).`)
+  }
+
+  /**
+   * As either(), for an endpoint a release may lack while the rest of the API
+   * is there (the task endpoints came later than the change ones): that one
+   * call falls back without giving up the API for the others.
+   */
+  private async eitherEndpoint<T>(viaChangeApi: () => Promise<T>, viaTableApi: () => Promise<T>): Promise<T> {
+    try {
+      return await this.either(viaChangeApi, viaTableApi)
+    } catch (error) {
+      if (isMissingApi(error)) return viaTableApi()
+      throw error
+    }
   }
 
   /** Try the Change Management API; on an instance without it, remember that and use the fallback. */

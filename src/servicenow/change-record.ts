@@ -29,6 +29,8 @@ export interface ChangeRecord {
   cmdbCi: Reference | undefined
   parent: Reference | undefined
   onHold: boolean
+  /** Why it is on hold, in a person's words (on_hold_reason); '' when not given. */
+  onHoldReason: string
   /** The record's page, for a person. */
   url: string
 }
@@ -48,7 +50,8 @@ export const CHANGE_RECORD_FIELDS = [
   'assignment_group',
   'cmdb_ci',
   'parent',
-  'on_hold'
+  'on_hold',
+  'on_hold_reason'
 ] as const
 
 export function changeUrl(baseUrl: string, sysId: string): string {
@@ -77,6 +80,7 @@ export function toChangeRecord(raw: RawRecord, baseUrl: string, states: StateCho
     cmdbCi: reference(raw, 'cmdb_ci'),
     parent: reference(raw, 'parent'),
     onHold: valueOf(raw, 'on_hold') === 'true',
+    onHoldReason: valueOf(raw, 'on_hold_reason'),
     url: changeUrl(baseUrl, sysId)
   }
 }

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { CreateInput as I } from '../constants.js'
 import type { RunContext } from '../github-context.js'
 import { CHANGE_TYPES, type ChangeType } from '../servicenow/change-model.js'
+import { OWN_MARK } from '../servicenow/change-task.js'
 import { InputError } from '../servicenow/errors.js'
 import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
@@ -75,7 +76,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       test_plan: prose(I.TestPlan),
       justification: prose(I.Justification),
       correlation_id: correlationId,
-      correlation_display: 'servicenow-change'
+      correlation_display: OWN_MARK
     })
   }
   if (fields.start_date && fields.end_date && fields.start_date >= fields.end_date) {

@@ -29,6 +29,8 @@ export const CHANGE_ROLES: Record<Operation, readonly string[]> = {
 export function checkAccess(user: Row, table: string, op: Operation): void {
   const allowed = ((): boolean => {
     switch (table) {
+      // Change tasks follow the rules of their change.
+      case 'change_task':
       case 'change_request':
         return hasRole(user, ...CHANGE_ROLES[op])
       case 'incident':

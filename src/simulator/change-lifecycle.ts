@@ -33,14 +33,43 @@ const WRITABLE: Record<string, Record<string, string[]>> = {
   }
 }
 
-/** The states a write may move this change to now, the current state first (as nextstates lists them). */
-export function availableStates(row: Row): string[] {
-  const from = row.state ?? S.new
-  const next = [...(WRITABLE[row.type ?? 'normal']?.[from] ?? [])]
-  if (![S.review, S.closed, S.canceled].includes(from as '0')) next.push(S.canceled)
-  return [from, ...next]
+/** What the conditions of a transition look at besides the change itself. */
+export interface ChangeFacts {
+  /** Change tasks of this change that are still active. */
+  activeTasks: number
 }
 
-export function canTransition(row: Row, to: string): boolean {
-  return availableStates(row).includes(to)
+export interface Transition {
+  from: string
+  to: string
+  conditions: { name: string; passed: boolean }[]
+  available: boolean
+}
+
+/**
+ * Every transition the model has out of the change's state, with its conditions
+ * and whether all of them pass now (change-management-api.md, GET nextstates:
+ * conditions such as "Not On hold" and "No active Change Tasks").
+ * t_PlaceAChangeRequestOnHold.md: while On Hold a change can move only to
+ * Canceled, and it can close only once no change task is active.
+ */
+export function transitions(row: Row, facts: ChangeFacts): Transition[] {
+  const from = row.state ?? S.new
+  const onHold = row.on_hold === 'true'
+  const out: Transition[] = (WRITABLE[row.type ?? 'normal']?.[from] ?? []).map((to) => {
+    const conditions = [{ name: 'Not On hold', passed: !onHold }]
+    if (to === S.closed) conditions.push({ name: 'No active Change Tasks', passed: facts.activeTasks === 0 })
+    return { from, to, conditions, available: conditions.every((c) => c.passed) }
+  })
+  if (![S.review, S.closed, S.canceled].includes(from as '0')) out.push({ from, to: S.canceled, conditions: [], available: true })
+  return out
+}
+
+/** The states a write may move this change to now, the current state first (as nextstates lists them). */
+export function availableStates(row: Row, facts: ChangeFacts): string[] {
+  return [row.state ?? S.new, ...transitions(row, facts).filter((t) => t.available).map((t) => t.to)]
+}
+
+export function canTransition(row: Row, to: string, facts: ChangeFacts): boolean {
+  return availableStates(row, facts).includes(to)
 }

@@ -1,7 +1,9 @@
 import { checkAccess } from './access.js'
-import { availableStates } from './change-lifecycle.js'
+import { createHash } from 'node:crypto'
+import { availableStates, transitions, type Transition } from './change-lifecycle.js'
 import { BusinessRuleAbort, notFound, SnError } from './errors.js'
-import type { Instance, WriteResult } from './instance.js'
+import { STANDARD_TEMPLATE_FIELDS, type Instance, type WriteResult } from './instance.js'
+import type { StateNumbering } from './state-numbering.js'
 import { json, param, type Reply, type RequestContext } from './reply.js'
 import { TABLES } from './schema.js'
 import type { Row } from './store.js'
@@ -34,9 +36,16 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
     checkAccess(ctx.user, 'change_request', 'Insert')
     const template = instance.store.get('std_change_record_producer', second)
     if (template === undefined || template.active !== 'true') throw new SnError(404, 'No Record found', 'Standard change template not found or inactive')
-    const values = templateValues(template.template ?? '')
-    const body = { ...values, ...fieldsFrom(ctx), type: 'standard', std_change_producer_version: second }
-    return created(instance, changeApiWrite('created', () => instance.insert('change_request', body, ctx.user, { inputDisplayValue: false })))
+    // The values live in the sys_template the producer references; the change records the template's latest version.
+    const values = templateValues(instance.store.get('sys_template', template.template ?? '')?.template ?? '')
+    const given = fieldsFrom(ctx)
+    // change-management-api.md, POST /change/standard/{id}: description and the plans come from the
+    // template; passed in, they are ignored and listed in __meta.ignoredFields.
+    const fromTemplate = STANDARD_TEMPLATE_FIELDS.filter((f) => f in given)
+    for (const f of fromTemplate) delete given[f]
+    const body = { ...values, ...given, type: 'standard', std_change_producer_version: latestVersion(instance, second)?.sys_id ?? '' }
+    const { row, ignored } = changeApiWrite('created', () => instance.insert('change_request', body, ctx.user, { inputDisplayValue: false }))
+    return created(instance, { row, ignored: [...fromTemplate, ...ignored] })
   }
   if (ctx.method === 'GET' && first === undefined) {
     checkAccess(ctx.user, 'change_request', 'Read')
@@ -68,17 +77,23 @@ export function changeRoute(instance: Instance, ctx: RequestContext, rest: strin
   }
   if (second === 'nextstates' && ctx.method === 'GET') {
     checkAccess(ctx.user, 'change_request', 'Read')
+    // change-management-api.md, GET /change/{sys_id}/nextstates: available_states includes the current
+    // state; state_transitions holds one array per "to" state, each transition with its conditions.
+    // States are shown in this instance's numbering (a custom state model renumbers them).
     const numbering = instance.store.states
-    const states = availableStates(change)
-    const wire = (s: string): string => numbering.wire(s)
+    const facts = instance.facts(change)
+    const states = availableStates(change, facts)
+    const moves = transitions(change, facts)
+    const labelled = [...new Set([...states, ...moves.map((t) => t.to)])]
     return json(200, {
       result: {
-        available_states: states.map(wire),
-        state_label: Object.fromEntries(states.map((s) => [wire(s), numbering.label(s)])),
-        state_transitions: states.slice(1).map((to) => ({ from_state: wire(change.state ?? ''), to_state: wire(to), transition_available: true }))
+        available_states: states.map((s) => numbering.wire(s)),
+        state_transitions: moves.map((t) => [documentedTransition(t, numbering)]),
+        state_label: Object.fromEntries(labelled.map((s) => [numbering.wire(s), numbering.label(s)]))
       }
     })
   }
+  if (second === 'task') return taskRoute(instance, ctx, change, third)
   if (second === 'approvals' && (ctx.method === 'PATCH' || ctx.method === 'PUT')) {
     const body = fieldsFrom(ctx)
     const decision = body.state
@@ -104,6 +119,80 @@ function changeApiWrite(verb: 'created' | 'updated', write: () => WriteResult): 
   } catch (error) {
     throw error instanceof BusinessRuleAbort ? error.forChangeApi(verb) : error
   }
+}
+
+/**
+ * change-management-api.md: GET|POST /change/{sys_id}/task and PATCH|DELETE
+ * /change/{sys_id}/task/{task_sys_id}; a task of another change is not found.
+ */
+function taskRoute(instance: Instance, ctx: RequestContext, change: Row, taskId: string | undefined): Reply {
+  const show = (row: Row, ignored?: string[]): Record<string, unknown> => ({
+    ...objectFormat(instance, 'change_task', row),
+    ...(ignored === undefined ? {} : { __meta: { ignoredFields: ignored } })
+  })
+  if (taskId === undefined) {
+    if (ctx.method === 'GET') {
+      checkAccess(ctx.user, 'change_task', 'Read')
+      const rows = queryRows(instance, 'change_task', param(ctx, 'sysparm_query'), ctx.user).filter((t) => t.change_request === change.sys_id)
+      const { page, headers } = paginate(ctx, rows)
+      return json(200, { result: page.map((r) => show(r)) }, headers)
+    }
+    if (ctx.method === 'POST') {
+      checkAccess(ctx.user, 'change_task', 'Insert')
+      const body = { ...fieldsFrom(ctx), change_request: change.sys_id, parent: change.sys_id }
+      const { row, ignored } = instance.insert('change_task', body, ctx.user, { inputDisplayValue: false })
+      // The document's task examples answer a one-element array, unlike the change endpoints.
+      return json(200, { result: [show(row, ignored)] })
+    }
+    throw new SnError(405, 'Method not Supported', `${ctx.method} method not supported for API`)
+  }
+  const task = instance.store.get('change_task', taskId)
+  if (task === undefined || task.change_request !== change.sys_id) throw notFound()
+  switch (ctx.method) {
+    case 'GET':
+      checkAccess(ctx.user, 'change_task', 'Read')
+      return json(200, { result: show(task) })
+    case 'PATCH':
+    case 'PUT': {
+      checkAccess(ctx.user, 'change_task', 'Update')
+      const { row, ignored } = instance.update('change_task', task, fieldsFrom(ctx), ctx.user, { inputDisplayValue: false })
+      return json(200, { result: [show(row, ignored)] })
+    }
+    case 'DELETE': {
+      checkAccess(ctx.user, 'change_task', 'Delete')
+      const before = show(task)
+      instance.store.delete('change_task', taskId)
+      return json(200, { result: [before] })
+    }
+    default:
+      throw new SnError(405, 'Method not Supported', `${ctx.method} method not supported for API`)
+  }
+}
+
+/** One transition as nextstates shows it; ids are stable per transition and condition, as on an instance. */
+function documentedTransition(t: Transition, numbering: StateNumbering): Record<string, unknown> {
+  const label = (s: string): string => numbering.label(s)
+  return {
+    sys_id: stableId(`transition:${t.from}>${t.to}`),
+    display_value: `${label(t.from)} to ${label(t.to)}`,
+    from_state: numbering.wire(t.from),
+    to_state: numbering.wire(t.to),
+    transition_available: t.available,
+    automatic_transition: false,
+    conditions: t.conditions.map((c) => ({ passed: c.passed, condition: { name: c.name, description: null, sys_id: stableId(`condition:${c.name}`) } }))
+  }
+}
+
+function stableId(text: string): string {
+  return createHash('md5').update(text).digest('hex')
+}
+
+/** The template's newest Standard Change Template Version: what a standard change records. */
+function latestVersion(instance: Instance, producer: string): Row | undefined {
+  return instance.store
+    .rows('std_change_producer_version')
+    .filter((v) => v.std_change_producer === producer)
+    .sort((a, b) => Number(b.version ?? 0) - Number(a.version ?? 0))[0]
 }
 
 /** sn_chg_rest takes field values from the JSON body and from non-sysparm query parameters. */

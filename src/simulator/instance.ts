@@ -1,4 +1,4 @@
-import { canTransition, S } from './change-lifecycle.js'
+import { canTransition, S, type ChangeFacts } from './change-lifecycle.js'
 import { businessRuleAbort, dataPolicy, SnError } from './errors.js'
 import { TABLES, type FieldType } from './schema.js'
 import { glideNow, Store, type Row } from './store.js'
@@ -41,6 +41,8 @@ export interface WriteResult {
 export class Instance {
   readonly store: Store
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Approvals put aside while their change is on hold, asked again when it comes off hold. */
+  private readonly held = new Map<string, Row[]>()
 
   constructor(
     readonly config: InstanceConfig,
@@ -65,7 +67,8 @@ export class Instance {
       values.on_hold ||= 'false'
       values.opened_at ||= glideNow(this.now())
       values.requested_by ||= user.sys_id ?? ''
-      values.chg_model ||= values.type
+      // On a change-model instance each type has its model (chg_model references it).
+      values.chg_model ||= this.store.findByDisplay('chg_model', values.type.charAt(0).toUpperCase() + values.type.slice(1))?.sys_id ?? ''
       // The dictionary defaults a new change takes (the change-management-api.md example record shows
       // risk Moderate, impact 3 - Low, priority 4 - Low): sn_chg_rest then shows them as numbers.
       values.risk ||= '3'
@@ -81,6 +84,13 @@ export class Instance {
       values.opened_at ||= glideNow(this.now())
     } else if (table === 'sysapproval_approver') {
       values.state ||= 'requested'
+    } else if (table === 'change_task') {
+      values.state ||= '1'
+      values.active ||= isActiveTaskState(values.state) ? 'true' : 'false'
+      values.on_hold ||= 'false'
+      // A change task's parent is its change request; either field names it.
+      values.change_request ||= values.parent ?? ''
+      values.parent ||= values.change_request
     }
     return { row: this.store.insert(table, values, userName(user), journal), ignored }
   }
@@ -94,9 +104,19 @@ export class Instance {
       return { row, ignored }
     }
     let after: () => void = () => {}
-    if (table === 'change_request' && values.state !== undefined && values.state !== row.state) {
-      after = this.changeState(row, values)
+    if (table === 'change_request') {
+      if (row.type === 'standard') restrictStandardFields(row, values)
+      if (values.state !== undefined && values.state !== row.state) after = this.changeState(row, values)
+      const hold = values.on_hold
+      if (hold !== undefined && hold !== '' && hold !== (row.on_hold || 'false') && values.state !== S.canceled) {
+        const then = after
+        after = () => {
+          then()
+          this.holdChanged(row)
+        }
+      }
     }
+    if (table === 'change_task' && values.state !== undefined) values.active = isActiveTaskState(values.state) ? 'true' : 'false'
     if (table === 'incident' && values.state !== undefined && values.state !== row.state) {
       if (values.state === '6') values.resolved_at ||= glideNow(this.now())
       if (values.state === '7') values.closed_at ||= glideNow(this.now())
@@ -117,7 +137,9 @@ export class Instance {
       delete values.state
       return () => {}
     }
-    if (!canTransition(row, to)) {
+    // The hold that counts is the one this write leaves: taking a change off hold and moving it go together.
+    const held = values.on_hold ?? row.on_hold ?? 'false'
+    if (!canTransition({ ...row, on_hold: held }, to, this.facts(row))) {
       if (this.config.transitionRefusal === 'ignore') {
         delete values.state
         return () => {}
@@ -138,9 +160,52 @@ export class Instance {
       values.closed_at ||= glideNow(this.now())
     }
     if (to === S.new) values.approval = 'not requested'
-    if (to === S.canceled || to === S.new) return () => this.retireApprovals(row, 'cancelled')
+    if (to === S.canceled) {
+      // t_PlaceAChangeRequestOnHold.md: a canceled change is not on hold, and its active tasks are canceled with it.
+      values.on_hold = 'false'
+      this.held.delete(row.sys_id ?? '')
+      return () => {
+        this.retireApprovals(row, 'cancelled')
+        const system = userName(this.systemUser())
+        for (const task of this.activeTasks(row)) this.store.update('change_task', task, { state: '4', active: 'false' }, system)
+      }
+    }
+    if (to === S.new) return () => this.retireApprovals(row, 'cancelled')
     if (to === S.assess || (to === S.authorize && row.type === 'emergency')) return () => this.requestApprovals(row)
     return () => {}
+  }
+
+  /** What a transition's conditions look at besides the change itself. */
+  facts(change: Row): ChangeFacts {
+    return { activeTasks: this.activeTasks(change).length }
+  }
+
+  activeTasks(change: Row): Row[] {
+    return this.store.rows('change_task').filter((t) => t.change_request === change.sys_id && t.active === 'true')
+  }
+
+  /**
+   * t_PlaceAChangeRequestOnHold.md: putting a change on hold marks its pending
+   * approvals "No Longer Required" and puts its active tasks on hold with the
+   * same reason; taking it off hold asks those approvals again.
+   */
+  private holdChanged(change: Row): void {
+    const system = userName(this.systemUser())
+    const id = change.sys_id ?? ''
+    const onHold = change.on_hold === 'true'
+    for (const task of this.activeTasks(change)) {
+      this.store.update('change_task', task, { on_hold: onHold ? 'true' : 'false', on_hold_reason: onHold ? (change.on_hold_reason ?? '') : '' }, system)
+    }
+    if (onHold) {
+      const pending = this.pendingApprovals(change)
+      if (pending.length > 0) this.held.set(id, pending)
+      this.retireApprovals(change, 'not_required')
+      return
+    }
+    const reinstated = this.held.get(id) ?? []
+    this.held.delete(id)
+    for (const a of reinstated) this.store.update('sysapproval_approver', a, { state: 'requested' }, system)
+    if (reinstated.length > 0) this.schedulePolicy(change)
   }
 
   /** Approval records for the stage the change just entered: Assess → its group; Authorize → the CAB. */
@@ -271,6 +336,28 @@ export class Instance {
       default:
         return text
     }
+  }
+}
+
+/** change_task: Pending, Open and In Progress are active; Closed and Canceled are not. */
+function isActiveTaskState(state: string): boolean {
+  return state !== '3' && state !== '4'
+}
+
+/**
+ * The fields a standard change takes from its template
+ * (change-management-api.md, POST /change/standard/{id}: ignored if passed).
+ */
+export const STANDARD_TEMPLATE_FIELDS = ['description', 'implementation_plan', 'backout_plan', 'test_plan'] as const
+
+/**
+ * The base system's "Restrict fields from Standard Change" business rule aborts
+ * a write that changes them (as a recorded sn_chg_rest PATCH answer shows it: the
+ * rule's name, a hex id and the business rule stack in the message).
+ */
+function restrictStandardFields(row: Row, values: Row): void {
+  if (STANDARD_TEMPLATE_FIELDS.some((f) => values[f] !== undefined && values[f] !== (row[f] ?? ''))) {
+    throw businessRuleAbort('change_request', 'Restrict fields from Standard Change')
   }
 }
 

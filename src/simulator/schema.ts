@@ -59,6 +59,9 @@ export const APPROVAL_STATES: Record<string, string> = {
   skipped: 'Skipped'
 }
 
+/** change_task states as the base system ships them. */
+export const CHANGE_TASK_STATES: Record<string, string> = { '-5': 'Pending', '1': 'Open', '2': 'In Progress', '3': 'Closed', '4': 'Canceled' }
+
 const IMPACT = { '1': '1 - High', '2': '2 - Medium', '3': '3 - Low' }
 
 export const TABLES: Record<string, TableSchema> = {
@@ -103,9 +106,12 @@ export const TABLES: Record<string, TableSchema> = {
       correlation_id: str(100),
       correlation_display: str(100),
       parent: ref('change_request'),
-      std_change_producer_version: ref('std_change_record_producer'),
-      chg_model: str(40),
+      // change-management-api.md (change_request fields): the Standard Change Template Version table.
+      std_change_producer_version: ref('std_change_producer_version'),
+      chg_model: ref('chg_model'),
       on_hold: bool,
+      // t_PlaceAChangeRequestOnHold.md: the reason a person gives with On Hold.
+      on_hold_reason: str(4000),
       category: str(40),
       phase: str(40),
       conflict_status: choice({ 'Not Run': 'Not Run', 'No Conflict': 'No Conflict', Conflict: 'Conflict' }),
@@ -181,9 +187,58 @@ export const TABLES: Record<string, TableSchema> = {
     displayField: 'label',
     fields: { ...SYSTEM_FIELDS, name: str(80), element: str(80), value: str(40), label: str(100), sequence: { kind: 'integer' }, inactive: bool, language: str(40) }
   },
+  // change-management-api.md, GET /change/standard/template: `template` is a reference
+  // ({value, display_value}) to the record holding the field values, not the values themselves.
   std_change_record_producer: {
     name: 'std_change_record_producer',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(100), short_description: str(160), active: bool, template: str(4000), category: str(40) }
+    fields: { ...SYSTEM_FIELDS, name: str(100), short_description: str(160), active: bool, template: ref('sys_template'), category: str(40) }
+  },
+  /** The template's field values, `field=value^…`, as sys_template stores them. */
+  sys_template: {
+    name: 'sys_template',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(100), table: str(80), template: str(4000), active: bool }
+  },
+  /** Standard Change Template Version: what change_request.std_change_producer_version points at ("<name> - <version>"). */
+  std_change_producer_version: {
+    name: 'std_change_producer_version',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(160), std_change_producer: ref('std_change_record_producer'), version: { kind: 'integer' } }
+  },
+  /** Change models (Normal, Standard, Emergency) on instances that have them; change_request.chg_model references one. */
+  chg_model: {
+    name: 'chg_model',
+    displayField: 'name',
+    fields: { ...SYSTEM_FIELDS, name: str(100), active: bool }
+  },
+  /**
+   * change_task: a change cannot close while any of its tasks is active
+   * (t_PlaceAChangeRequestOnHold.md); CM serves them at /change/{sys_id}/task.
+   */
+  change_task: {
+    name: 'change_task',
+    displayField: 'number',
+    numberPrefix: 'CTASK',
+    numberStart: 10001,
+    fields: {
+      ...SYSTEM_FIELDS,
+      number: str(40),
+      change_request: ref('change_request'),
+      parent: ref('change_request'),
+      short_description: str(160),
+      description: str(4000),
+      state: choice(CHANGE_TASK_STATES),
+      assignment_group: ref('sys_user_group'),
+      assigned_to: ref('sys_user'),
+      correlation_id: str(100),
+      correlation_display: str(100),
+      close_code: choice({ successful: 'Successful', successful_issues: 'Successful with issues', unsuccessful: 'Unsuccessful' }),
+      close_notes: str(4000),
+      on_hold: bool,
+      on_hold_reason: str(4000),
+      work_notes: journal,
+      active: bool
+    }
   }
 }

@@ -51,6 +51,9 @@ export const SEED_TEMPLATES = {
   duplicate: 'Rotate TLS certificates'
 } as const
 
+/** The base system's change models, by name. */
+export const CHANGE_MODELS = ['Normal', 'Standard', 'Emergency'] as const
+
 export function seed(store: Store): void {
   store.writeStateChoices()
   const users: Record<string, string> = {}
@@ -76,8 +79,15 @@ export function seed(store: Store): void {
     store.insert('cmdb_ci', { name, sys_class_name: cls, operational_status: '1' }, 'system')
   }
 
+  // The change models of a change-model instance; change_request.chg_model references one.
+  for (const name of CHANGE_MODELS) store.insert('chg_model', { name, active: 'true' }, 'system')
+
+  // A template is three records: the producer (what the template list shows), the sys_template
+  // holding its field values, and the version a standard change records in std_change_producer_version.
   const template = (name: string, values: string): void => {
-    store.insert('std_change_record_producer', { name, active: 'true', template: values, short_description: name, category: 'Software' }, 'system')
+    const holder = store.insert('sys_template', { name, table: 'change_request', template: values, active: 'true' }, 'system')
+    const producer = store.insert('std_change_record_producer', { name, active: 'true', template: holder.sys_id ?? '', short_description: name, category: 'Software' }, 'system')
+    store.insert('std_change_producer_version', { name: `${name} - 1`, std_change_producer: producer.sys_id ?? '', version: '1' }, 'system')
   }
   template(
     SEED_TEMPLATES.restart,

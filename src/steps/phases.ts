@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
 import { pollChange, readChange, resolveChange } from '../change/lookup.js'
 import { cancelChange } from '../change/move.js'
+import { cancellationMessage } from '../change/who-canceled.js'
 import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
 import type { Approver } from '../servicenow/approvers.js'
@@ -131,6 +132,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
     return [] as Approver[]
   })
   if (outcome.decision === 'rejected') message = rejectionMessage(record, approvers)
+  if (outcome.decision === 'canceled' && record.stateLabel === 'canceled') message = await cancellationMessage(client, record).catch(() => message)
   setChangeOutputs(record)
   core.setOutput(Output.Decision, outcome.decision === 'aborted' ? 'canceled' : outcome.decision)
   core.setOutput(Output.Approvers, approversJson(approvers))

@@ -33,6 +33,7 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
     client: (settings) => {
       if (client === undefined) {
         client = new ServiceNowClient(connectionOptions(settings))
+        client.changes.warn = core.warning
         client.connection.onRequest((event) => {
           metrics.api_calls++
           if (event.attempt > 1) metrics.retries++

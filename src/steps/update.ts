@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
+import { forWrite } from '../change/standard-fields.js'
 import { runContext } from '../github-context.js'
 import { readUpdateSettings } from '../settings/update.js'
 import { openChange } from './phases.js'
@@ -21,13 +22,14 @@ export function run(): Promise<void> {
     const run = runContext()
     const by = `${run.actor}, ${run.workflow} run #${run.runNumber}: ${run.runUrl}`
     const note = settings.workNotes !== '' ? `${settings.workNotes}\n(${by})` : settings.state !== undefined ? `Moved to ${settings.state} by ${by}` : undefined
+    const fields = forWrite(record, settings.fields, core.warning)
     record = await core.group(`Update ${record.number}`, async () => {
-      if (settings.state === undefined && settings.workNotes === '' && Object.keys(settings.fields).length === 0) return record
+      if (settings.state === undefined && settings.workNotes === '' && Object.keys(fields).length === 0) return record
       if (settings.state !== undefined) {
-        return moveChange(client, record, settings.state, { finalFields: settings.fields, note, timeline: ctx.timeline, info: core.info })
+        return moveChange(client, record, settings.state, { finalFields: fields, note, timeline: ctx.timeline, info: core.info })
       }
-      await client.changes.patch(record.sysId, { ...settings.fields, ...(note ? { work_notes: note } : {}) })
-      ctx.timeline.add(`updated ${[...Object.keys(settings.fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)
+      await client.changes.patch(record.sysId, { ...fields, ...(note ? { work_notes: note } : {}) })
+      ctx.timeline.add(`updated ${[...Object.keys(fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)
       return readChange(client, record.sysId)
     })
     const attachments = await attachFiles(client, record, files, core.info)

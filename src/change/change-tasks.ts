@@ -1,0 +1,36 @@
+import type { ChangeRecord } from '../servicenow/change-record.js'
+import { OWN_MARK, type ChangeTask } from '../servicenow/change-task.js'
+import type { ServiceNowClient } from '../servicenow/client.js'
+import { TransitionError } from './move.js'
+
+export function isOwnTask(task: ChangeTask): boolean {
+  return task.correlationDisplay === OWN_MARK
+}
+
+/**
+ * A change cannot close while any of its change tasks is active
+ * (t_PlaceAChangeRequestOnHold.md; nextstates names "No active Change Tasks").
+ * Before closing: the tasks this action created are finished with the
+ * change's close code; anyone else's are theirs to finish, so close stops
+ * before any write and lists them.
+ */
+export async function finishOwnTasks(
+  client: ServiceNowClient,
+  record: ChangeRecord,
+  close: { closeCode: string; closeNotes: string },
+  info: (line: string) => void
+): Promise<void> {
+  const active = await client.changes.activeTasks(record.sysId)
+  const others = active.filter((t) => !isOwnTask(t))
+  if (others.length > 0) {
+    const listed = others.map((t) => `${t.number} (${t.assignmentGroup ?? 'no assignment group'}, ${t.state || 'unknown state'})`).join(', ')
+    throw new TransitionError(`${record.number} has active change tasks this action did not create: ${listed}. Close or cancel them, then run close again.`)
+  }
+  for (const task of active) {
+    await client.changes.updateTask(record.sysId, task.sysId, { state: CHANGE_TASK_CLOSED, close_code: close.closeCode, close_notes: close.closeNotes })
+    info(`Closed ${task.number}, a change task this action created.`)
+  }
+}
+
+/** change_task's Closed state value in the base system. */
+const CHANGE_TASK_CLOSED = '3'

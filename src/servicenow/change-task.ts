@@ -1,0 +1,41 @@
+import { field, valueOf, type RawRecord } from './fields.js'
+
+/**
+ * One change task (change_task), read through either API. `correlationDisplay`
+ * says who made it: this action marks its own tasks (see OWN_TASK_MARK).
+ */
+export interface ChangeTask {
+  sysId: string
+  number: string
+  shortDescription: string
+  /** The state's label ("Open", "In Progress"), or its value when no label came. */
+  state: string
+  assignmentGroup: string | undefined
+  correlationId: string
+  correlationDisplay: string
+}
+
+/**
+ * How this action marks what it creates: change requests and change tasks it
+ * makes carry this correlation_display (a task's correlation_id names the
+ * deployment or leg it stands for). A task without it was made by someone else,
+ * and close leaves it to them.
+ */
+export const OWN_MARK = 'servicenow-change'
+
+/** The fields a ChangeTask is built from. */
+export const CHANGE_TASK_FIELDS = ['sys_id', 'number', 'short_description', 'state', 'assignment_group', 'correlation_id', 'correlation_display'] as const
+
+export function toChangeTask(raw: RawRecord): ChangeTask {
+  const state = field(raw, 'state')
+  const group = field(raw, 'assignment_group')
+  return {
+    sysId: valueOf(raw, 'sys_id'),
+    number: valueOf(raw, 'number'),
+    shortDescription: valueOf(raw, 'short_description'),
+    state: state.display ?? state.value ?? '',
+    assignmentGroup: group.display || group.value || undefined,
+    correlationId: valueOf(raw, 'correlation_id'),
+    correlationDisplay: valueOf(raw, 'correlation_display')
+  }
+}
