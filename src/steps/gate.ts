@@ -5,8 +5,8 @@ import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
 import { Output, State } from '../constants.js'
 import { runContext } from '../github-context.js'
-import { currentJobResult } from '../github-job.js'
-import { readCloseOptions, type JobResult } from '../settings/close.js'
+import { currentJobResult, type JobOutcome } from '../github-job.js'
+import { readCloseOptions } from '../settings/close.js'
 import { readConnectionSettings } from '../settings/connection.js'
 import { readGateSettings, readGithubToken } from '../settings/gate.js'
 import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
@@ -77,19 +77,29 @@ export function post(): Promise<void> {
       const client = ctx.client(connection)
       const record = await readChange(client, sysId)
       const implementing = core.getState(State.Implementing) === 'true'
-      let result: JobResult | undefined = implementing ? undefined : 'cancelled'
-      if (implementing) {
-        result = await currentJobResult(token, run).catch((error: unknown) => {
-          core.warning(`Could not read this job's outcome from the GitHub API: ${error instanceof Error ? error.message : String(error)}`)
-          return undefined
-        })
-      }
+      const seen: JobOutcome = implementing
+        ? await currentJobResult(token, run).catch((error: unknown) => ({
+            result: undefined,
+            why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
+          }))
+        : { result: 'cancelled' }
+      const result = seen.result
       if (result === undefined) {
+        // Never successful by default: a person (or the close action) decides from what they can see.
         await client.changes.patch(record.sysId, {
-          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}); the change is left in Implement for a person to close.`
+          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${seen.why}. The change is left in Implement for a person to close.`
         })
-        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (give github_token 'actions: read'). Close it by hand or with the close action.`)
-        setChangeOutputs(await readChange(client, record.sysId))
+        const todo = `Close it by hand or with the close action; give github_token 'actions: read' if it has not.`
+        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (${seen.why}). ${todo}`)
+        const left = await readChange(client, record.sysId)
+        setChangeOutputs(left)
+        await writeSummary({
+          title: `ServiceNow change ${left.number}: left in ${left.stateLabel ?? left.state}`,
+          record: left,
+          lines: [`The job's outcome could not be read: ${seen.why}.`, todo],
+          timeline: ctx.timeline,
+          metrics: ctx.metrics
+        })
         return
       }
       const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, core.info))

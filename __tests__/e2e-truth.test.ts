@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import type { Simulator } from '../src/simulator/server.js'
+import type { FaultRule } from '../src/simulator/faults.js'
+import { admin, withSimulator } from './helpers/sim.js'
+import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
+import { errors, type StepRun } from '../src/local-runner.js'
+import { add, suiteCounts } from './helpers/counts.js'
+import { scannedSteps } from './helpers/scan.js'
+
+/**
+ * What the action says happened is what happened: the gate's post closes only from an
+ * outcome it positively sees, every walk ends where it was asked to or fails saying where
+ * it is, and every note is written once. Built bundles against the simulator and a fake
+ * GitHub API that answer the way real ones misbehave.
+ */
+let sim: Simulator
+const counts = suiteCounts('e2e-truth')
+let runStep: ReturnType<typeof scannedSteps>
+let github: FakeGithub
+let connection: Record<string, string>
+const TOKEN = 'ghs_fakeTokenForTruthTests'
+const TEMPLATE = 'Deploy web application'
+beforeAll(async () => {
+  sim = await withSimulator({ approval: { mode: 'auto', afterMs: 300 } })
+  runStep = scannedSteps(sim, counts)
+  github = await startFakeGithub(TOKEN)
+  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
+})
+afterAll(async () => {
+  await sim.stop()
+  await github.stop()
+})
+beforeEach(async () => {
+  await admin(sim, 'DELETE', '/faults')
+})
+
+const record = async (number: string): Promise<any> => admin(sim, 'GET', `/changes/${number}`)
+const fault = (rule: FaultRule): Promise<unknown> => admin(sim, 'POST', '/faults', rule)
+const entries = (notes: string[], text: string): number => notes.filter((n) => n.includes(text)).length
+function ok(run: StepRun): void {
+  expect({ code: run.code, errors: errors(run), stderr: run.stderr }).toEqual({ code: 0, errors: [], stderr: '' })
+}
+const runEnv = (runId: string): Record<string, string> => ({ GITHUB_RUN_ID: runId, GITHUB_API_URL: github.url, GITHUB_TOKEN_FOR_TESTS: TOKEN })
+
+const done = (name: string, conclusion: string | null): { name: string; status: string; conclusion: string | null } => ({ name, status: 'completed', conclusion })
+const self = { name: 'Post Gate', status: 'in_progress', conclusion: null }
+const deployJob = (extra: Record<string, unknown>): Record<string, unknown> => ({ id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', ...extra })
+
+interface OutcomeCase {
+  what: string
+  answer: Partial<Pick<FakeGithub, 'steps' | 'job' | 'jobsStatus'>>
+  /** The close code post must write, or undefined: left in Implement. */
+  closeCode: 'successful' | 'unsuccessful' | undefined
+}
+
+const OUTCOMES: OutcomeCase[] = [
+  { what: 'every step succeeded', answer: { steps: [done('Gate', 'success'), done('Deploy', 'success'), self] }, closeCode: 'successful' },
+  { what: 'a step was skipped, the rest succeeded', answer: { steps: [done('Gate', 'success'), done('Deploy', 'skipped'), self] }, closeCode: 'successful' },
+  { what: 'a step failed', answer: { steps: [done('Gate', 'success'), done('Deploy', 'failure'), self] }, closeCode: 'unsuccessful' },
+  { what: 'a step timed out', answer: { steps: [done('Gate', 'success'), done('Deploy', 'timed_out'), self] }, closeCode: 'unsuccessful' },
+  // DESIGN.md close rules: cancelled after implementation began → Closed/unsuccessful.
+  { what: 'a step was cancelled after Implement', answer: { steps: [done('Gate', 'success'), done('Deploy', 'cancelled'), self] }, closeCode: 'unsuccessful' },
+  { what: 'steps: []', answer: { steps: [] }, closeCode: undefined },
+  { what: 'no steps key', answer: { job: deployJob({}) }, closeCode: undefined },
+  { what: 'steps: null', answer: { job: deployJob({ steps: null }) }, closeCode: undefined },
+  { what: 'only this post step listed', answer: { steps: [self] }, closeCode: undefined },
+  { what: 'the deploy step still in_progress with conclusion null', answer: { steps: [done('Gate', 'success'), { name: 'Deploy', status: 'in_progress', conclusion: null }, self] }, closeCode: undefined },
+  { what: 'the deploy step completed with conclusion null', answer: { steps: [done('Gate', 'success'), done('Deploy', null), self] }, closeCode: undefined },
+  { what: 'a conclusion never seen before', answer: { steps: [done('Gate', 'success'), done('Deploy', 'stale'), self] }, closeCode: undefined },
+  { what: 'a step that is not an object', answer: { steps: [done('Gate', 'success'), 'Deploy' as never, self] }, closeCode: undefined },
+  { what: 'no step in progress (this one not listed yet)', answer: { steps: [done('Gate', 'success'), done('Deploy', 'success')] }, closeCode: undefined },
+  { what: 'the jobs API answers 500', answer: { jobsStatus: 500 }, closeCode: undefined }
+]
+
+describe("the gate's post closes only from an outcome it positively sees", () => {
+  let closes = 0
+  let successfulCloses = 0
+  afterAll(() => {
+    add(counts, 'job outcomes tried on the gate post', OUTCOMES.length)
+    // Two rows may close successful; every other close is unsuccessful; the rest stay in Implement.
+    expect({ closes, successfulCloses }).toEqual({
+      closes: OUTCOMES.filter((c) => c.closeCode !== undefined).length,
+      successfulCloses: OUTCOMES.filter((c) => c.closeCode === 'successful').length
+    })
+  })
+
+  it.each(OUTCOMES.map((c, i) => [c.what, c, 8100 + i] as const))('%s', async (_what, c, runId) => {
+    const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv(String(runId)) })
+    ok(main)
+    expect(main.outputs.state).toBe('implement')
+    github.steps = c.answer.steps ?? []
+    github.job = c.answer.job
+    github.jobsStatus = c.answer.jobsStatus
+    const post = await runStep('gate-post', { ...connection }, { env: runEnv(String(runId)), state: main.state })
+    github.job = undefined
+    github.jobsStatus = undefined
+    ok(post)
+    const after = await record(main.outputs.change_number!)
+    if (after.state_label === 'Closed') closes++
+    if (after.close_code === 'successful') successfulCloses++
+    if (c.closeCode === undefined) {
+      expect(after).toMatchObject({ state_label: 'Implement', close_code: '' })
+      const warnings = post.stdout.split('\n').filter((l) => l.startsWith('::warning::'))
+      expect(warnings).toEqual([expect.stringMatching(/^::warning::CHG\d+ is left in Implement: the job's outcome could not be read \(.+\)\. Close it by hand or with the close action/)])
+      expect(post.summary).toMatch(/left in implement[\s\S]*could not be read[\s\S]*Close it by hand or with the close action/)
+      expect(entries(after.work_notes, 'could not tell how the deployment ended')).toBe(1)
+      expect(post.outputs.state).toBe('implement')
+    } else {
+      expect(after).toMatchObject({ state_label: 'Closed', close_code: c.closeCode })
+      expect(post.outputs.state).toBe('closed')
+    }
+  }, 60_000)
+})
