@@ -111,3 +111,110 @@ describe("the gate's post closes only from an outcome it positively sees", () =>
     }
   }, 60_000)
 })
+
+/** Creates a standard change (Scheduled, approved) for a walk to start from. */
+async function scheduled(correlationId: string, env: Record<string, string> = {}): Promise<StepRun> {
+  const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: correlationId }, { env })
+  ok(create)
+  expect(create.outputs).toMatchObject({ state: 'scheduled', approval: 'approved' })
+  return create
+}
+
+/** A proxy loses the state of the next write to a change while its approval changes at that moment. */
+const loseNextMove = (): Promise<unknown> => fault({ kind: 'swallow-state', method: 'PATCH', path: '/change', approval: 'requested', times: 1 })
+
+function failedWithOneLine(run: StepRun, where: RegExp): void {
+  expect(run.code).toBe(1)
+  expect(errors(run)).toEqual([expect.stringMatching(where)])
+  add(counts, 'lost moves caught')
+}
+
+describe('a move that did not happen is an error naming where the change is', () => {
+  it('gate main: the move to Implement is lost while the approval changes', async () => {
+    // The gate adopts the change create made for the same deployment, so its only write is the move.
+    const create = await scheduled('octo-org/payments/8201/deploy', { GITHUB_RUN_ID: '8201' })
+    await loseNextMove()
+    const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv('8201') })
+    failedWithOneLine(main, /^::error::CHG\d+ is scheduled \(approval requested\), not implement: ServiceNow answered the move but did not make it/)
+    expect(main.stdout).not.toContain('the deployment may proceed')
+    expect(main.state.implementing).toBeUndefined()
+    expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
+  }, 60_000)
+
+  it('update: the move to Implement is lost', async () => {
+    const create = await scheduled('lost-move-update')
+    await loseNextMove()
+    const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement' })
+    failedWithOneLine(update, /^::error::CHG\d+ is scheduled \(approval requested\), not implement/)
+    expect(update.outputs.state).toBeUndefined()
+    expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
+  }, 60_000)
+
+  it('close: the move to Review is lost', async () => {
+    const create = await scheduled('lost-move-close')
+    ok(await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement' }))
+    await loseNextMove()
+    const close = await runStep('close', { ...connection, change_sys_id: create.outputs.change_sys_id!, result: 'success' })
+    failedWithOneLine(close, /^::error::CHG\d+ is implement \(approval requested\), not closed/)
+    expect(close.stdout).not.toMatch(/closed: successful/)
+    expect((await record(create.outputs.change_number!))).toMatchObject({ state_label: 'Implement', close_code: '' })
+  }, 60_000)
+
+  it('cancel: the move to Canceled is lost', async () => {
+    const create = await scheduled('lost-move-cancel')
+    await loseNextMove()
+    const close = await runStep('close', { ...connection, change_sys_id: create.outputs.change_sys_id!, result: 'cancelled' })
+    failedWithOneLine(close, /^::error::CHG\d+ is scheduled \(approval requested\), not canceled/)
+    expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
+  }, 60_000)
+})
+
+describe('one write, one journal entry', () => {
+  const writesTo = async (sysId: string): Promise<number> =>
+    ((await admin(sim, 'GET', '/requests')) as { method: string; path: string }[]).filter((r) => r.method === 'PATCH' && r.path.includes(sysId)).length
+
+  it('update writes its work note once', async () => {
+    const create = await scheduled('one-note-update')
+    const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement', work_notes: 'Rolling out payments v1.2.3' })
+    ok(update)
+    const notes = (await record(create.outputs.change_number!)).work_notes
+    expect(entries(notes, 'Rolling out payments v1.2.3')).toBe(1)
+    add(counts, 'journal entries counted', notes.length)
+  }, 60_000)
+
+  it('close writes its final fields with the last move only, and the incident note once', async () => {
+    const create = await scheduled('one-note-close')
+    const sysId = create.outputs.change_sys_id!
+    ok(await runStep('update', { ...connection, change_sys_id: sysId, state: 'implement' }))
+    const before = await writesTo(sysId)
+    const close = await runStep('close', { ...connection, change_sys_id: sysId, result: 'failure', open_incident_on_failure: 'true' })
+    ok(close)
+    // Implement → Review, Review → Closed: two writes, nothing after.
+    expect((await writesTo(sysId)) - before).toBe(2)
+    const notes = (await record(create.outputs.change_number!)).work_notes
+    expect(entries(notes, `Incident ${close.outputs.incident_number} opened for this failed deployment.`)).toBe(1)
+  }, 60_000)
+
+  it('cancel writes its note once', async () => {
+    const create = await scheduled('one-note-cancel')
+    ok(await runStep('close', { ...connection, change_sys_id: create.outputs.change_sys_id!, result: 'cancelled' }))
+    const notes = (await record(create.outputs.change_number!)).work_notes
+    expect(entries(notes, 'Deployment cancelled before implementation began.')).toBe(1)
+  }, 60_000)
+})
+
+describe('the demo', () => {
+  it("shows each note once in the final record (npm run demo -- --auto-approve)", async () => {
+    const { spawn } = await import('node:child_process')
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/demo.ts', '--auto-approve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    const held = stdout.slice(stdout.indexOf('━━ the change request as ServiceNow holds it ━━') + 47)
+    const final = JSON.parse(held.slice(0, held.lastIndexOf('}') + 1)) as { work_notes: string[]; state_label: string }
+    expect(final.state_label).toBe('Closed')
+    expect(entries(final.work_notes, 'Rolling out payments v1.2.3')).toBe(1)
+    expect(new Set(final.work_notes).size).toBe(final.work_notes.length)
+  }, 180_000)
+})
