@@ -218,3 +218,31 @@ describe('the demo', () => {
     expect(new Set(final.work_notes).size).toBe(final.work_notes.length)
   }, 180_000)
 })
+
+describe('what reaches a query', () => {
+  const requestsDuring = async (step: () => Promise<StepRun>): Promise<{ run: StepRun; requests: number }> => {
+    await admin(sim, 'DELETE', '/requests')
+    const run = await step()
+    return { run, requests: ((await admin(sim, 'GET', '/requests')) as unknown[]).length }
+  }
+  const CASES: [string, string, Record<string, string>][] = [
+    ['create', 'assignment_group', { assignment_group: 'javascript:gs.getUserID()' }],
+    ['create', 'cmdb_ci', { cmdb_ci: '  JavaScript:new GlideRecord("sys_user").deleteMultiple()' }],
+    ['create', 'parent_change', { parent_change: 'JAVASCRIPT:gs.getUserID()' }],
+    ['create', 'template', { template: 'jAvAsCrIpT:1' }],
+    ['create', 'correlation_id', { correlation_id: ' javascript:gs.getUserID()' }],
+    ['create', 'correlation_id', { correlation_id: 'a\u2028active=false' }],
+    ['create', 'correlation_id', { correlation_id: 'a\u2029active=false' }],
+    ['create', 'assignment_group', { assignment_group: 'DevOps\u2028Team' }],
+    ['report', 'correlation_prefix', { correlation_prefix: 'javascript:gs.getUserID()' }],
+    ['report', 'cmdb_ci', { cmdb_ci: 'Javascript:x' }],
+    ['report', 'assignment_group', { assignment_group: 'x\u2029y' }]
+  ]
+  it.each(CASES)('%s refuses %s %j before any request', async (entry, input, inputs) => {
+    const { run, requests } = await requestsDuring(() => runStep(entry, { ...connection, ...inputs }))
+    expect(run.code).toBe(1)
+    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^::error::Invalid ${input}: it (begins with 'javascript:'|contains a line break)`))])
+    expect(requests).toBe(0)
+    add(counts, 'query injections refused before any request')
+  }, 60_000)
+})

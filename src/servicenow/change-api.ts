@@ -123,7 +123,7 @@ export class ChangeApi {
       async () => {
         // gs.getUserID() in a query value is ServiceNow's documented way to say "the signed-in user".
         const pending = await this.table.list('sysapproval_approver', {
-          query: query().eq('sysapproval', sysId).eq('approver', 'javascript:gs.getUserID()').eq('state', 'requested'),
+          query: query().eq('sysapproval', sysId).isCurrentUser('approver').eq('state', 'requested'),
           fields: ['sys_id']
         })
         const row = pending.records[0]

@@ -7,7 +7,7 @@ import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
 import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { boolean, list, oneOf, prose, secret, text } from './inputs.js'
-import { IMPACT_LEVELS, isControlled, noCaret, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
+import { IMPACT_LEVELS, isControlled, queryValue, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
 import { createHash } from 'node:crypto'
 
 /** What create does, read from its inputs and the run's context. */
@@ -37,7 +37,7 @@ export const CORRELATION_ID_MAX = 100
 
 export function readCreateSettings(run: RunContext): CreateSettings {
   const connection = readConnectionSettings()
-  const template = noCaret(I.Template, text(I.Template))
+  const template = queryValue(I.Template, text(I.Template))
   const typeInput = oneOf(I.Type, CHANGE_TYPES, '')
   if (template !== '' && typeInput !== '' && typeInput !== 'standard') {
     throw new InputError(`A template makes a standard change: type '${typeInput}' cannot go with template '${template}'.`)
@@ -46,7 +46,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   if (type === 'standard' && template === '') throw new InputError('A standard change needs template: the name of a standard change template.')
 
   const adopt = text(I.ChangeNumber)
-  const environment = noCaret(I.Environment, text(I.Environment))
+  const environment = queryValue(I.Environment, text(I.Environment))
   const controlledPatterns = list(I.ControlledEnvironments)
   const controlled = environment === '' ? true : isControlled(environment, controlledPatterns)
 
@@ -54,7 +54,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   if (correlationInput.length > CORRELATION_ID_MAX) {
     throw new InputError(`Invalid correlation_id: ${correlationInput.length} characters; ServiceNow keeps ${CORRELATION_ID_MAX}.`)
   }
-  const correlationId = noCaret(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
+  const correlationId = queryValue(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
 
   const description = prose(I.Description)
   const shortDescription =
@@ -92,9 +92,9 @@ export function readCreateSettings(run: RunContext): CreateSettings {
     correlationId,
     fields,
     references: {
-      assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
-      cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
-      parentChange: noCaret(I.ParentChange, text(I.ParentChange))
+      assignmentGroup: queryValue(I.AssignmentGroup, text(I.AssignmentGroup)),
+      cmdbCi: queryValue(I.CmdbCi, text(I.CmdbCi)),
+      parentChange: queryValue(I.ParentChange, text(I.ParentChange))
     },
     attachments: readAttachmentSpec(),
     describeFromContext: description === '',

@@ -1,9 +1,14 @@
 import { InputError } from '../servicenow/errors.js'
 import { formatGlideDate } from '../servicenow/fields.js'
+import { queryValueProblem } from '../servicenow/query.js'
 
-/** Values that reach ServiceNow: `^` would inject query conditions wherever a value meets a query. */
-export function noCaret(name: string, value: string): string {
-  if (value.includes('^')) throw new InputError(`Invalid ${name}: it contains '^', which ServiceNow queries cannot carry. Remove it.`)
+/**
+ * Inputs that meet a query: refused before any request when the query could not
+ * carry them as one plain value (`^`, a line break, a leading `javascript:`).
+ */
+export function queryValue(name: string, value: string): string {
+  const problem = queryValueProblem(value)
+  if (problem !== undefined) throw new InputError(`Invalid ${name}: it ${problem}.`)
   return value
 }
 
