@@ -25,12 +25,15 @@ export interface ClosePlan {
  * success → Closed/successful; failure → Closed/unsuccessful; cancelled or
  * skipped → Canceled if implementation had not begun, else Closed/unsuccessful.
  * A close_code input overrides the code of a close; it does not turn a
- * cancelation into a close (that would claim an implementation that never began).
+ * cancelation into a close (that would claim an implementation that never began),
+ * and `successful` never overrides a result that was not success (the close step
+ * refuses that pair as input; the gate learns its result only at the end).
  */
 export function planClose(record: ChangeRecord, result: JobResult, closeCode: CloseOptions['closeCode']): ClosePlan {
   const began = record.stateLabel === 'implement' || record.stateLabel === 'review'
   if ((result === 'cancelled' || result === 'skipped') && !began) return { target: 'canceled', closeCode: '' }
-  return { target: 'closed', closeCode: closeCode ?? (result === 'success' ? 'successful' : 'unsuccessful') }
+  const override = closeCode === 'successful' && result !== 'success' ? undefined : closeCode
+  return { target: 'closed', closeCode: override ?? (result === 'success' ? 'successful' : 'unsuccessful') }
 }
 
 export async function closeFromResult(

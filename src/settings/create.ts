@@ -7,7 +7,7 @@ import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
 import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { boolean, list, oneOf, prose, secret, text } from './inputs.js'
-import { IMPACT_LEVELS, isControlled, queryValue, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
+import { IMPACT_LEVELS, isControlled, oneLine, queryValue, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
 import { createHash } from 'node:crypto'
 
 /** What create does, read from its inputs and the run's context. */
@@ -58,9 +58,9 @@ export function readCreateSettings(run: RunContext): CreateSettings {
 
   const description = prose(I.Description)
   const shortDescription =
-    text(I.ShortDescription) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
+    oneLine(I.ShortDescription, text(I.ShortDescription)) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
   const fields: Record<string, string> = {
-    ...parseFields(I.Fields, prose(I.Fields)),
+    ...parseFields(I.Fields, prose(I.Fields), FIELD_INPUTS),
     ...nonEmpty({
       short_description: shortDescription,
       // A standard change takes its description from the template: the run's context goes into a work note instead.
@@ -106,6 +106,23 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       `${settings.adoptNumber ? `; adopting ${settings.adoptNumber}` : ''}`
   )
   return settings
+}
+
+/** Fields create has an input for: the input would silently win over `fields`. */
+const FIELD_INPUTS: Record<string, string> = {
+  short_description: I.ShortDescription,
+  description: I.Description,
+  risk: I.Risk,
+  impact: I.Impact,
+  start_date: I.StartDate,
+  end_date: I.EndDate,
+  implementation_plan: I.ImplementationPlan,
+  backout_plan: I.BackoutPlan,
+  test_plan: I.TestPlan,
+  justification: I.Justification,
+  assignment_group: I.AssignmentGroup,
+  cmdb_ci: I.CmdbCi,
+  parent: I.ParentChange
 }
 
 function nonEmpty(values: Record<string, string>): Record<string, string> {
