@@ -246,3 +246,69 @@ describe('what reaches a query', () => {
     add(counts, 'query injections refused before any request')
   }, 60_000)
 })
+
+/** Lines the runner would read as workflow commands that the action did not mean to write. */
+const forged = (run: StepRun): string[] => run.stdout.split(/\r?\n|\r/).filter((l) => /^\s*::[a-z-]+( [^:]*)?::forged/i.test(l))
+
+describe('what reaches the log and the outputs', () => {
+  /** A real change, then every read of it answered with the same record carrying `extra`. */
+  async function answeredWith(correlationId: string, extra: Record<string, unknown>): Promise<{ create: StepRun; sysId: string }> {
+    const create = await scheduled(correlationId)
+    const sysId = create.outputs.change_sys_id!
+    const record = { sys_id: sysId, number: create.outputs.change_number, type: 'standard', state: '-2', approval: 'approved', short_description: 'Deploy', ...extra }
+    await fault({ kind: 'answer', method: 'GET', path: `/api/now/table/change_request/${sysId}`, json: { result: record }, times: 0 })
+    return { create, sysId }
+  }
+
+  it.each([
+    ['number', { number: 'CHG0030001\n::warning::forged' }],
+    ['number', { number: 'CHG0030001\r\n::add-mask::forged' }],
+    ['approval', { approval: 'approved\n::error::forged' }],
+    ['approval', { approval: 'approved\u2028::warning::forged' }],
+    ['sys_id', { sys_id: '::error::forged' }]
+  ])('a record whose %s carries a line break and a command is an error, not an output', async (name, extra) => {
+    const { sysId } = await answeredWith(`forged-${name}-${JSON.stringify(extra).length}`, extra)
+    const update = await runStep('update', { ...connection, change_sys_id: sysId, work_notes: 'hello' })
+    expect(update.code).toBe(1)
+    expect(errors(update)).toEqual([expect.stringMatching(new RegExp(`^::error::.*ServiceNow GET /api/now/table/change_request failed: the instance sent ${name} .* where a change request belongs`))])
+    expect(forged(update)).toEqual([])
+    expect(update.outputs.change_number).toBeUndefined()
+    expect(update.outputs.approval).toBeUndefined()
+    add(counts, 'forged commands kept out of the log')
+  }, 60_000)
+
+  it('a short description carrying commands is never printed as one', async () => {
+    const { sysId } = await answeredWith('forged-short-description', { short_description: 'Deploy\n::error::forged\n::add-mask::forged\r::warning::forged' })
+    const update = await runStep('update', { ...connection, change_sys_id: sysId, work_notes: 'hello' })
+    ok(update)
+    expect(forged(update)).toEqual([])
+    for (const value of Object.values(update.outputs)) expect(value).not.toMatch(/[\r\n\u2028\u2029]/)
+    add(counts, 'forged commands kept out of the log')
+  }, 60_000)
+})
+
+describe('odd answers: a valid record or one clear error naming what the instance sent', () => {
+  const ANSWERS: [string, { json?: unknown; text?: string }, RegExp][] = [
+    ['{"result":[null]}', { json: { result: [null] } }, /sent null|no result with a record \(the instance sent \[null\]\)/],
+    ['{"result":[1]}', { json: { result: [1] } }, /the instance sent \[1\]|sent 1 where/],
+    ['{"result":[[]]}', { json: { result: [[]] } }, /the instance sent \[\[\]\]|sent \[\] where/],
+    ['[1]', { json: [1] }, /sent nothing where a change request belongs|no result with a record \(the instance sent nothing\)/],
+    ['null', { json: null }, /sent nothing|the instance sent nothing/],
+    ['sys_id {"value":{}}', { json: { result: { sys_id: { value: {} }, number: 'CHG0030001', state: '-2', approval: 'approved' } } }, /sys_id \{"value":\{\}\}/],
+    ['state 1e400', { text: `{"result":{"sys_id":"${'a'.repeat(32)}","number":"CHG0030001","state":1e400,"approval":"approved"}}` }, /state Infinity/],
+    ['state "Infinity"', { json: { result: { sys_id: 'a'.repeat(32), number: 'CHG0030001', state: 'Infinity', approval: 'approved' } } }, /state "Infinity"/],
+    ['approval unknown', { json: { result: { sys_id: 'a'.repeat(32), number: 'CHG0030001', state: '-2', approval: 'maybe' } } }, /approval "maybe"/]
+  ]
+  it.each(ANSWERS)('create answered %s fails with one line and no outputs', async (_what, answer, names) => {
+    await fault({ kind: 'answer', method: 'POST', path: '/api/sn_chg_rest/change/standard', ...answer, times: 0 })
+    const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: `odd-${_what.length}-${Math.random()}`.slice(0, 40), max_attempts: '1' })
+    expect(create.code).toBe(1)
+    const lines = errors(create)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^::error::.*ServiceNow POST \/api\/sn_chg_rest\/change\/standard failed: /)
+    expect(lines[0]).toMatch(names)
+    expect(create.outputs.change_number).toBeUndefined()
+    expect(create.outputs.state).toBeUndefined()
+    add(counts, 'odd answers refused with one line')
+  }, 60_000)
+})

@@ -1,8 +1,7 @@
 import type { RunContext } from '../github-context.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
-import { valueOf } from '../servicenow/fields.js'
-import type { IncidentRecord } from '../servicenow/incidents.js'
+import { toIncident, type IncidentRecord } from '../servicenow/incidents.js'
 import { query } from '../servicenow/query.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import type { CloseOptions, JobResult } from '../settings/close.js'
@@ -82,9 +81,9 @@ async function openIncident(client: ServiceNowClient, record: ChangeRecord, run:
   })
   const found = existing.records[0]
   if (found !== undefined) {
-    const sysId = valueOf(found, 'sys_id')
-    info(`Incident ${valueOf(found, 'number')} is already open for ${record.number}.`)
-    return { sysId, number: valueOf(found, 'number'), url: `${client.baseUrl}/incident.do?sys_id=${sysId}` }
+    const incident = toIncident(found, client.baseUrl, 'GET')
+    info(`Incident ${incident.number} is already open for ${record.number}.`)
+    return incident
   }
   const incident = await client.createIncident({
     causedBy: record.sysId,

@@ -47,12 +47,12 @@ export class ChangeApi {
   async createStandard(template: StandardTemplate, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(template.sysId, 'template sys_id')
     return this.either(
-      async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields)),
+      async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields), 'POST', `${BASE}/standard`),
       async () => {
         // What the standard change record producer does on the instance: the template's values, then ours.
         const values = template.values ?? (await this.templateValues(template.sysId))
         const body = { ...parseTemplateValues(values), ...fields, type: 'standard', std_change_producer_version: template.sysId }
-        return this.record({ result: await this.table.create('change_request', body) })
+        return this.record({ result: await this.table.create('change_request', body) }, 'POST', '/api/now/table/change_request')
       }
     )
   }
@@ -80,16 +80,16 @@ export class ChangeApi {
   async get(sysId: string): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body),
-      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) })
+      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body, 'GET', BASE),
+      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) }, 'GET', '/api/now/table/change_request')
     )
   }
 
   async patch(sysId: string, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body),
-      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) })
+      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body, 'PATCH', BASE),
+      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) }, 'PATCH', '/api/now/table/change_request')
     )
   }
 
@@ -140,8 +140,8 @@ export class ChangeApi {
 
   private async create(type: 'normal' | 'emergency', fields: Record<string, unknown>): Promise<ChangeRecord> {
     return this.either(
-      async () => this.record(await this.post(`${BASE}/${type}`, fields)),
-      async () => this.record({ result: await this.table.create('change_request', { ...fields, type }) })
+      async () => this.record(await this.post(`${BASE}/${type}`, fields), 'POST', `${BASE}/${type}`),
+      async () => this.record({ result: await this.table.create('change_request', { ...fields, type }) }, 'POST', '/api/now/table/change_request')
     )
   }
 
@@ -153,12 +153,10 @@ export class ChangeApi {
     return valueOf(await this.table.get('std_change_record_producer', sysId, { fields: ['template'] }), 'template')
   }
 
-  private record(body: unknown): ChangeRecord {
-    const raw = single((body as { result?: unknown } | undefined)?.result)
-    if (valueOf(raw, 'sys_id') === '') {
-      throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: BASE, message: 'the answer has no change request in it' })
-    }
-    return toChangeRecord(raw, this.conn.baseUrl)
+  private record(body: unknown, method: string, path: string): ChangeRecord {
+    // The docs show `result` as an object; some versions send a one-element array.
+    const result = (body as { result?: unknown } | undefined)?.result
+    return toChangeRecord(Array.isArray(result) ? result[0] : result, this.conn.baseUrl, { method, path })
   }
 
   /** Try the Change Management API; on an instance without it, remember that and use the fallback. */

@@ -1,5 +1,7 @@
 import { STATE_VALUES, stateLabel, type StateLabel } from './change-model.js'
-import { field, parseGlideDate, valueOf, type RawRecord } from './fields.js'
+import { ServiceNowError } from './errors.js'
+import { field, parseGlideDate, shown, valueOf, type RawRecord } from './fields.js'
+import { isRecordNumber, isSysId } from './ids.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
 export interface Reference {
@@ -52,25 +54,57 @@ export function changeUrl(baseUrl: string, sysId: string): string {
   return `${baseUrl}/change_request.do?sys_id=${sysId}`
 }
 
-export function toChangeRecord(raw: RawRecord, baseUrl: string): ChangeRecord {
-  const sysId = valueOf(raw, 'sys_id')
-  const state = parseState(field(raw, 'state').value)
+/** The values of change_request.approval (task's choice list: SERVICENOW.md; change-management-api.md answers show `approved`). */
+export const APPROVALS = ['not requested', 'requested', 'approved', 'rejected', 'cancelled', 'not_required'] as const
+
+const TYPE = /^[a-z0-9_]{0,40}$/
+
+/** Which request an answer came from, for the error that names what the instance sent. */
+export interface AnswerSource {
+  method: string
+  path: string
+}
+
+const READ: AnswerSource = { method: 'GET', path: '/api/now/table/change_request' }
+
+/**
+ * A change request from one record of an answer, or a ServiceNowError naming
+ * what the instance sent instead. Whatever comes back (null, a number, a
+ * sys_id that is an object, a state of 1e400, a number with a line break in
+ * it) never becomes a record, an output or a log line.
+ */
+export function toChangeRecord(raw: unknown, baseUrl: string, source: AnswerSource = READ): ChangeRecord {
+  const invalid = (what: string): ServiceNowError =>
+    new ServiceNowError({ kind: 'invalid-response', method: source.method, path: source.path, message: `the instance sent ${what} where a change request belongs` })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(shown(raw))
+  const record = raw as RawRecord
+  const checked = (name: string, test: (value: string) => boolean, expected: string): string => {
+    const value = field(record, name).value
+    if (value === undefined || !test(value)) throw invalid(`${name} ${shown(record[name])} (expected ${expected})`)
+    return value
+  }
+  const sysId = checked('sys_id', isSysId, 'a sys_id of 32 hexadecimal characters')
+  const number = checked('number', isRecordNumber, 'a change number such as CHG0030001')
+  const state = parseState(checked('state', (v) => Number.isInteger(parseState(v)), 'a state number'))
+  const approval = checked('approval', (v) => (APPROVALS as readonly string[]).includes(v), APPROVALS.join(', '))
+  const type = field(record, 'type').value ?? ''
+  if (!TYPE.test(type)) throw invalid(`type ${shown(record.type)} (expected normal, standard or emergency)`)
   return {
     sysId,
-    number: valueOf(raw, 'number'),
-    type: valueOf(raw, 'type'),
+    number,
+    type,
     state,
     stateLabel: stateLabel(state),
-    approval: valueOf(raw, 'approval'),
-    shortDescription: valueOf(raw, 'short_description'),
-    correlationId: valueOf(raw, 'correlation_id'),
-    closeCode: valueOf(raw, 'close_code'),
-    startDate: parseGlideDate(field(raw, 'start_date').value),
-    endDate: parseGlideDate(field(raw, 'end_date').value),
-    assignmentGroup: reference(raw, 'assignment_group'),
-    cmdbCi: reference(raw, 'cmdb_ci'),
-    parent: reference(raw, 'parent'),
-    onHold: valueOf(raw, 'on_hold') === 'true',
+    approval,
+    shortDescription: valueOf(record, 'short_description'),
+    correlationId: valueOf(record, 'correlation_id'),
+    closeCode: valueOf(record, 'close_code'),
+    startDate: parseGlideDate(field(record, 'start_date').value),
+    endDate: parseGlideDate(field(record, 'end_date').value),
+    assignmentGroup: reference(record, 'assignment_group'),
+    cmdbCi: reference(record, 'cmdb_ci'),
+    parent: reference(record, 'parent'),
+    onHold: valueOf(record, 'on_hold') === 'true',
     url: changeUrl(baseUrl, sysId)
   }
 }

@@ -28,8 +28,10 @@ export interface FaultRule {
   when?: 'before' | 'after'
   /** With kind 'swallow-state': the approval the change has once the write is answered. */
   approval?: string
-  /** With kind 'answer': the JSON body sent (with status, default 200). */
+  /** With kind 'answer': the JSON body sent (with status, default 200)... */
   json?: unknown
+  /** ...or this text as it is, for what JSON.stringify cannot write (1e400). */
+  text?: string
 }
 
 interface ActiveRule extends FaultRule {

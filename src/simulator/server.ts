@@ -259,7 +259,7 @@ export class Simulator {
         return true
       }
       case 'answer':
-        write(res, { status: rule.status ?? 200, json: rule.json ?? null })
+        write(res, rule.text !== undefined ? { status: rule.status ?? 200, raw: { data: rule.text, contentType: 'application/json' } } : { status: rule.status ?? 200, json: rule.json ?? null })
         finish(rule.status ?? 200)
         return true
       case 'status': {

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
@@ -33,16 +34,16 @@ export function main(): Promise<void> {
     core.saveState(State.ChangeSysId, created.record.sysId)
     core.saveState(State.ChangeNumber, created.record.number)
     const client = ctx.client(settings.create.connection)
-    const attachments = await attachFiles(client, created.record, files, core.info)
+    const attachments = await attachFiles(client, created.record, files, info)
     const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
     if (!waited.ok) {
       await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, metrics: ctx.metrics, waitedMs: waited.outcome.waitedMs })
       throw new Error(waited.message)
     }
-    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info: core.info })
+    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info })
     core.saveState(State.Implementing, 'true')
     setChangeOutputs(implementing)
-    core.info(`${implementing.number} is in Implement: the deployment may proceed.`)
+    info(`${implementing.number} is in Implement: the deployment may proceed.`)
     await writeSummary({
       title: `ServiceNow change ${implementing.number}: implementing`,
       record: implementing,
@@ -70,7 +71,7 @@ export function post(): Promise<void> {
       if (core.getState(State.Skipped) === 'true') return
       const sysId = core.getState(State.ChangeSysId)
       if (sysId === '') {
-        core.info('The gate made no change request; nothing to close.')
+        info('The gate made no change request; nothing to close.')
         return
       }
       const run = runContext()
@@ -102,7 +103,7 @@ export function post(): Promise<void> {
         })
         return
       }
-      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, core.info))
+      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, info))
       setChangeOutputs(outcome.record)
       if (outcome.incident !== undefined) {
         core.setOutput(Output.IncidentNumber, outcome.incident.number)
