@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { LINE_BREAK } from './text.js'
 
 /**
  * Builds ServiceNow encoded queries (`field=value^field2INa,b^ORDERBYDESCsys_created_on`).
@@ -103,9 +104,6 @@ function checkValue(field: string, value: string): string {
   if (problem !== undefined) throw new InputError(`The value for ${field} ${problem}.`)
   return value
 }
-
-/** Every line break a query or a log line could split on, not only \r and \n. */
-export const LINE_BREAK = /[\r\n\v\f\u0085\u2028\u2029]/
 
 /**
  * Why a value cannot go into an encoded query, or undefined when it can. Shared

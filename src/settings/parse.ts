@@ -1,6 +1,7 @@
 import { InputError } from '../servicenow/errors.js'
 import { formatGlideDate } from '../servicenow/fields.js'
-import { LINE_BREAK, queryValueProblem } from '../servicenow/query.js'
+import { queryValueProblem } from '../servicenow/query.js'
+import { LINE_BREAK } from '../servicenow/text.js'
 
 /**
  * Inputs that meet a query: refused before any request when the query could not

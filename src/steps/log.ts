@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { LINE_BREAK } from '../servicenow/query.js'
+import { singleLine } from '../servicenow/text.js'
 
 /**
  * A line for the log that the runner cannot read as a workflow command. The
@@ -9,7 +9,7 @@ import { LINE_BREAK } from '../servicenow/query.js'
  * every info line of a step goes through here.
  */
 export function printable(text: string): string {
-  const one = text.split(new RegExp(LINE_BREAK.source, 'g')).join(' ⏎ ')
+  const one = singleLine(text)
   return one.trimStart().startsWith('::') ? `› ${one}` : one
 }
 
