@@ -312,3 +312,41 @@ describe('odd answers: a valid record or one clear error naming what the instanc
     add(counts, 'odd answers refused with one line')
   }, 60_000)
 })
+
+describe('one change per deployment, even when an insert is slow', () => {
+  const openFor = async (correlationId: string): Promise<any[]> =>
+    ((await admin(sim, 'GET', '/changes')) as any[]).filter((c) => c.correlation_id === correlationId && !['Closed', 'Canceled'].includes(c.state_label))
+  const allFor = async (correlationId: string): Promise<any[]> => ((await admin(sim, 'GET', '/changes')) as any[]).filter((c) => c.correlation_id === correlationId)
+
+  it('inserts taking 4 s under a 2 s request timeout: create looks again before inserting twice, and one change is open', async () => {
+    await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 4000, times: 0 })
+    const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'slow-insert-4s', request_timeout_seconds: '2' })
+    ok(create)
+    // Let any insert still on its way land before counting.
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    const all = await allFor('slow-insert-4s')
+    expect(all.map((c) => c.number)).toEqual([create.outputs.change_number])
+    add(counts, 'slow inserts settled on one change')
+  }, 90_000)
+
+  it('an insert that lands after create finished is canceled by the next step, naming the survivor', async () => {
+    // The first insert takes 12 s: create gives up at 2 s, looks twice, inserts again; the first lands later.
+    await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 12_000, times: 1 })
+    const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'late-insert', request_timeout_seconds: '2' })
+    ok(create)
+    const survivor = create.outputs.change_number!
+    for (let i = 0; i < 60 && (await allFor('late-insert')).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await openFor('late-insert')).toHaveLength(2)
+
+    const wait = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, poll_interval_seconds: '5', timeout_minutes: '1' })
+    ok(wait)
+    expect(wait.outputs.change_number).toBe(survivor)
+    const open = await openFor('late-insert')
+    expect(open.map((c) => c.number)).toEqual([survivor])
+    const extra = (await allFor('late-insert')).find((c) => c.number !== survivor)
+    expect(extra.state_label).toBe('Canceled')
+    expect(entries(extra.work_notes, `a duplicate of ${survivor} for the same deployment`)).toBe(1)
+    expect(wait.stdout).toMatch(new RegExp(`::warning::${extra.number} duplicated ${survivor} for this deployment`))
+    add(counts, 'late duplicates canceled naming the survivor')
+  }, 120_000)
+})

@@ -4,6 +4,7 @@ import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
+import { settleDuplicates } from '../change/duplicates.js'
 import { Output, State } from '../constants.js'
 import { runContext } from '../github-context.js'
 import { currentJobResult, type JobOutcome } from '../github-job.js'
@@ -76,7 +77,7 @@ export function post(): Promise<void> {
       }
       const run = runContext()
       const client = ctx.client(connection)
-      const record = await readChange(client, sysId)
+      const record = await settleDuplicates(client, await readChange(client, sysId), { warn: core.warning, timeline: ctx.timeline })
       const implementing = core.getState(State.Implementing) === 'true'
       const seen: JobOutcome = implementing
         ? await currentJobResult(token, run).catch((error: unknown) => ({

@@ -3,6 +3,7 @@ import { info } from './log.js'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
 import { pollChange, readChange, resolveChange } from '../change/lookup.js'
 import { cancelChange } from '../change/move.js'
+import { settleDuplicates } from '../change/duplicates.js'
 import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
 import type { Approver } from '../servicenow/approvers.js'
@@ -45,7 +46,8 @@ export async function openChange(
     return undefined
   }
   const client = ctx.client(settings.connection)
-  return { client, record: await resolveChange(client, settings.change) }
+  const record = await settleDuplicates(client, await resolveChange(client, settings.change), { warn: core.warning, timeline: ctx.timeline })
+  return { client, record }
 }
 
 /**
