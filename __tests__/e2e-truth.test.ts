@@ -350,3 +350,25 @@ describe('one change per deployment, even when an insert is slow', () => {
     add(counts, 'late duplicates canceled naming the survivor')
   }, 120_000)
 })
+
+describe("the gate's post settles a duplicate too", () => {
+  it('a younger open change of the same deployment is canceled naming the one the gate implemented, which is closed', async () => {
+    const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv('8301') })
+    ok(main)
+    const correlationId = 'octo-org/payments/8301/deploy'
+    // An insert of the same deployment that landed late, straight through the Table API.
+    const late = await fetch(`${sim.url}/api/now/table/change_request`, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` },
+      body: JSON.stringify({ short_description: 'late insert', correlation_id: correlationId, type: 'standard' })
+    }).then((r) => r.json() as Promise<any>)
+    github.steps = [done('Gate', 'success'), done('Deploy', 'success'), self]
+    const post = await runStep('gate-post', { ...connection }, { env: runEnv('8301'), state: main.state })
+    ok(post)
+    expect(await record(main.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'successful' })
+    const extra = await record(late.result.number)
+    expect(extra.state_label).toBe('Canceled')
+    expect(entries(extra.work_notes, `a duplicate of ${main.outputs.change_number} for the same deployment`)).toBe(1)
+    add(counts, 'late duplicates canceled naming the survivor')
+  }, 60_000)
+})
