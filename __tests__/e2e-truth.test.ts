@@ -13,10 +13,10 @@ import { scannedSteps } from './helpers/scan.js'
  * it is, and every note is written once. Built bundles against the simulator and a fake
  * GitHub API that answer the way real ones misbehave.
  */
-let sim: Simulator
 const counts = suiteCounts('e2e-truth')
-let runStep: ReturnType<typeof scannedSteps>
+let sim: Simulator
 let github: FakeGithub
+let runStep: ReturnType<typeof scannedSteps>
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForTruthTests'
 const TEMPLATE = 'Deploy web application'
@@ -26,10 +26,7 @@ beforeAll(async () => {
   github = await startFakeGithub(TOKEN)
   connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
 })
-afterAll(async () => {
-  await sim.stop()
-  await github.stop()
-})
+afterAll(() => Promise.all([sim.stop(), github.stop()]))
 beforeEach(async () => {
   await admin(sim, 'DELETE', '/faults')
 })
@@ -141,31 +138,21 @@ describe('a move that did not happen is an error naming where the change is', ()
     expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
   }, 60_000)
 
-  it('update: the move to Implement is lost', async () => {
-    const create = await scheduled('lost-move-update')
+  // Each step's walk, with the state the change is in when it starts and where a lost move leaves it.
+  it.each<[string, string, Record<string, string>, boolean, string, RegExp]>([
+    ['update: the move to Implement is lost', 'update', { state: 'implement' }, false, 'Scheduled', /^::error::CHG\d+ is scheduled \(approval requested\), not implement/],
+    ['close: the move to Review is lost', 'close', { result: 'success' }, true, 'Implement', /^::error::CHG\d+ is implement \(approval requested\), not closed/],
+    ['cancel: the move to Canceled is lost', 'close', { result: 'cancelled' }, false, 'Scheduled', /^::error::CHG\d+ is scheduled \(approval requested\), not canceled/]
+  ])('%s', async (name, entry, inputs, implementing, left, line) => {
+    const create = await scheduled(`lost-move-${name.split(':')[0]}`)
+    const sysId = create.outputs.change_sys_id!
+    if (implementing) ok(await runStep('update', { ...connection, change_sys_id: sysId, state: 'implement' }))
     await loseNextMove()
-    const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement' })
-    failedWithOneLine(update, /^::error::CHG\d+ is scheduled \(approval requested\), not implement/)
-    expect(update.outputs.state).toBeUndefined()
-    expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
-  }, 60_000)
-
-  it('close: the move to Review is lost', async () => {
-    const create = await scheduled('lost-move-close')
-    ok(await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement' }))
-    await loseNextMove()
-    const close = await runStep('close', { ...connection, change_sys_id: create.outputs.change_sys_id!, result: 'success' })
-    failedWithOneLine(close, /^::error::CHG\d+ is implement \(approval requested\), not closed/)
-    expect(close.stdout).not.toMatch(/closed: successful/)
-    expect((await record(create.outputs.change_number!))).toMatchObject({ state_label: 'Implement', close_code: '' })
-  }, 60_000)
-
-  it('cancel: the move to Canceled is lost', async () => {
-    const create = await scheduled('lost-move-cancel')
-    await loseNextMove()
-    const close = await runStep('close', { ...connection, change_sys_id: create.outputs.change_sys_id!, result: 'cancelled' })
-    failedWithOneLine(close, /^::error::CHG\d+ is scheduled \(approval requested\), not canceled/)
-    expect((await record(create.outputs.change_number!)).state_label).toBe('Scheduled')
+    const run = await runStep(entry, { ...connection, change_sys_id: sysId, ...inputs })
+    failedWithOneLine(run, line)
+    expect(run.outputs.state).toBeUndefined()
+    expect(run.stdout).not.toMatch(/closed: successful|canceled: the deployment/)
+    expect(await record(create.outputs.change_number!)).toMatchObject({ state_label: left, close_code: '' })
   }, 60_000)
 })
 
