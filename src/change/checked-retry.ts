@@ -9,8 +9,8 @@ import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
  * pass or may have landed, it waits, looks whether the thing arrived after
  * all, and only if not tries again, up to max_attempts. A create given up on
  * (a timeout, a lost answer) may still be running on the instance: before a
- * second insert it looks once more after as long again as the request was
- * allowed, so that a slow insert has landed and is found. That makes the race
+ * second insert it looks once more after twice as long as the request was
+ * allowed, so that an insert up to three times that slow has landed and is found. That makes the race
  * rare; the later steps of the deployment settle any duplicate that still
  * lands late (duplicates.ts).
  */
@@ -32,7 +32,7 @@ export async function createChecked<T>(
       const found = await landed()
       if (found !== undefined) return found
       if (mayStillRun(error)) {
-        await client.connection.clock.sleep(client.connection.timeoutMs)
+        await client.connection.clock.sleep(2 * client.connection.timeoutMs)
         const late = await landed()
         if (late !== undefined) return late
       }
