@@ -359,3 +359,14 @@ describe("the gate's post settles a duplicate too", () => {
     add(counts, 'late duplicates canceled naming the survivor')
   }, 60_000)
 })
+
+describe("the gate's close_code never contradicts the outcome", () => {
+  it('close_code successful does not turn a failed job into a successful close', async () => {
+    const main = await runStep('gate', { ...connection, template: TEMPLATE, close_code: 'successful' }, { env: runEnv('8401') })
+    ok(main)
+    github.steps = [done('Gate', 'success'), done('Deploy', 'failure'), self]
+    const post = await runStep('gate-post', { ...connection, close_code: 'successful' }, { env: runEnv('8401'), state: main.state })
+    ok(post)
+    expect(await record(main.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'unsuccessful' })
+  }, 60_000)
+})
