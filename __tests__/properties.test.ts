@@ -152,6 +152,31 @@ describe('answers from the instance', () => {
       })
     ))
 
+  /** Any JSON body for this request: the operation gives its value or one ServiceNowError, never a TypeError. */
+  const OTHER_READS: [string, 'get' | 'post', RegExp, (c: ServiceNowClient) => Promise<unknown>][] = [
+    ['approvers', 'get', /\/api\/now\/table\/sysapproval_approver/, (c) => c.approvers(SYS_ID)],
+    ['standard change templates', 'get', /\/api\/sn_chg_rest\/change\/standard\/template/, (c) => c.changes.findTemplates('Deploy')],
+    ['attachments', 'get', /\/api\/now\/attachment/, (c) => c.attachments({ table: 'change_request', sysId: SYS_ID })],
+    ['incident created', 'post', /\/api\/now\/table\/incident/, (c) => c.createIncident({ causedBy: SYS_ID, short_description: 'x' })]
+  ]
+  it.each(OTHER_READS)('%s: any JSON body gives a value or one ServiceNowError', (name, method, path, op) =>
+    checked(
+      name,
+      fc.asyncProperty(fc.oneof(fc.array(anyAnswer, { maxLength: 3 }).map((r) => ({ result: r })), anyAnswer.map((r) => ({ result: r })), fc.jsonValue()), async (body) => {
+        nock('https://acme.service-now.com')[method](path).query(true).reply(200, JSON.stringify(body), { 'Content-Type': 'application/json' })
+        const c = client()
+        try {
+          await op(c)
+        } catch (error) {
+          expect(error).toBeInstanceOf(ServiceNowError)
+          expect(oneLine((error as Error).message)).toBe(true)
+        } finally {
+          c.dispose()
+        }
+      })
+    )
+  )
+
   it('the jobs API: any steps value gives success only when every step before this one succeeded or was skipped', () => {
     const step = fc.oneof(
       fc.record({ name: fc.string(), status: fc.constantFrom('completed', 'in_progress', 'queued', 'pending', 'weird'), conclusion: fc.oneof(fc.constantFrom('success', 'skipped', 'failure', 'timed_out', 'cancelled', 'neutral', 'stale'), fc.constant(null)) }, { requiredKeys: [] }),

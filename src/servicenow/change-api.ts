@@ -2,8 +2,8 @@ import { STATE_VALUES, stateLabel, type StateLabel } from './change-model.js'
 import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
 import type { Connection } from './connection.js'
 import { InputError, ServiceNowError } from './errors.js'
-import { field, single, valueOf, type RawRecord } from './fields.js'
-import { checkSysId } from './ids.js'
+import { field, isRecord, shown, single, valueOf, type RawRecord } from './fields.js'
+import { checkSysId, isSysId } from './ids.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
 
@@ -64,7 +64,7 @@ export class ChangeApi {
       async () => {
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/standard/template`, query: { sysparm_query: q.toString() } })
         const result = (response.body as { result?: unknown })?.result
-        return (Array.isArray(result) ? (result as RawRecord[]) : []).map((t) => ({
+        return templateList(result).map((t) => ({
           sysId: valueOf(t, 'sys_id'),
           name: field(t, 'name').value ?? field(t, 'name').display ?? '',
           values: undefined
@@ -188,6 +188,16 @@ export function isMissingApi(error: unknown): boolean {
     (error.status === 400 || error.status === 404) &&
     /does not represent any resource/i.test(error.serviceNowMessage ?? '')
   )
+}
+
+/** The template list of a Change Management API answer: records with a sys_id each, or one error naming what was sent. */
+function templateList(result: unknown): RawRecord[] {
+  const list = Array.isArray(result) ? result : []
+  const odd = list.find((t: unknown) => !isRecord(t) || !isSysId(valueOf(t, 'sys_id')))
+  if (odd !== undefined) {
+    throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: `${BASE}/standard/template`, message: `the instance listed ${shown(odd)} as a template` })
+  }
+  return list as RawRecord[]
 }
 
 /** A template's `field=value^field=value` string, as the instance stores it. */
