@@ -317,12 +317,13 @@ describe('one change per deployment, even when an insert is slow', () => {
   }, 90_000)
 
   it('an insert that lands after create finished is canceled by the next step, naming the survivor', async () => {
-    // The first insert takes 12 s: create gives up at 2 s, looks twice, inserts again; the first lands later.
-    await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 12_000, times: 1 })
+    // The first insert takes 20 s: create gives up at 2 s, looks twice (the second time 4 s later),
+    // inserts again and finishes; the first lands long after, even on a busy machine.
+    await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 20_000, times: 1 })
     const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'late-insert', request_timeout_seconds: '2' })
     ok(create)
     const survivor = create.outputs.change_number!
-    for (let i = 0; i < 60 && (await allFor('late-insert')).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 500))
+    for (let i = 0; i < 80 && (await allFor('late-insert')).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 500))
     expect(await openFor('late-insert')).toHaveLength(2)
 
     const wait = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, poll_interval_seconds: '5', timeout_minutes: '1' })
