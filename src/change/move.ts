@@ -30,7 +30,8 @@ export interface MoveOptions {
  * skipping states it has already reached. Where the instance offers
  * nextstates, each step is checked against it first. After every write the
  * record is read again: a write the instance answered but did not carry out
- * (a business rule can silently keep the old state) is an error, not a success.
+ * (a business rule can silently keep the old state) is an error, not a success,
+ * and the walk ends with the record at the target (or past it) or fails naming where it is.
  */
 export async function moveChange(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
   const moved = await walk(client, start, target, options)
