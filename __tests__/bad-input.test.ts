@@ -84,7 +84,7 @@ const CASES: Case[] = [
   ['wait', () => ({ ...connection, change_sys_id: ID, honor_change_window: 'maybe' }), /Invalid honor_change_window/],
   ['update', () => ({ ...connection, change_sys_id: ID }), /Nothing to update/],
   ['update', () => ({ ...connection, change_sys_id: ID, state: 'done' }), /Invalid state 'done'/],
-  ['update', () => ({ ...connection, change_sys_id: ID, fields: 'state: 3' }), /Set the state with the state input/],
+  ['update', () => ({ ...connection, change_sys_id: ID, fields: 'state: 3' }), /'state' cannot be set through fields: use the state input/],
   ['close', () => ({ ...connection, change_sys_id: ID }), /result is required/],
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'ok' }), /Invalid result 'ok'/],
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'success', close_code: 'great' }), /Invalid close_code 'great'/],
@@ -93,7 +93,26 @@ const CASES: Case[] = [
   ['create', () => ({ ...connection, attachments: '/no/such/dir/*.xml' }), /attachments: '\/no\/such\/dir\/\*\.xml' matches no file/],
   ['update', () => ({ ...connection, change_sys_id: ID, attachments: bigFile(), attachment_max_mb: '1' }), /is 2\.0 MB, over attachment_max_mb \(1\.0 MB\)/],
   ['close', () => ({ ...connection, change_sys_id: ID, result: 'success', attachment_max_mb: '0' }), /attachment_max_mb '0': must be from 1 to 1024/],
-  ['update', () => ({ ...connection, change_sys_id: ID, attachments: '!*.log' }), /exclusions .* are not supported/]
+  ['update', () => ({ ...connection, change_sys_id: ID, attachments: '!*.log' }), /exclusions .* are not supported/],
+  // Contradictions and fields the action owns (SECURITY.md "Inputs that are refused").
+  ['close', () => ({ ...connection, change_sys_id: ID, result: 'failure', close_code: 'successful' }), /close_code successful contradicts result failure/],
+  ['close', () => ({ ...connection, change_sys_id: ID, result: 'cancelled', close_code: 'successful' }), /close_code successful contradicts result cancelled/],
+  ['create', () => ({ ...connection, fields: 'approval: approved' }), /'approval' cannot be set through fields: approvals are decided in ServiceNow/],
+  ['create', () => ({ ...connection, fields: '{"state": "-1"}' }), /'state' cannot be set through fields/],
+  ['create', () => ({ ...connection, fields: 'number: CHG0000001' }), /'number' cannot be set through fields/],
+  ['create', () => ({ ...connection, fields: `sys_id: ${ID}` }), /'sys_id' cannot be set through fields/],
+  ['create', () => ({ ...connection, fields: 'active: false' }), /'active' cannot be set through fields/],
+  ['create', () => ({ ...connection, fields: 'on_hold: true' }), /'on_hold' cannot be set through fields/],
+  ['create', () => ({ ...connection, fields: 'correlation_id: other' }), /'correlation_id' cannot be set through fields: use the correlation_id input/],
+  ['create', () => ({ ...connection, fields: 'sys_created_by: admin' }), /'sys_created_by' cannot be set through fields: ServiceNow sets system fields/],
+  ['create', () => ({ ...connection, fields: 'short_description: x' }), /'short_description' cannot be set through fields: use the short_description input/],
+  ['create', () => ({ ...connection, fields: 'parent: x' }), /'parent' cannot be set through fields: use the parent_change input/],
+  ['gate', () => ({ ...connection, fields: 'close_code: successful' }), /'close_code' cannot be set through fields: use the close_code input/],
+  ['update', () => ({ ...connection, change_sys_id: ID, fields: 'approval: approved' }), /'approval' cannot be set through fields/],
+  ['update', () => ({ ...connection, change_sys_id: ID, fields: 'work_notes: hi' }), /'work_notes' cannot be set through fields: use the work_notes input/],
+  ['create', () => ({ ...connection, short_description: 'Deploy\n::warning::forged' }), /Invalid short_description: it has a line break/],
+  ['create', () => ({ ...connection, short_description: 'Deploy\u2028two lines' }), /Invalid short_description: it has a line break/],
+  ['create', () => ({ ...connection, instance_url: `${sim.url.slice(0, 12)}\n${sim.url.slice(12)}` }), /Invalid instance_url: it has a line break or space inside/]
 ]
 
 describe('bad input', () => {

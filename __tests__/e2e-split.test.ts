@@ -149,7 +149,7 @@ describe('create', () => {
       type: 'emergency',
       parent_change: parent.outputs.change_number!,
       correlation_id: 'rollback-1',
-      fields: 'category: Software\non_hold: false',
+      fields: 'category: Software\npriority: 3',
       request_approval: 'false'
     })
     ok(child)

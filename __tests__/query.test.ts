@@ -27,6 +27,17 @@ describe('EncodedQuery', () => {
   it('refuses a comma inside an IN value and line breaks anywhere', () => {
     expect(() => query().in('number', ['CHG1,CHG2'])).toThrow(/split it in two/)
     expect(() => query().eq('name', 'a\nb')).toThrow(/line break/)
+    expect(() => query().eq('name', 'a\u2028b')).toThrow(/line break/)
+    expect(() => query().in('name', ['ok', 'a\u2029b'])).toThrow(/line break/)
+  })
+
+  it('refuses a value ServiceNow would run as a script, in any case and after spaces', () => {
+    for (const value of ['javascript:gs.getUserID()', '  JavaScript:x', '\tJAVASCRIPT:x']) {
+      expect(() => query().eq('assigned_to', value)).toThrow(/begins with 'javascript:'/)
+      expect(() => query().startsWith('correlation_id', value)).toThrow(InputError)
+    }
+    expect(query().isCurrentUser('approver').toString()).toBe('approver=javascript:gs.getUserID()')
+    expect(query().eq('name', 'not javascript: at the start').toString()).toBe('name=not javascript: at the start')
   })
 
   it('refuses field names that are not field names', () => {

@@ -8,6 +8,10 @@ export interface FakeGithub {
   requests: string[]
   /** The step conclusions the current job reports (the post step itself is in progress). */
   steps: { name: string; status: string; conclusion: string | null }[]
+  /** When set, the in-progress job exactly as listed (steps included or left out), instead of one built from steps. */
+  job?: Record<string, unknown>
+  /** When set, the jobs list answers with this status and a GitHub error body. */
+  jobsStatus?: number
   stop(): Promise<void>
 }
 
@@ -53,9 +57,14 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
       res.end(JSON.stringify({ message: 'Not Found' }))
       return
     }
+    if (fake.jobsStatus !== undefined) {
+      res.writeHead(fake.jobsStatus, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ message: 'Server Error' }))
+      return
+    }
     const jobs = [
       { id: 1, name: 'build', status: 'completed', conclusion: 'success', runner_name: 'GitHub Actions 3', steps: [] },
-      { id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', steps: fake.steps }
+      fake.job ?? { id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', steps: fake.steps }
     ]
     res.writeHead(200, { 'Content-Type': 'application/json' })
     res.end(JSON.stringify({ total_count: jobs.length, jobs }))

@@ -7,7 +7,12 @@ import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
  * Creates something that must exist once (a change request, an attachment).
  * The client never repeats a create by itself; here, after a failure that may
  * pass or may have landed, it waits, looks whether the thing arrived after
- * all, and only if not tries again, up to max_attempts.
+ * all, and only if not tries again, up to max_attempts. A create given up on
+ * (a timeout, a lost answer) may still be running on the instance: before a
+ * second insert it looks once more after twice as long as the request was
+ * allowed, so that an insert up to three times that slow has landed and is found. That makes the race
+ * rare; the later steps of the deployment settle any duplicate that still
+ * lands late (duplicates.ts).
  */
 export async function createChecked<T>(
   client: ServiceNowClient,
@@ -26,6 +31,16 @@ export async function createChecked<T>(
       await client.connection.clock.sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, random)))
       const found = await landed()
       if (found !== undefined) return found
+      if (mayStillRun(error)) {
+        await client.connection.clock.sleep(2 * client.connection.timeoutMs)
+        const late = await landed()
+        if (late !== undefined) return late
+      }
     }
   }
+}
+
+/** No answer, or a gateway that gave up waiting: the instance may still be working on the request. */
+function mayStillRun(error: ServiceNowError): boolean {
+  return error.kind === 'timeout' || (error.kind === 'network' && error.mayHaveLanded) || (error.kind === 'http' && error.status === 504)
 }

@@ -1,8 +1,7 @@
 import type { RunContext } from '../github-context.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
-import { valueOf } from '../servicenow/fields.js'
-import type { IncidentRecord } from '../servicenow/incidents.js'
+import { toIncident, type IncidentRecord } from '../servicenow/incidents.js'
 import { query } from '../servicenow/query.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import type { CloseOptions, JobResult } from '../settings/close.js'
@@ -27,12 +26,15 @@ export interface ClosePlan {
  * success → Closed/successful; failure → Closed/unsuccessful; cancelled or
  * skipped → Canceled if implementation had not begun, else Closed/unsuccessful.
  * A close_code input overrides the code of a close; it does not turn a
- * cancelation into a close (that would claim an implementation that never began).
+ * cancelation into a close (that would claim an implementation that never began),
+ * and `successful` never overrides a result that was not success (the close step
+ * refuses that pair as input; the gate learns its result only at the end).
  */
 export function planClose(record: ChangeRecord, result: JobResult, closeCode: CloseOptions['closeCode']): ClosePlan {
   const began = record.stateLabel === 'implement' || record.stateLabel === 'review'
   if ((result === 'cancelled' || result === 'skipped') && !began) return { target: 'canceled', closeCode: '' }
-  return { target: 'closed', closeCode: closeCode ?? (result === 'success' ? 'successful' : 'unsuccessful') }
+  const override = closeCode === 'successful' && result !== 'success' ? undefined : closeCode
+  return { target: 'closed', closeCode: override ?? (result === 'success' ? 'successful' : 'unsuccessful') }
 }
 
 export async function closeFromResult(
@@ -88,9 +90,9 @@ async function openIncident(client: ServiceNowClient, record: ChangeRecord, run:
   })
   const found = existing.records[0]
   if (found !== undefined) {
-    const sysId = valueOf(found, 'sys_id')
-    info(`Incident ${valueOf(found, 'number')} is already open for ${record.number}.`)
-    return { sysId, number: valueOf(found, 'number'), url: `${client.baseUrl}/incident.do?sys_id=${sysId}` }
+    const incident = toIncident(found, client.baseUrl, 'GET')
+    info(`Incident ${incident.number} is already open for ${record.number}.`)
+    return incident
   }
   const incident = await client.createIncident({
     causedBy: record.sysId,

@@ -124,7 +124,7 @@ async function settleRace(settings: CreateSettings, deps: CreateDeps, ours: Chan
 async function requestApproval(settings: CreateSettings, deps: CreateDeps, record: ChangeRecord): Promise<ChangeRecord> {
   const target = settings.type === 'normal' ? 'assess' : settings.type === 'emergency' ? 'authorize' : 'scheduled'
   try {
-    const moved = await moveChange(deps.client, record, target, { timeline: deps.timeline, info: deps.info })
+    const moved = await moveChange(deps.client, record, target, { timeline: deps.timeline, info: deps.info, sentBackIsAnswer: true })
     deps.info(`${moved.number} moved to ${moved.stateLabel}; approval ${moved.approval}.`)
     return moved
   } catch (error) {

@@ -18,6 +18,11 @@ export interface MoveOptions {
   timeline?: Timeline
   /** A log line per step taken. */
   info?: (line: string) => void
+  /**
+   * Requesting approval only: an approval decided at once may send the change back
+   * (a rejection returns it to New). That is an answer for the wait, not a failed move.
+   */
+  sentBackIsAnswer?: boolean
 }
 
 /**
@@ -25,10 +30,31 @@ export interface MoveOptions {
  * skipping states it has already reached. Where the instance offers
  * nextstates, each step is checked against it first. After every write the
  * record is read again: a write the instance answered but did not carry out
- * (a business rule can silently keep the old state) is an error, not a success.
+ * (a business rule can silently keep the old state) is an error, not a success,
+ * and the walk ends with the record at the target (or past it) or fails naming where it is.
  */
 export async function moveChange(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
+  const moved = await walk(client, start, target, options)
+  if (options.sentBackIsAnswer !== true && !reached(moved, target)) {
+    // A proxy or business rule can drop the state while something else changes (an approval decided at the
+    // same moment): only the state itself proves the move.
+    throw new TransitionError(
+      `${moved.number} is ${moved.stateLabel ?? moved.state} (approval ${moved.approval}), not ${target}: ServiceNow answered the move but did not make it. Look at the change's history before running this step again.`
+    )
+  }
+  return moved
+}
+
+/** At the target or past it on the change's path (Canceled only by being canceled). */
+function reached(record: ChangeRecord, target: StateLabel): boolean {
+  if (record.stateLabel === undefined) return false
+  return forwardPath(isChangeType(record.type) ? record.type : 'normal', record.stateLabel, target)?.length === 0
+}
+
+async function walk(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions): Promise<ChangeRecord> {
   let current = start
+  // The note and final fields go with the last transition, once: one write, one journal entry.
+  let written = false
   const type = isChangeType(current.type) ? current.type : 'normal'
   for (;;) {
     const from = current.stateLabel
@@ -39,8 +65,8 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
     }
     const next = path[0]
     if (next === undefined) {
-      // Already there or past it: still write what the last step would have carried.
-      if (options.note || Object.keys(options.finalFields ?? {}).length > 0) {
+      // Already there or past it: still write what the last step would have carried, unless it did.
+      if (!written && (options.note || Object.keys(options.finalFields ?? {}).length > 0)) {
         await client.changes.patch(current.sysId, { ...options.finalFields, ...(options.note ? { work_notes: options.note } : {}) })
         current = await readChange(client, current.sysId)
       }
@@ -54,6 +80,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
       ...(last ? options.finalFields : {}),
       ...(last && options.note ? { work_notes: options.note } : {})
     })
+    written ||= last
     const reread = await readChange(client, current.sysId)
     // The instance may have moved on by itself since (an approval decided at once): a state past
     // `next`, or an approval that changed, shows the write took effect. Only no change at all is suspect.

@@ -1,6 +1,7 @@
 import type { Connection } from './connection.js'
 import { checkSysId, checkTable } from './ids.js'
-import { single, valueOf, type RawRecord } from './fields.js'
+import { isRecord, shown, single, valueOf, type RawRecord } from './fields.js'
+import { ServiceNowError } from './errors.js'
 import { query } from './query.js'
 
 export interface Attachment {
@@ -37,7 +38,10 @@ export async function listAttachments(conn: Connection, target: { table: string;
     query: { sysparm_query: query().eq('table_name', checkTable(target.table)).eq('table_sys_id', checkSysId(target.sysId)).toString() }
   })
   const result = (response.body as { result?: unknown } | undefined)?.result
-  return (Array.isArray(result) ? (result as RawRecord[]) : []).map(toAttachment)
+  return (Array.isArray(result) ? result : []).map((raw: unknown) => {
+    if (!isRecord(raw)) throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: '/api/now/attachment', message: `the instance listed ${shown(raw)} as an attachment` })
+    return toAttachment(raw)
+  })
 }
 
 function toAttachment(raw: RawRecord): Attachment {

@@ -3,7 +3,7 @@ import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './chang
 import { CHANGE_TASK_FIELDS, toChangeTask, type ChangeTask } from './change-task.js'
 import type { Connection } from './connection.js'
 import { InputError, ServiceNowError } from './errors.js'
-import { field, single, valueOf, type RawRecord } from './fields.js'
+import { field, isRecord, shown, single, valueOf, type RawRecord } from './fields.js'
 import { checkSysId, isSysId } from './ids.js'
 import { parseNextStates, type NextStates } from './next-states.js'
 import { query } from './query.js'
@@ -63,7 +63,7 @@ export class ChangeApi {
   async createStandard(template: StandardTemplate, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(template.sysId, 'template sys_id')
     return this.either(
-      async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields)),
+      async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields), 'POST', `${BASE}/standard`),
       async () => {
         // What the standard change record producer does on the instance: the template's values, then ours,
         // and the template's current version (change_request.std_change_producer_version references the
@@ -78,7 +78,7 @@ export class ChangeApi {
           ...(version === undefined ? {} : { std_change_producer_version: version }),
           ...(model === undefined ? {} : { chg_model: model })
         }
-        return this.record({ result: await this.table.create('change_request', body) })
+        return this.record({ result: await this.table.create('change_request', body) }, 'POST', '/api/now/table/change_request')
       }
     )
   }
@@ -90,7 +90,7 @@ export class ChangeApi {
       async () => {
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/standard/template`, query: { sysparm_query: q.toString() } })
         const result = (response.body as { result?: unknown })?.result
-        return (Array.isArray(result) ? (result as RawRecord[]) : []).map((t) => ({
+        return templateList(result).map((t) => ({
           sysId: valueOf(t, 'sys_id'),
           name: field(t, 'name').value ?? field(t, 'name').display ?? ''
         }))
@@ -105,16 +105,16 @@ export class ChangeApi {
   async get(sysId: string): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body),
-      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) })
+      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body, 'GET', BASE),
+      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) }, 'GET', '/api/now/table/change_request')
     )
   }
 
   async patch(sysId: string, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body),
-      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) })
+      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body, 'PATCH', BASE),
+      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) }, 'PATCH', '/api/now/table/change_request')
     )
   }
 
@@ -182,7 +182,7 @@ export class ChangeApi {
       async () => {
         // gs.getUserID() in a query value is ServiceNow's documented way to say "the signed-in user".
         const pending = await this.table.list('sysapproval_approver', {
-          query: query().eq('sysapproval', sysId).eq('approver', 'javascript:gs.getUserID()').eq('state', 'requested'),
+          query: query().eq('sysapproval', sysId).isCurrentUser('approver').eq('state', 'requested'),
           fields: ['sys_id']
         })
         const row = pending.records[0]
@@ -199,10 +199,11 @@ export class ChangeApi {
 
   private async create(type: 'normal' | 'emergency', fields: Record<string, unknown>): Promise<ChangeRecord> {
     return this.either(
-      async () => this.record(await this.post(`${BASE}/${type}`, fields)),
+      async () => this.record(await this.post(`${BASE}/${type}`, fields), 'POST', `${BASE}/${type}`),
       async () => {
         const model = await this.changeModel(type)
-        return this.record({ result: await this.table.create('change_request', { ...fields, type, ...(model === undefined ? {} : { chg_model: model }) }) })
+        const body = { ...fields, type, ...(model === undefined ? {} : { chg_model: model }) }
+        return this.record({ result: await this.table.create('change_request', body) }, 'POST', '/api/now/table/change_request')
       }
     )
   }
@@ -250,13 +251,12 @@ export class ChangeApi {
     }
   }
 
-  private async record(body: unknown): Promise<ChangeRecord> {
-    const raw = single((body as { result?: unknown } | undefined)?.result)
-    if (valueOf(raw, 'sys_id') === '') {
-      throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: BASE, message: 'the answer has no change request in it' })
-    }
-    this.noteIgnored(raw)
-    return toChangeRecord(raw, this.conn.baseUrl, await this.states())
+  private async record(body: unknown, method: string, path: string): Promise<ChangeRecord> {
+    // The docs show `result` as an object; some versions send a one-element array.
+    const result = (body as { result?: unknown } | undefined)?.result
+    const raw = Array.isArray(result) ? result[0] : result
+    if (isRecord(raw)) this.noteIgnored(raw)
+    return toChangeRecord(raw, this.conn.baseUrl, await this.states(), { method, path })
   }
 
   /**
@@ -316,6 +316,16 @@ export function isMissingApi(error: unknown): boolean {
     (error.status === 400 || error.status === 404) &&
     /does not represent any resource/i.test(error.serviceNowMessage ?? '')
   )
+}
+
+/** The template list of a Change Management API answer: records with a sys_id each, or one error naming what was sent. */
+function templateList(result: unknown): RawRecord[] {
+  const list = Array.isArray(result) ? result : []
+  const odd = list.find((t: unknown) => !isRecord(t) || !isSysId(valueOf(t, 'sys_id')))
+  if (odd !== undefined) {
+    throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: `${BASE}/standard/template`, message: `the instance listed ${shown(odd)} as a template` })
+  }
+  return list as RawRecord[]
 }
 
 /** A template's `field=value^field=value` string, as the instance stores it. */

@@ -1,5 +1,7 @@
 import type { StateLabel } from './change-model.js'
-import { field, parseGlideDate, valueOf, type RawRecord } from './fields.js'
+import { ServiceNowError } from './errors.js'
+import { field, parseGlideDate, shown, valueOf, type RawRecord } from './fields.js'
+import { isRecordNumber, isSysId } from './ids.js'
 import { DEFAULT_STATE_CHOICES, oneLine, type StateChoices } from './state-choices.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
@@ -58,29 +60,61 @@ export function changeUrl(baseUrl: string, sysId: string): string {
   return `${baseUrl}/change_request.do?sys_id=${sysId}`
 }
 
-/** `states`: the instance's state choices (ChangeApi.states()); ServiceNow's default numbering when omitted. */
-export function toChangeRecord(raw: RawRecord, baseUrl: string, states: StateChoices = DEFAULT_STATE_CHOICES): ChangeRecord {
-  const sysId = valueOf(raw, 'sys_id')
-  const shown = field(raw, 'state')
-  const state = parseState(shown.value, states)
+/** The values of change_request.approval (task's choice list: SERVICENOW.md; change-management-api.md answers show `approved`). */
+export const APPROVALS = ['not requested', 'requested', 'approved', 'rejected', 'cancelled', 'not_required'] as const
+
+const TYPE = /^[a-z0-9_]{0,40}$/
+
+/** Which request an answer came from, for the error that names what the instance sent. */
+export interface AnswerSource {
+  method: string
+  path: string
+}
+
+const READ: AnswerSource = { method: 'GET', path: '/api/now/table/change_request' }
+
+/**
+ * A change request from one record of an answer, or a ServiceNowError naming
+ * what the instance sent instead. Whatever comes back (null, a number, a
+ * sys_id that is an object, a state of 1e400, a number with a line break in
+ * it) never becomes a record, an output or a log line. `states`: the instance's
+ * state choices (ChangeApi.states()); ServiceNow's default numbering when omitted.
+ */
+export function toChangeRecord(raw: unknown, baseUrl: string, states: StateChoices = DEFAULT_STATE_CHOICES, source: AnswerSource = READ): ChangeRecord {
+  const invalid = (what: string): ServiceNowError =>
+    new ServiceNowError({ kind: 'invalid-response', method: source.method, path: source.path, message: `the instance sent ${what} where a change request belongs` })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(shown(raw))
+  const record = raw as RawRecord
+  const checked = (name: string, test: (value: string) => boolean, expected: string): string => {
+    const value = field(record, name).value
+    if (value === undefined || !test(value)) throw invalid(`${name} ${shown(record[name])} (expected ${expected})`)
+    return value
+  }
+  const sysId = checked('sys_id', isSysId, 'a sys_id of 32 hexadecimal characters')
+  const number = checked('number', isRecordNumber, 'a change number such as CHG0030001')
+  const state = parseState(checked('state', (v) => Number.isInteger(parseState(v, states)), 'a state number'), states)
+  const display = field(record, 'state').display
+  const approval = checked('approval', (v) => (APPROVALS as readonly string[]).includes(v), APPROVALS.join(', '))
+  const type = field(record, 'type').value ?? ''
+  if (!TYPE.test(type)) throw invalid(`type ${shown(record.type)} (expected normal, standard or emergency)`)
   return {
     sysId,
-    number: valueOf(raw, 'number'),
-    type: valueOf(raw, 'type'),
+    number,
+    type,
     state,
     stateLabel: states.label(state),
-    stateName: oneLine(Number.isNaN(state) ? (shown.display ?? shown.value ?? '') : states.label(state) === undefined && shown.display ? shown.display : states.name(state)),
-    approval: valueOf(raw, 'approval'),
-    shortDescription: valueOf(raw, 'short_description'),
-    correlationId: valueOf(raw, 'correlation_id'),
-    closeCode: valueOf(raw, 'close_code'),
-    startDate: parseGlideDate(field(raw, 'start_date').value),
-    endDate: parseGlideDate(field(raw, 'end_date').value),
-    assignmentGroup: reference(raw, 'assignment_group'),
-    cmdbCi: reference(raw, 'cmdb_ci'),
-    parent: reference(raw, 'parent'),
-    onHold: valueOf(raw, 'on_hold') === 'true',
-    onHoldReason: valueOf(raw, 'on_hold_reason'),
+    stateName: oneLine(states.label(state) === undefined && display ? display : states.name(state)),
+    approval,
+    shortDescription: valueOf(record, 'short_description'),
+    correlationId: valueOf(record, 'correlation_id'),
+    closeCode: valueOf(record, 'close_code'),
+    startDate: parseGlideDate(field(record, 'start_date').value),
+    endDate: parseGlideDate(field(record, 'end_date').value),
+    assignmentGroup: reference(record, 'assignment_group'),
+    cmdbCi: reference(record, 'cmdb_ci'),
+    parent: reference(record, 'parent'),
+    onHold: valueOf(record, 'on_hold') === 'true',
+    onHoldReason: valueOf(record, 'on_hold_reason'),
     url: changeUrl(baseUrl, sysId)
   }
 }

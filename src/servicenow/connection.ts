@@ -78,11 +78,14 @@ export class Connection {
   private readonly random: () => number
   private readonly log: (line: string) => void
   private readonly listeners: ((event: RequestEvent) => void)[] = []
+  /** How long one request may take before it is given up (request_timeout_seconds). */
+  readonly timeoutMs: number
   /** Until when a rate limit asked this client to hold its requests. */
   private pausedUntil = 0
 
   constructor(options: ConnectionOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.timeoutMs = options.timeoutMs ?? 30_000
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
     this.retry = { ...defaultRetryPolicy, ...options.retry }

@@ -1,3 +1,5 @@
+import { singleLine } from './text.js'
+
 /**
  * The two kinds of failure the library reports.
  *
@@ -7,6 +9,11 @@
 
 export class InputError extends Error {
   override name = 'InputError'
+
+  /** One line, whatever input it quotes: an error is one clear line in the log. */
+  constructor(message: string) {
+    super(singleLine(message))
+  }
 }
 
 export type FailureKind =

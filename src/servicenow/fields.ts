@@ -54,3 +54,21 @@ export function single(result: unknown): RawRecord {
   if (one === null || typeof one !== 'object') return {}
   return one as RawRecord
 }
+
+/** A JSON value as an error message may show it: short, on one line, nothing the log could read as a command. */
+export function shown(value: unknown): string {
+  let text: string
+  try {
+    // JSON.stringify writes Infinity (a parsed 1e400) as null: say what it was.
+    text = value === undefined ? 'nothing' : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+  } catch {
+    text = String(value)
+  }
+  const short = text.length > 80 ? `${text.slice(0, 77)}...` : text
+  return short.replace(/[\p{Cc}\u2028\u2029]/gu, '?').replace(/::/g, ': :')
+}
+
+/** A record of an answer: a JSON object, not null, a number or a list. */
+export function isRecord(value: unknown): value is RawRecord {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}

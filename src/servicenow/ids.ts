@@ -11,6 +11,11 @@ export function checkSysId(value: string, what = 'sys_id'): string {
   return value
 }
 
+/** A record number: the table's prefix and digits (CHG0030001, INC0010001); nothing that could break a line or an output. */
+export function isRecordNumber(value: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(value)
+}
+
 export function isSysId(value: string): boolean {
   return SYS_ID.test(value)
 }

@@ -17,6 +17,8 @@ export function parseInstanceUrl(input: string): string {
   if (text === '') {
     throw new InputError("instance_url is empty. Give the instance's address, e.g. https://acme.service-now.com, or its name, e.g. acme.")
   }
+  // URL parsing silently drops tabs and line breaks inside a URL: 'acme.service-\nnow.com' would still parse.
+  if (/\s/.test(text)) throw new InputError('Invalid instance_url: it has a line break or space inside. Give one address on one line, e.g. https://acme.service-now.com.')
   if (BARE_NAME.test(text)) return `https://${text.toLowerCase()}.service-now.com`
 
   let url: URL

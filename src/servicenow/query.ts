@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { LINE_BREAK } from './text.js'
 
 /**
  * Builds ServiceNow encoded queries (`field=value^field2INa,b^ORDERBYDESCsys_created_on`).
@@ -43,6 +44,12 @@ export class EncodedQuery {
 
   notIn(field: string, values: readonly string[]): this {
     return this.list(field, 'NOT IN', values)
+  }
+
+  /** field = the signed-in user: the one script this action itself puts in a query, never a value from outside. */
+  isCurrentUser(field: string): this {
+    this.parts.push(`${checkField(field)}=javascript:gs.getUserID()`)
+    return this
   }
 
   isEmpty(field: string): this {
@@ -93,11 +100,23 @@ function checkField(field: string): string {
 }
 
 function checkValue(field: string, value: string): string {
-  if (value.includes('^')) {
-    throw new InputError(
-      `The value '${value}' for ${field} contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'.`
-    )
-  }
-  if (/[\r\n]/.test(value)) throw new InputError(`The value for ${field} contains a line break, which cannot be used in a ServiceNow query.`)
+  const problem = queryValueProblem(value)
+  if (problem !== undefined) throw new InputError(`The value for ${field} ${problem}.`)
   return value
+}
+
+/**
+ * Why a value cannot go into an encoded query, or undefined when it can. Shared
+ * with the settings readers, which refuse such inputs before any request.
+ * - `^` starts another condition and has no escape.
+ * - A line break ends the query in some versions (U+2028/U+2029 are line breaks too).
+ * - A value beginning with `javascript:` (any case, after spaces) is run as a
+ *   script on the instance (SERVICENOW.md "Queries"; the docs' own example is
+ *   `caller_id=javascript:gs.getUserID()`).
+ */
+export function queryValueProblem(value: string): string | undefined {
+  if (value.includes('^')) return "contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'"
+  if (LINE_BREAK.test(value)) return 'contains a line break, which cannot be used in a ServiceNow query'
+  if (/^\s*javascript:/i.test(value)) return "begins with 'javascript:', which ServiceNow would run as a script on the instance"
+  return undefined
 }

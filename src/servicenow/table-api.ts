@@ -1,6 +1,6 @@
 import type { Connection, QueryParams } from './connection.js'
 import { ServiceNowError } from './errors.js'
-import { single, type RawRecord } from './fields.js'
+import { isRecord, shown, type RawRecord } from './fields.js'
 import { checkSysId, checkTable } from './ids.js'
 import type { EncodedQuery } from './query.js'
 
@@ -59,7 +59,9 @@ export class TableApi {
       }
     })
     const result = (response.body as { result?: unknown } | undefined)?.result
-    if (!Array.isArray(result)) throw unexpected('GET', `/api/now/table/${table}`, 'a list')
+    if (!Array.isArray(result)) throw unexpected('GET', `/api/now/table/${table}`, 'a list', result)
+    const odd = result.find((r) => !isRecord(r))
+    if (odd !== undefined) throw unexpected('GET', `/api/now/table/${table}`, 'a list of records', odd)
     const total = Number(response.headers['x-total-count'])
     return {
       records: result as RawRecord[],
@@ -114,12 +116,14 @@ function writeParams(options: WriteOptions): QueryParams {
 
 function resultRecord(body: unknown, method: string, table: string): RawRecord {
   const result = (body as { result?: unknown } | undefined)?.result
-  if (result === undefined || result === null || typeof result !== 'object') throw unexpected(method, `/api/now/table/${table}`, 'a record')
-  return single(result)
+  // The docs show an object; some versions send a one-element array.
+  const one = Array.isArray(result) ? result[0] : result
+  if (!isRecord(one)) throw unexpected(method, `/api/now/table/${table}`, 'a record', result)
+  return one
 }
 
-function unexpected(method: string, path: string, what: string): ServiceNowError {
-  return new ServiceNowError({ kind: 'invalid-response', method, path, message: `the answer has no result with ${what}` })
+function unexpected(method: string, path: string, what: string, sent: unknown): ServiceNowError {
+  return new ServiceNowError({ kind: 'invalid-response', method, path, message: `the answer has no result with ${what} (the instance sent ${shown(sent)})` })
 }
 
 /** `<url>;rel="first",<url>;rel="next",…`: the offset of the next page, if any. */

@@ -3,7 +3,7 @@ import { ChangeRefInput as I, SKIPPED_ENV } from '../constants.js'
 import { InputError } from '../servicenow/errors.js'
 import { checkSysId } from '../servicenow/ids.js'
 import { boolean, text } from './inputs.js'
-import { noCaret } from './parse.js'
+import { queryValue } from './parse.js'
 
 /** Which change a step acts on: by sys_id, by number, or none because create skipped. */
 export type ChangeRef = { kind: 'sys_id'; sysId: string } | { kind: 'number'; number: string } | { kind: 'skipped' }
@@ -11,7 +11,7 @@ export type ChangeRef = { kind: 'sys_id'; sysId: string } | { kind: 'number'; nu
 const NUMBER = /^[A-Z]{2,8}\d{4,}$/
 
 export function parseChangeNumber(name: string, raw: string): string {
-  const value = noCaret(name, raw.trim())
+  const value = queryValue(name, raw.trim())
   if (!NUMBER.test(value)) throw new InputError(`Invalid ${name} '${value}': expected a change number such as CHG0030001.`)
   return value
 }

@@ -35,7 +35,11 @@ export function readCloseSettings(): CloseSettings {
   const change = readChangeRef()
   const result = oneOf(I.Result, JOB_RESULTS, '')
   if (result === '') throw new InputError(`result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`)
-  const settings = { connection, change, result, ...readCloseOptions(), attachments: readAttachmentSpec() }
+  const options = readCloseOptions()
+  if (options.closeCode === 'successful' && result !== 'success') {
+    throw new InputError(`close_code successful contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`)
+  }
+  const settings = { connection, change, result, ...options, attachments: readAttachmentSpec() }
   core.debug(`close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`)
   return settings
 }

@@ -8,7 +8,7 @@ import { parseChangeNumber } from './change-ref.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
 import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
 import { boolean, list, oneOf, prose, secret, text } from './inputs.js'
-import { IMPACT_LEVELS, isControlled, noCaret, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
+import { IMPACT_LEVELS, isControlled, oneLine, queryValue, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
 import { createHash } from 'node:crypto'
 
 /** What create does, read from its inputs and the run's context. */
@@ -38,7 +38,7 @@ export const CORRELATION_ID_MAX = 100
 
 export function readCreateSettings(run: RunContext): CreateSettings {
   const connection = readConnectionSettings()
-  const template = noCaret(I.Template, text(I.Template))
+  const template = queryValue(I.Template, text(I.Template))
   const typeInput = oneOf(I.Type, CHANGE_TYPES, '')
   if (template !== '' && typeInput !== '' && typeInput !== 'standard') {
     throw new InputError(`A template makes a standard change: type '${typeInput}' cannot go with template '${template}'.`)
@@ -47,7 +47,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   if (type === 'standard' && template === '') throw new InputError('A standard change needs template: the name of a standard change template.')
 
   const adopt = text(I.ChangeNumber)
-  const environment = noCaret(I.Environment, text(I.Environment))
+  const environment = queryValue(I.Environment, text(I.Environment))
   const controlledPatterns = list(I.ControlledEnvironments)
   const controlled = environment === '' ? true : isControlled(environment, controlledPatterns)
 
@@ -55,13 +55,13 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   if (correlationInput.length > CORRELATION_ID_MAX) {
     throw new InputError(`Invalid correlation_id: ${correlationInput.length} characters; ServiceNow keeps ${CORRELATION_ID_MAX}.`)
   }
-  const correlationId = noCaret(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
+  const correlationId = queryValue(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
 
   const description = prose(I.Description)
   const shortDescription =
-    text(I.ShortDescription) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
+    oneLine(I.ShortDescription, text(I.ShortDescription)) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
   const fields: Record<string, string> = {
-    ...parseFields(I.Fields, prose(I.Fields)),
+    ...parseFields(I.Fields, prose(I.Fields), FIELD_INPUTS),
     ...nonEmpty({
       short_description: shortDescription,
       // A standard change takes its description from the template: the run's context goes into a work note instead.
@@ -93,9 +93,9 @@ export function readCreateSettings(run: RunContext): CreateSettings {
     correlationId,
     fields,
     references: {
-      assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
-      cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
-      parentChange: noCaret(I.ParentChange, text(I.ParentChange))
+      assignmentGroup: queryValue(I.AssignmentGroup, text(I.AssignmentGroup)),
+      cmdbCi: queryValue(I.CmdbCi, text(I.CmdbCi)),
+      parentChange: queryValue(I.ParentChange, text(I.ParentChange))
     },
     attachments: readAttachmentSpec(),
     describeFromContext: description === '',
@@ -107,6 +107,23 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       `${settings.adoptNumber ? `; adopting ${settings.adoptNumber}` : ''}`
   )
   return settings
+}
+
+/** Fields create has an input for: the input would silently win over `fields`. */
+const FIELD_INPUTS: Record<string, string> = {
+  short_description: I.ShortDescription,
+  description: I.Description,
+  risk: I.Risk,
+  impact: I.Impact,
+  start_date: I.StartDate,
+  end_date: I.EndDate,
+  implementation_plan: I.ImplementationPlan,
+  backout_plan: I.BackoutPlan,
+  test_plan: I.TestPlan,
+  justification: I.Justification,
+  assignment_group: I.AssignmentGroup,
+  cmdb_ci: I.CmdbCi,
+  parent: I.ParentChange
 }
 
 function nonEmpty(values: Record<string, string>): Record<string, string> {

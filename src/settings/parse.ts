@@ -1,24 +1,59 @@
 import { InputError } from '../servicenow/errors.js'
 import { formatGlideDate } from '../servicenow/fields.js'
+import { queryValueProblem } from '../servicenow/query.js'
+import { LINE_BREAK } from '../servicenow/text.js'
 
-/** Values that reach ServiceNow: `^` would inject query conditions wherever a value meets a query. */
-export function noCaret(name: string, value: string): string {
-  if (value.includes('^')) throw new InputError(`Invalid ${name}: it contains '^', which ServiceNow queries cannot carry. Remove it.`)
+/**
+ * Inputs that meet a query: refused before any request when the query could not
+ * carry them as one plain value (`^`, a line break, a leading `javascript:`).
+ */
+export function queryValue(name: string, value: string): string {
+  const problem = queryValueProblem(value)
+  if (problem !== undefined) throw new InputError(`Invalid ${name}: it ${problem}.`)
+  return value
+}
+
+/** A value that is one line by nature (a title): a line break in it is refused, not kept or joined. */
+export function oneLine(name: string, value: string): string {
+  if (LINE_BREAK.test(value)) throw new InputError(`Invalid ${name}: it has a line break; ServiceNow shows it as one line. Put the rest in description.`)
   return value
 }
 
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/
 
 /**
- * The `fields` input: a JSON object, or `name: value` lines. Values become
- * strings (the Table API stores everything as text).
+ * Fields the action (or ServiceNow) keeps to itself, whichever step: set through
+ * `fields` they would contradict what the action claims (an approved change no
+ * one approved, a state reached without walking the model). Each says what to use instead.
  */
-export function parseFields(name: string, raw: string): Record<string, string> {
+export const OWNED_FIELDS: Readonly<Record<string, string>> = {
+  approval: 'approvals are decided in ServiceNow, and the wait step waits for them',
+  state: 'states are walked one at a time by the steps (the update step has a state input)',
+  number: 'ServiceNow numbers each change',
+  sys_id: 'ServiceNow gives each record its sys_id',
+  active: 'a change stays active until the close step closes or cancels it',
+  on_hold: 'put a change on hold in ServiceNow, where the reason is recorded',
+  correlation_id: 'use the correlation_id input of create (or the gate)',
+  correlation_display: 'the action sets it',
+  close_code: "use the close_code input of close (or the gate)",
+  close_notes: "use the close_notes input of close (or the gate)",
+  type: 'use the type input of create (a change keeps its type)',
+  std_change_producer_version: 'use the template input of create'
+}
+
+/**
+ * The `fields` input: a JSON object, or `name: value` lines. Values become
+ * strings (the Table API stores everything as text). Fields in OWNED_FIELDS or
+ * `inputs` (fields the step has its own input for: field → input name) are refused.
+ */
+export function parseFields(name: string, raw: string, inputs: Readonly<Record<string, string>> = {}): Record<string, string> {
   const text = raw.trim()
   if (text === '') return {}
   const out: Record<string, string> = {}
   const put = (field: string, value: unknown, where: string): void => {
     if (!FIELD_NAME.test(field)) throw new InputError(`Invalid ${name}: '${field}' ${where} is not a ServiceNow field name (lower-case letters, digits and _).`)
+    const instead = inputs[field] !== undefined ? `use the ${inputs[field]} input` : OWNED_FIELDS[field] ?? (field.startsWith('sys_') ? 'ServiceNow sets system fields' : undefined)
+    if (instead !== undefined) throw new InputError(`Invalid ${name}: '${field}' cannot be set through ${name}: ${instead}.`)
     if (value !== null && typeof value === 'object') throw new InputError(`Invalid ${name}: the value of '${field}' must be text, a number or true/false.`)
     out[field] = value === null ? '' : String(value)
   }

@@ -3,7 +3,7 @@ import { ReportInput as I } from '../constants.js'
 import { parseGlideDate } from '../servicenow/fields.js'
 import { readConnectionSettings, type ConnectionSettings } from './connection.js'
 import { integer, text } from './inputs.js'
-import { noCaret, parseDate } from './parse.js'
+import { queryValue, parseDate } from './parse.js'
 
 export interface ReportSettings {
   connection: ConnectionSettings
@@ -23,9 +23,9 @@ export function readReportSettings(now: Date = new Date()): ReportSettings {
     connection,
     from: new Date(until.getTime() - days * 86_400_000),
     until,
-    cmdbCi: noCaret(I.CmdbCi, text(I.CmdbCi)),
-    assignmentGroup: noCaret(I.AssignmentGroup, text(I.AssignmentGroup)),
-    correlationPrefix: noCaret(I.CorrelationPrefix, text(I.CorrelationPrefix))
+    cmdbCi: queryValue(I.CmdbCi, text(I.CmdbCi)),
+    assignmentGroup: queryValue(I.AssignmentGroup, text(I.AssignmentGroup)),
+    correlationPrefix: queryValue(I.CorrelationPrefix, text(I.CorrelationPrefix))
   }
   core.debug(`report: ${days} days until ${until.toISOString()}`)
   return settings

@@ -21,8 +21,7 @@ export function readUpdateSettings(): UpdateSettings {
   const connection = readConnectionSettings()
   const change = readChangeRef()
   const state = oneOf(I.State, STATE_LABELS, '')
-  const fields = parseFields(I.Fields, prose(I.Fields))
-  if ('state' in fields) throw new InputError('Set the state with the state input, not in fields: it has to walk the change model one state at a time.')
+  const fields = parseFields(I.Fields, prose(I.Fields), { state: I.State, work_notes: I.WorkNotes })
   const attachments = readAttachmentSpec()
   const settings: UpdateSettings = { connection, change, state: state === '' ? undefined : state, workNotes: prose(I.WorkNotes), fields, attachments }
   if (settings.state === undefined && settings.workNotes === '' && Object.keys(fields).length === 0 && attachments.patterns.length === 0) {

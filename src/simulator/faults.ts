@@ -4,10 +4,14 @@
  * request that never gets an answer, a hibernation page, a truncated body, or
  * extra latency. `when: 'after'` lets the instance act first and then loses or
  * spoils the answer: a create that landed although the client never heard so.
+ * Two more misbehave in ways the client cannot tell from the answer alone:
+ * swallow-state drops `state` from a write and answers as if it were made,
+ * setting the change's approval to `approval` at the same moment (a proxy that
+ * loses the move while an approver decides); answer sends `json` as the body.
  */
 export interface FaultRule {
   /** expire-token: every OAuth access token expires just before this request, which then goes on. */
-  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token'
+  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token' | 'swallow-state' | 'answer'
   /** Only requests with this method (any when absent). */
   method?: string
   /** Only requests whose path (without query) contains this text. */
@@ -22,6 +26,12 @@ export interface FaultRule {
   retryAfterSeconds?: number
   delayMs?: number
   when?: 'before' | 'after'
+  /** With kind 'swallow-state': the approval the change has once the write is answered. */
+  approval?: string
+  /** With kind 'answer': the JSON body sent (with status, default 200)... */
+  json?: unknown
+  /** ...or this text as it is, for what JSON.stringify cannot write (1e400). */
+  text?: string
 }
 
 interface ActiveRule extends FaultRule {
@@ -34,7 +44,7 @@ export class Faults {
   private nextId = 1
 
   add(rule: FaultRule): number {
-    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token']
+    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token', 'swallow-state', 'answer']
     if (!valid.includes(rule.kind)) throw new Error(`fault kind must be one of ${valid.join(', ')}`)
     if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
     const id = this.nextId++

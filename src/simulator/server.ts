@@ -142,7 +142,7 @@ export class Simulator {
     const started = Date.now()
     const method = (req.method ?? 'GET').toUpperCase()
     const url = new URL(req.url ?? '/', 'http://simulator')
-    const body = await readBody(req)
+    let body = await readBody(req)
 
     if (url.pathname.startsWith('/__sim/')) {
       write(res, this.admin(method, url, body))
@@ -159,6 +159,7 @@ export class Simulator {
     const before = this.faults.take(method, url.pathname, query, 'before')
     const delay = this.settings.latencyMs + before.delayMs
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    if (before.fault?.kind === 'swallow-state') body = this.swallowState(url.pathname, body, before.fault)
     if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined)) return
 
     let reply: Reply
@@ -230,6 +231,20 @@ export class Simulator {
     return user
   }
 
+  /** A write whose state is lost on the way, while the change's approval changes at that moment. */
+  private swallowState(path: string, body: Buffer, rule: FaultRule): Buffer {
+    const row = this.instance.store.get('change_request', path.split('/').at(-1) ?? '')
+    if (row !== undefined && rule.approval !== undefined) this.instance.store.update('change_request', row, { approval: rule.approval }, 'system')
+    let fields: Record<string, unknown>
+    try {
+      fields = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    } catch {
+      return body
+    }
+    delete fields.state
+    return Buffer.from(JSON.stringify(fields))
+  }
+
   /** Writes the fault's answer; false when the request should go on (a delay only). */
   private applyFault(rule: FaultRule, res: ServerResponse, finish: (s: RequestLogEntry['status']) => void, reply: Reply | undefined): boolean {
     switch (rule.kind) {
@@ -254,6 +269,10 @@ export class Simulator {
         finish(reply?.status ?? 200)
         return true
       }
+      case 'answer':
+        write(res, rule.text !== undefined ? { status: rule.status ?? 200, raw: { data: rule.text, contentType: 'application/json' } } : { status: rule.status ?? 200, json: rule.json ?? null })
+        finish(rule.status ?? 200)
+        return true
       case 'status': {
         const status = rule.status ?? 500
         const headers: Record<string, string> = rule.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(rule.retryAfterSeconds) }

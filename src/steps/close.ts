@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { Output } from '../constants.js'
@@ -18,9 +19,9 @@ export function run(): Promise<void> {
     if (opened === undefined) return
     const { client, record } = opened
     // Evidence goes on before the close: a closed change may no longer take attachments.
-    const attachments = await attachFiles(client, record, files, core.info)
+    const attachments = await attachFiles(client, record, files, info)
     const outcome = await core.group(`Close ${record.number}`, () =>
-      closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, core.info)
+      closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, info)
     )
     setChangeOutputs(outcome.record)
     if (outcome.incident !== undefined) {

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { computeDora, type DoraReport } from '../change/dora.js'
 import { resolveReference } from '../change/lookup.js'
 import { Output } from '../constants.js'
@@ -16,7 +17,7 @@ export function run(): Promise<void> {
     const report = await core.group('Read changes and incidents', () => buildReport(client, settings))
     core.setOutput(Output.Report, JSON.stringify(report))
     const t = report.totals
-    core.info(
+    info(
       `${t.deployments} deployments, change failure rate ${percent(t.change_failure_rate)}, median lead time ${hours(t.lead_time_hours_median)}, ` +
         `median time to restore ${hours(t.time_to_restore_hours_median)}.`
     )

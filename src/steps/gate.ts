@@ -1,12 +1,14 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
+import { settleDuplicates } from '../change/duplicates.js'
 import { Output, State } from '../constants.js'
 import { runContext } from '../github-context.js'
-import { currentJobResult } from '../github-job.js'
-import { readCloseOptions, type JobResult } from '../settings/close.js'
+import { currentJobResult, type JobOutcome } from '../github-job.js'
+import { readCloseOptions } from '../settings/close.js'
 import { readConnectionSettings } from '../settings/connection.js'
 import { readGateSettings, readGithubToken } from '../settings/gate.js'
 import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
@@ -33,16 +35,16 @@ export function main(): Promise<void> {
     core.saveState(State.ChangeSysId, created.record.sysId)
     core.saveState(State.ChangeNumber, created.record.number)
     const client = ctx.client(settings.create.connection)
-    const attachments = await attachFiles(client, created.record, files, core.info)
+    const attachments = await attachFiles(client, created.record, files, info)
     const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
     if (!waited.ok) {
       await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, metrics: ctx.metrics, waitedMs: waited.outcome.waitedMs })
       throw new Error(waited.message)
     }
-    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info: core.info })
+    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info })
     core.saveState(State.Implementing, 'true')
     setChangeOutputs(implementing)
-    core.info(`${implementing.number} is in Implement: the deployment may proceed.`)
+    info(`${implementing.number} is in Implement: the deployment may proceed.`)
     await writeSummary({
       title: `ServiceNow change ${implementing.number}: implementing`,
       record: implementing,
@@ -70,29 +72,39 @@ export function post(): Promise<void> {
       if (core.getState(State.Skipped) === 'true') return
       const sysId = core.getState(State.ChangeSysId)
       if (sysId === '') {
-        core.info('The gate made no change request; nothing to close.')
+        info('The gate made no change request; nothing to close.')
         return
       }
       const run = runContext()
       const client = ctx.client(connection)
-      const record = await readChange(client, sysId)
+      const record = await settleDuplicates(client, await readChange(client, sysId), { warn: core.warning, timeline: ctx.timeline })
       const implementing = core.getState(State.Implementing) === 'true'
-      let result: JobResult | undefined = implementing ? undefined : 'cancelled'
-      if (implementing) {
-        result = await currentJobResult(token, run).catch((error: unknown) => {
-          core.warning(`Could not read this job's outcome from the GitHub API: ${error instanceof Error ? error.message : String(error)}`)
-          return undefined
-        })
-      }
+      const seen: JobOutcome = implementing
+        ? await currentJobResult(token, run).catch((error: unknown) => ({
+            result: undefined,
+            why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
+          }))
+        : { result: 'cancelled' }
+      const result = seen.result
       if (result === undefined) {
+        // Never successful by default: a person (or the close action) decides from what they can see.
         await client.changes.patch(record.sysId, {
-          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}); the change is left in Implement for a person to close.`
+          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${seen.why}. The change is left in Implement for a person to close.`
         })
-        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (give github_token 'actions: read'). Close it by hand or with the close action.`)
-        setChangeOutputs(await readChange(client, record.sysId))
+        const todo = `Close it by hand or with the close action; give github_token 'actions: read' if it has not.`
+        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (${seen.why}). ${todo}`)
+        const left = await readChange(client, record.sysId)
+        setChangeOutputs(left)
+        await writeSummary({
+          title: `ServiceNow change ${left.number}: left in ${left.stateLabel ?? left.state}`,
+          record: left,
+          lines: [`The job's outcome could not be read: ${seen.why}.`, todo],
+          timeline: ctx.timeline,
+          metrics: ctx.metrics
+        })
         return
       }
-      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, core.info))
+      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, info))
       setChangeOutputs(outcome.record)
       if (outcome.incident !== undefined) {
         core.setOutput(Output.IncidentNumber, outcome.incident.number)

@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
 import { pollChange, readChange, resolveChange } from '../change/lookup.js'
 import { cancelChange } from '../change/move.js'
+import { settleDuplicates } from '../change/duplicates.js'
 import { cancellationMessage } from '../change/who-canceled.js'
 import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
@@ -24,7 +26,7 @@ import type { StepContext } from './step.js'
  */
 
 export function reportSkipped(environment: string): void {
-  core.info(`Environment '${environment}' is not change-controlled: no change request, and later steps of this action pass through.`)
+  info(`Environment '${environment}' is not change-controlled: no change request, and later steps of this action pass through.`)
   core.setOutput(Output.Skipped, 'true')
   core.setOutput(Output.Created, 'false')
   core.exportVariable(SKIPPED_ENV, 'true')
@@ -41,11 +43,12 @@ export async function openChange(
 ): Promise<{ client: ServiceNowClient; record: ChangeRecord } | undefined> {
   if (settings.change.kind === 'skipped') {
     core.setOutput(Output.Skipped, 'true')
-    core.info(`No change request for this environment: nothing to ${verb}.`)
+    info(`No change request for this environment: nothing to ${verb}.`)
     return undefined
   }
   const client = ctx.client(settings.connection)
-  return { client, record: await resolveChange(client, settings.change) }
+  const record = await settleDuplicates(client, await resolveChange(client, settings.change), { warn: core.warning, timeline: ctx.timeline })
+  return { client, record }
 }
 
 /**
@@ -56,7 +59,7 @@ export async function openChange(
 export async function addEvidence(settings: CreateSettings, run: RunContext): Promise<void> {
   if (!settings.describeFromContext || settings.environment === '') return
   if (settings.githubToken === '') {
-    core.info('No github_token: the description names the run and the commit, not the commits going out.')
+    info('No github_token: the description names the run and the commit, not the commits going out.')
     return
   }
   try {
@@ -64,7 +67,7 @@ export async function addEvidence(settings: CreateSettings, run: RunContext): Pr
     if (evidence === undefined) return
     const field = settings.type === 'standard' ? 'work_notes' : 'description'
     settings.fields[field] = `${settings.fields[field] ?? ''}\n\n${evidence.text}`.trim().slice(0, 4000)
-    core.info(`${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`)
+    info(`${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`)
   } catch (error) {
     core.warning(`Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`)
   }
@@ -74,7 +77,7 @@ export async function createPhase(ctx: StepContext, settings: CreateSettings): P
   const client = ctx.client(settings.connection)
   const started = Date.now()
   const outcome = await core.group('Create the change request', () =>
-    createOrAdopt(settings, { client, timeline: ctx.timeline, info: core.info, warn: core.warning })
+    createOrAdopt(settings, { client, timeline: ctx.timeline, info, warn: core.warning })
   )
   ctx.metrics.create_seconds = Math.round((Date.now() - started) / 100) / 10
   setChangeOutputs(outcome.record)
@@ -100,7 +103,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
       random: Math.random,
       poll: () => pollChange(client, start.sysId),
       signal,
-      info: core.info,
+      info,
       warn: core.warning,
       onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`)
     })
@@ -138,7 +141,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
   core.setOutput(Output.Approvers, approversJson(approvers))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
-  if (ok) core.info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
+  if (ok) info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
   return { ok, message, outcome, record, approvers }
 }
 

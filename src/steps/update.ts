@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { readChange } from '../change/lookup.js'
 import { moveChange } from '../change/move.js'
@@ -26,14 +27,14 @@ export function run(): Promise<void> {
     record = await core.group(`Update ${record.number}`, async () => {
       if (settings.state === undefined && settings.workNotes === '' && Object.keys(fields).length === 0) return record
       if (settings.state !== undefined) {
-        return moveChange(client, record, settings.state, { finalFields: fields, note, timeline: ctx.timeline, info: core.info })
+        return moveChange(client, record, settings.state, { finalFields: fields, note, timeline: ctx.timeline, info })
       }
       await client.changes.patch(record.sysId, { ...fields, ...(note ? { work_notes: note } : {}) })
       ctx.timeline.add(`updated ${[...Object.keys(fields), ...(settings.workNotes ? ['work notes'] : [])].join(', ')}`)
       return readChange(client, record.sysId)
     })
-    const attachments = await attachFiles(client, record, files, core.info)
-    core.info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
+    const attachments = await attachFiles(client, record, files, info)
+    info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
     setChangeOutputs(record)
     await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
   })
