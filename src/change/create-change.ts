@@ -4,6 +4,7 @@ import { InputError } from '../servicenow/errors.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import type { CreateSettings } from '../settings/create.js'
 import { createChecked } from './checked-retry.js'
+import { closeNames } from './close-names.js'
 import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
 import { cancelChange, moveChange } from './move.js'
 import { forStandardCreate } from './standard-fields.js'
@@ -78,7 +79,12 @@ async function buildBody(settings: CreateSettings, client: ServiceNowClient): Pr
 
 async function findTemplate(client: ServiceNowClient, name: string): Promise<Awaited<ReturnType<ServiceNowClient['changes']['findTemplates']>>[number]> {
   const templates = await client.changes.findTemplates(name)
-  if (templates.length === 0) throw new InputError(`template: no active standard change template is named '${name}'.`)
+  if (templates.length === 0) {
+    // A typo is the usual cause: offer the names that are close. Not finding any is no reason to fail differently.
+    const near = closeNames(name, await client.changes.templateNames().catch(() => []))
+    const hint = near.length === 0 ? '' : ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`
+    throw new InputError(`template: no active standard change template is named '${name}'.${hint}`)
+  }
   if (templates.length > 1) throw new InputError(`template: ${templates.length} active standard change templates are named '${name}'; rename one so the name is unique.`)
   return templates[0]!
 }

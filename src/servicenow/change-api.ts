@@ -102,6 +102,19 @@ export class ChangeApi {
     )
   }
 
+  /** The names of the active standard change templates (at most 500, the template list's default page). */
+  async templateNames(): Promise<string[]> {
+    const q = query().eq('active', 'true')
+    const names = await this.either<string[]>(
+      async () => {
+        const response = await this.conn.request({ method: 'GET', path: `${BASE}/standard/template`, query: { sysparm_query: q.toString(), sysparm_fields: 'name' } })
+        return templateList((response.body as { result?: unknown })?.result).map((t) => field(t, 'name').value ?? field(t, 'name').display ?? '')
+      },
+      async () => (await this.table.list('std_change_record_producer', { query: q, fields: ['name'], limit: 500 })).records.map((t) => valueOf(t, 'name'))
+    )
+    return names.filter((n) => n !== '')
+  }
+
   async get(sysId: string): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(

@@ -1,14 +1,17 @@
 import { InputError } from './errors.js'
 
 const BARE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
+// A host ending in a top-level domain (letters only: 'acme.service-now' is a typo, not a host) or an IPv4 address.
+const HOST_ONLY = /^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?\/?$/i
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 
 /**
  * Turns the instance_url input into the base URL every request is built on
  * (scheme and host, no trailing slash).
  *
- * Accepts `https://host[:port][/]` and a bare instance name (`acme` means
- * `https://acme.service-now.com`). Refuses what would leak credentials or
+ * Accepts `https://host[:port][/]`, a host name without a scheme
+ * (`acme.service-now.com` means `https://acme.service-now.com`) and a bare
+ * instance name (`acme` means `https://acme.service-now.com`). Refuses what would leak credentials or
  * silently go somewhere else: plain http except to loopback (the simulator),
  * credentials in the URL, a query, a fragment or a page path.
  */
@@ -20,10 +23,13 @@ export function parseInstanceUrl(input: string): string {
   // URL parsing silently drops tabs and line breaks inside a URL: 'acme.service-\nnow.com' would still parse.
   if (/\s/.test(text)) throw new InputError('Invalid instance_url: it has a line break or space inside. Give one address on one line, e.g. https://acme.service-now.com.')
   if (BARE_NAME.test(text)) return `https://${text.toLowerCase()}.service-now.com`
+  // A host name without a scheme (acme.service-now.com, sn.example.com:8443) means https, the only
+  // scheme an instance is reached by; anything else is parsed, and refused, as written.
+  const withScheme = HOST_ONLY.test(text) ? `https://${text}` : text
 
   let url: URL
   try {
-    url = new URL(text)
+    url = new URL(withScheme)
   } catch {
     // Echo the value only when it cannot be carrying credentials.
     const echo = text.includes('@') ? '' : ` '${text}'`

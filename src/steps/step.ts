@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { dataPolicyAdvice } from '../change/data-policy.js'
 import { Timeline } from '../change/timeline.js'
 import { Output } from '../constants.js'
 import { ServiceNowClient } from '../servicenow/client.js'
@@ -50,7 +51,9 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
   } catch (error) {
     // A connection that is wrong fails whichever call comes first: say what to fix, not only which call failed.
     const explained = error instanceof ServiceNowError && client !== undefined ? explainConnectionFailure(error, client.connection) : undefined
-    const message = explained ?? (error instanceof Error ? error.message : String(error))
+    const said = explained ?? (error instanceof Error ? error.message : String(error))
+    const advice = dataPolicyAdvice(said)
+    const message = advice === undefined ? said : `${said} ${advice}`
     if (error instanceof Error && error.stack) core.debug(error.stack)
     if (options.post) core.warning(message)
     else core.setFailed(message)
