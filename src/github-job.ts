@@ -1,4 +1,4 @@
-import * as github from '@actions/github'
+import { githubApi } from './github-api.js'
 import { RUNNER_NAME_ENV } from './constants.js'
 import type { RunContext } from './github-context.js'
 import type { JobResult } from './settings/close.js'
@@ -13,7 +13,7 @@ export async function currentJobResult(token: string, run: RunContext): Promise<
   const [owner, repo] = run.repository.split('/')
   const runner = process.env[RUNNER_NAME_ENV]
   if (!token || !owner || !repo || !runner || !run.runId) return undefined
-  const octokit = github.getOctokit(token)
+  const octokit = githubApi(token)
   const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
     owner,
     repo,

@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { safeUrl } from './redact.js'
 
 const BARE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
@@ -23,9 +24,8 @@ export function parseInstanceUrl(input: string): string {
   try {
     url = new URL(text)
   } catch {
-    // Echo the value only when it cannot be carrying credentials.
-    const echo = text.includes('@') ? '' : ` '${text}'`
-    throw new InputError(`Invalid instance_url${echo}. Expected https://<host> or an instance name such as acme.`)
+    // Named without what may carry credentials or tokens (user:password@, a query, a fragment).
+    throw new InputError(`Invalid instance_url '${safeUrl(text)}'. Expected https://<host> or an instance name such as acme.`)
   }
   const shown = `${url.protocol}//${url.host}`
   if (url.username !== '' || url.password !== '') {

@@ -183,8 +183,17 @@ export class Simulator {
       }
       checkHeaders(ctx)
       ctx.user = this.authenticate(ctx)
-      this.rateLimiter.check(ctx.user.user_name ?? '')
+      const limit = this.rateLimiter.check(ctx.user.user_name ?? '')
+      const reply = this.resource(ctx, path)
+      // A request that matches a rule carries the rule's headers whatever its answer.
+      return limit === undefined ? reply : { ...reply, headers: { ...limit, ...reply.headers } }
+    } catch (error) {
+      return errorReply(error)
+    }
+  }
 
+  private resource(ctx: RequestContext, path: string): Reply {
+    try {
       const table = /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
       if (table !== null) return tableRoute(this.instance, ctx, table[1] ?? '', table[2])
       const attachment = /^\/api\/now\/(?:v1\/)?attachment(\/.*)?$/.exec(path)
@@ -193,9 +202,7 @@ export class Simulator {
       if (change !== null && this.settings.changeApi) return changeRoute(this.instance, ctx, change[1] ?? '')
       throw new SnError(400, 'Requested URI does not represent any resource', null)
     } catch (error) {
-      if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
-      const message = error instanceof Error ? error.message : String(error)
-      return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
+      return errorReply(error)
     }
   }
 
@@ -273,6 +280,12 @@ export class Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return new Simulator(options).start()
+}
+
+function errorReply(error: unknown): Reply {
+  if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
+  const message = error instanceof Error ? error.message : String(error)
+  return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
 }
 
 /** As SERVICENOW.md records: a missing Accept, or a body without Content-Type, is a 400. */
