@@ -1,4 +1,5 @@
 import * as github from '@actions/github'
+import { defaults } from '@actions/github/lib/utils'
 
 /** What the GitHub API may cost one step: every caller degrades (a warning, no evidence) when it is spent. */
 export interface GithubApiLimits {
@@ -20,34 +21,35 @@ export const defaultGithubApiLimits: GithubApiLimits = { requestTimeoutMs: 10_00
  * within one time budget and request count. Without this an API that never
  * answers stalls a step for as long as the runner lets it, and a Link header
  * that never ends pages forever. Every call is a read, so repeating one is safe.
+ * The bounds sit in the fetch Octokit sends through (wrapping the runner's
+ * proxy-aware one), so paging is bounded too.
  */
 export function githubApi(token: string, limits: GithubApiLimits = defaultGithubApiLimits): ReturnType<typeof github.getOctokit> {
-  const octokit = github.getOctokit(token)
+  const send = (defaults.request?.fetch ?? globalThis.fetch) as typeof globalThis.fetch
   const ends = Date.now() + limits.budgetMs
   let sent = 0
-  octokit.hook.wrap('request', async (request, options) => {
-    const what = `GitHub API ${options.method} ${String(options.url).split('?')[0]}`
+  const bounded = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const what = `GitHub API ${init.method ?? 'GET'} ${new URL(url).pathname}`
     for (let attempt = 1; ; attempt++) {
       const left = ends - Date.now()
       if (left <= 0) throw new Error(`${what}: no time left of the ${limits.budgetMs / 1000} s this step gives the GitHub API`)
       if (++sent > limits.maxRequests) throw new Error(`${what}: more than ${limits.maxRequests} GitHub API requests in one step; stopped there`)
       const timeoutMs = Math.min(limits.requestTimeoutMs, left)
       try {
-        return await request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(timeoutMs) } })
+        // The signal bounds reading the body as well as waiting for the headers.
+        const response = await send(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+        if ((response.status !== 429 && response.status < 500) || attempt >= limits.attempts) return response
+        await response.arrayBuffer().catch(() => undefined)
       } catch (error) {
-        const status = (error as { status?: number }).status
-        const passing = status === undefined || status === 429 || status >= 500 || isAbort(error)
-        if (!passing || attempt >= limits.attempts) {
-          throw isAbort(error) ? new Error(`${what} gave no answer within ${Math.round(timeoutMs / 1000)} s`) : error
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, Math.max(0, ends - Date.now()))))
+        if (attempt >= limits.attempts) throw isTimeout(error) ? new Error(`${what} gave no answer within ${Math.round(timeoutMs / 1000)} s`) : error
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, Math.max(0, ends - Date.now()))))
     }
-  })
-  return octokit
+  }
+  return github.getOctokit(token, { request: { ...defaults.request, fetch: bounded } })
 }
 
-function isAbort(error: unknown): boolean {
-  const e = error as { name?: string; message?: string; cause?: { name?: string } } | undefined
-  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError' || /aborted|timeout/i.test(e?.message ?? '')
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name
+  return name === 'TimeoutError' || name === 'AbortError'
 }

@@ -333,17 +333,16 @@ function mayHaveActed(status: number): boolean {
 }
 
 /**
- * How long a 429 asked to wait: Retry-After, or else the next reset of the rule's window
- * (X-RateLimit-Reset, Unix seconds). ServiceNow sends both with a 429
+ * How long a 429 asked to wait: until the next reset of the rule's window (X-RateLimit-Reset,
+ * Unix seconds), or else Retry-After. ServiceNow sends both with a 429
  * (markdown/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md); a proxy may send
  * only one, or a 0, a date in the past or garbage: then undefined or 0, and the client backs off
  * on its own.
  */
 function comeBackIn(headers: IncomingHttpHeaders, now: number): number | undefined {
   const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
-  const retryAfter = parseRetryAfter(first(headers['retry-after']), now)
-  if (retryAfter !== undefined && retryAfter > 0) return retryAfter
-  return parseRateLimitReset(first(headers['x-ratelimit-reset']), now) ?? retryAfter
+  // The reset is the exact moment; Retry-After is the same moment rounded to seconds.
+  return parseRateLimitReset(first(headers['x-ratelimit-reset']), now) ?? parseRetryAfter(first(headers['retry-after']), now)
 }
 
 function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {

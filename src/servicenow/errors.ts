@@ -91,7 +91,9 @@ function describe(init: ServiceNowErrorInit): string {
     .map((s) => s!.replace(/\s+/g, ' ').trim())
     .join(': ')
   const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
-  const back = init.comeBackAt === undefined ? '' : `. The instance said to come back at ${new Date(init.comeBackAt).toISOString()}, later than this step may wait for a rate limit (rate_limit_wait_minutes)`
+  // To the second: what the instance said (Retry-After, X-RateLimit-Reset) has no finer grain.
+  const at = init.comeBackAt === undefined ? '' : new Date(Math.round(init.comeBackAt / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  const back = at === '' ? '' : `. The instance said to come back at ${at}, later than this step may wait for a rate limit (rate_limit_wait_minutes)`
   return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}${back}`
 }
 

@@ -4,10 +4,20 @@
  * request that never gets an answer, a hibernation page, a truncated body, or
  * extra latency. `when: 'after'` lets the instance act first and then loses or
  * spoils the answer: a create that landed although the client never heard so.
+ *
+ * The hostile kinds (see hostile.ts) misbehave as networks, proxies and broken
+ * instances do: trickle (headers, then a byte a second), cut (the connection
+ * closes mid-body), huge (an answer far past any sane size), echo (an error
+ * that repeats the request's credentials), endless-paging (a Link rel="next"
+ * that never ends).
  */
+export type FaultKind = 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token' | 'trickle' | 'cut' | 'huge' | 'echo' | 'endless-paging'
+
+export const FAULT_KINDS: readonly FaultKind[] = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token', 'trickle', 'cut', 'huge', 'echo', 'endless-paging']
+
 export interface FaultRule {
   /** expire-token: every OAuth access token expires just before this request, which then goes on. */
-  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token'
+  kind: FaultKind
   /** Only requests with this method (any when absent). */
   method?: string
   /** Only requests whose path (without query) contains this text. */
@@ -20,6 +30,14 @@ export interface FaultRule {
   /** With kind 'status': answer with an HTML error page instead of the JSON envelope. */
   htmlBody?: boolean
   retryAfterSeconds?: number
+  /** With kind 'status': more headers on the answer (a Location for a 3xx, rate-limit headers). */
+  headers?: Record<string, string>
+  /** With kind 'status': Retry-After exactly as given ("0", "-1", "soon", a date), for proxies that send odd ones. */
+  retryAfter?: string
+  /** With kind 'cut': how the body is framed before the cut (default content-length). */
+  framing?: 'content-length' | 'chunked'
+  /** With kind 'huge': the size of the answer (default 64 MB); declared in Content-Length unless framing is chunked. */
+  bytes?: number
   delayMs?: number
   when?: 'before' | 'after'
 }
@@ -34,8 +52,7 @@ export class Faults {
   private nextId = 1
 
   add(rule: FaultRule): number {
-    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token']
-    if (!valid.includes(rule.kind)) throw new Error(`fault kind must be one of ${valid.join(', ')}`)
+    if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}`)
     if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
     const id = this.nextId++
     this.rules.push({ ...rule, id, used: 0 })

@@ -6,6 +6,7 @@ import { Attachments } from './attachments.js'
 import { changeRoute } from './change-routes.js'
 import { SnError } from './errors.js'
 import { Faults, type FaultRule } from './faults.js'
+import { cut, echo, endlessPage, huge, trickle } from './hostile.js'
 import { Instance, type ApprovalPolicy } from './instance.js'
 import type { OidcTrust } from './jwt-verifier.js'
 import { OAuthServer } from './oauth.js'
@@ -155,7 +156,8 @@ export class Simulator {
     const before = this.faults.take(method, url.pathname, query, 'before')
     const delay = this.settings.latencyMs + before.delayMs
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined)) return
+    const spoil = { req, url, body }
+    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined, spoil)) return
 
     let reply: Reply
     if (this.settings.hibernating) {
@@ -166,7 +168,7 @@ export class Simulator {
       entry.user = ctx.user.user_name
     }
     const after = this.faults.take(method, url.pathname, query, 'after').fault
-    if (after !== undefined && this.applyFault(after, res, finish, reply)) return
+    if (after !== undefined && this.applyFault(after, res, finish, reply, spoil)) return
     entry.bytes = write(res, reply)
     finish(reply.status)
   }
@@ -227,8 +229,34 @@ export class Simulator {
   }
 
   /** Writes the fault's answer; false when the request should go on (a delay only). */
-  private applyFault(rule: FaultRule, res: ServerResponse, finish: (s: RequestLogEntry['status']) => void, reply: Reply | undefined): boolean {
+  private applyFault(
+    rule: FaultRule,
+    res: ServerResponse,
+    finish: (s: RequestLogEntry['status']) => void,
+    reply: Reply | undefined,
+    request: { req: IncomingMessage; url: URL; body: Buffer }
+  ): boolean {
     switch (rule.kind) {
+      case 'trickle':
+        trickle(res, reply)
+        finish(reply?.status ?? 200)
+        return true
+      case 'cut':
+        cut(res, reply, rule.framing ?? 'content-length')
+        finish('dropped')
+        return true
+      case 'huge':
+        huge(res, rule.bytes, rule.framing)
+        finish(200)
+        return true
+      case 'echo':
+        echo(res, request.req, request.body)
+        finish(400)
+        return true
+      case 'endless-paging':
+        endlessPage(res, reply, request.url, this.baseUrl)
+        finish(200)
+        return true
       case 'drop':
         res.socket?.destroy()
         finish('dropped')
@@ -252,7 +280,8 @@ export class Simulator {
       }
       case 'status': {
         const status = rule.status ?? 500
-        const headers: Record<string, string> = rule.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(rule.retryAfterSeconds) }
+        const retryAfter = rule.retryAfter ?? (rule.retryAfterSeconds === undefined ? undefined : String(rule.retryAfterSeconds))
+        const headers: Record<string, string> = { ...rule.headers, ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) }
         const reason = status === 429 ? 'Rate limit exceeded' : `Simulated fault ${status}`
         write(
           res,
