@@ -176,6 +176,34 @@ describe('deadlines on every request', () => {
     })
   }, CONCURRENT)
 
+  it.concurrent.each([
+    ['cut mid-body', HOSTILE.cutChunked],
+    ['trickled', HOSTILE.trickle]
+  ])('the report reads on through a page %s (retried, same figures)', async (_, rule) => {
+    await withCase(
+      async (sim, step, connection) => {
+        const inputs = { ...connection, period_days: '28', request_timeout_seconds: '2' }
+        const clean = await step('report', inputs)
+        survived(clean)
+        sim.faults.add({ ...rule, method: 'GET', path: '/api/now/table/change_request', when: 'after', times: 2 })
+        const run = await step('report', inputs)
+        survived(run)
+        expect(JSON.parse(run.outputs.report!).totals).toEqual(JSON.parse(clean.outputs.report!).totals)
+      },
+      { historyWeeks: 4 }
+    )
+  }, CONCURRENT)
+
+  it.concurrent('the gate rides through a cut poll answer and proceeds', async () => {
+    await withCase(async (sim, step, connection) => {
+      sim.faults.add({ ...HOSTILE.cutContentLength, ...POLL, times: 2 })
+      const run = await step('gate', { ...connection, template: 'Deploy web application', poll_interval_seconds: '5', timeout_minutes: '1' }, { env: { GITHUB_API_URL: '' } })
+      survived(run)
+      expect(run.outputs.state).toBe('implement')
+      expect(seen(sim, 'GET', POLL.path, POLL.query)).toBe(3)
+    })
+  }, CONCURRENT)
+
   it.concurrent('an endless Link rel="next" stops at the page cap and says so', async () => {
     await withCase(async (sim, step, connection) => {
       sim.faults.add({ ...HOSTILE.endlessPaging, method: 'GET', path: '/api/now/table/change_request', times: 0 })
