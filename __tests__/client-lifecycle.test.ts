@@ -148,7 +148,7 @@ describe('the client against the simulator', () => {
     await admin(sim, 'POST', '/faults', { kind: 'hang', path: '/api/now/table/cmdb_ci', times: 5 })
     const error = (await client.table.list('cmdb_ci').catch((e: unknown) => e)) as ServiceNowError
     expect(error.kind).toBe('timeout')
-    expect(error.message).toMatch(/no answer within request_timeout_seconds \(gave up after 5 attempts\)/)
+    expect(error.message).toMatch(/no answer within request_timeout_seconds \(nothing after 0\.2 s\) \(gave up after 5 attempts\)/)
     await admin(sim, 'DELETE', '/faults')
     client.dispose()
   })

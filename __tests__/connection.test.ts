@@ -172,19 +172,25 @@ describe('retries', () => {
     await expect(conn.request({ method: 'GET', path: '/api/now/table/x' })).resolves.toMatchObject({ status: 200 })
     // Each return spread over a window that doubles with every refusal (capped at maxDelayMs).
     expect(clock.sleeps).toEqual([1500, 2000, 3000, 5000, 9000, 16_000])
-    // 37.5 s, then 40 s more would pass the 60 s budget: the second refusal is final.
-    nock(BASE).get('/api/now/table/y').times(2).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '25' })
+    // The budget is the client's (the step's), not each request's: 37.5 s are spent, and waiting
+    // 37.5 s more would pass 60 s. The refusal is final at once, naming when to come back.
+    nock(BASE).get('/api/now/table/y').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '25' })
     const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/y' }))
     expect(error.status).toBe(429)
+    expect(error.comeBackAt).toBe(clock.now() + 25_000)
+    // Named to the second, as the instance speaks.
+    expect(error.message).toContain(`come back at ${new Date(Math.round((clock.now() + 25_000) / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`)
+    expect(clock.sleeps).toHaveLength(6)
   })
 
   it('holds every request of the client until a rate limit said to come back', async () => {
-    const { conn, clock } = connection({ retry: { maxAttempts: 1, maxRateLimitWaitMs: 0 } })
-    nock(BASE).get('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '10' })
-    await failure(conn.request({ method: 'GET', path: '/api/now/table/x' }))
+    const { conn, clock } = connection({ retry: { maxAttempts: 1, maxRateLimitWaitMs: 60_000 } })
+    // A POST is left to its caller, but the pause holds for the next request all the same.
+    nock(BASE).post('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '10' })
+    await failure(conn.request({ method: 'POST', path: '/api/now/table/x', json: {} }))
     nock(BASE).get('/api/now/table/other').reply(200, { result: [] })
     await conn.request({ method: 'GET', path: '/api/now/table/other' })
-    expect(clock.sleeps).toEqual([15_000])
+    expect(clock.sleeps).toEqual([10_000])
   })
 
   it('leaves a rate-limited POST to the caller, with the Retry-After, so it can check before repeating', async () => {
@@ -195,11 +201,42 @@ describe('retries', () => {
     expect(clock.sleeps).toEqual([])
   })
 
-  it('does not wait out a Retry-After beyond its ceiling: the caller hears it', async () => {
+  it('does not wait out a Retry-After beyond the rate-limit budget: the caller hears when to come back', async () => {
     const { conn, clock } = connection()
     nock(BASE).get('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '3600' })
     const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/x' }))
     expect(error.retryAfterMs).toBe(3_600_000)
+    expect(error.comeBackAt).toBe(clock.now() + 3_600_000)
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it.each(['0', '-5', 'soon', 'Thu, 01 Jan 1970 00:00:00 GMT', '99999999999999'])(
+    'backs off by itself, within max_attempts, when Retry-After is %j',
+    async (value) => {
+      const { conn, clock } = connection({ retry: { maxAttempts: 3 } })
+      nock(BASE).get('/api/now/table/x').times(3).reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': value })
+      const error = await failure(conn.request({ method: 'GET', path: '/api/now/table/x' }))
+      expect(error.attempts).toBe(3)
+      // A floor on every wait: never 0, never NaN.
+      expect(clock.sleeps).toHaveLength(2)
+      for (const ms of clock.sleeps) expect(ms).toBeGreaterThanOrEqual(500)
+    }
+  )
+
+  it('takes a 429 without Retry-After at its word of X-RateLimit-Reset (the next scheduled reset)', async () => {
+    const { conn, clock } = connection()
+    const reset = Math.ceil(clock.now() / 1000) + 90
+    nock(BASE).get('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'X-RateLimit-Reset': String(reset) })
+    nock(BASE).get('/api/now/table/x').reply(200, { result: [] })
+    await conn.request({ method: 'GET', path: '/api/now/table/x' })
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(reset * 1000 - clock.now() - 1000)
+  })
+
+  it('waits inside within() only until the caller deadline: check once means once', async () => {
+    const { conn, clock } = connection()
+    nock(BASE).get('/api/now/table/x').reply(429, { error: { message: 'Rate limit exceeded' } }, { 'Retry-After': '1' })
+    const error = await failure(conn.within(clock.now(), () => conn.request({ method: 'GET', path: '/api/now/table/x' })))
+    expect(error.status).toBe(429)
     expect(clock.sleeps).toEqual([])
   })
 

@@ -42,8 +42,17 @@ const FAULTS: Record<string, { rule: Omit<FaultRule, 'method' | 'path' | 'query'
   'hang past the timeout': { rule: { kind: 'hang' }, named: /no answer within request_timeout_seconds/ },
   '200 HTML page': { rule: { kind: 'html' }, named: /HTML page/ },
   'truncated JSON': { rule: { kind: 'truncate' }, named: /not valid JSON/ },
-  '401 token expired': { rule: { kind: 'expire-token' }, named: /\b401\b|OAuth/ }
+  '401 token expired': { rule: { kind: 'expire-token' }, named: /\b401\b|OAuth/ },
+  // Hostile answers (counted as hostile cases) (src/simulator/hostile.ts): what networks, proxies and broken instances send.
+  '429 + Retry-After: 0': { rule: { kind: 'status', status: 429, retryAfter: '0' }, named: /\b429\b/ },
+  '429 + Retry-After in the past': { rule: { kind: 'status', status: 429, retryAfter: 'Thu, 01 Jan 1970 00:00:00 GMT' }, named: /\b429\b/ },
+  'trickled answer (a byte a second)': { rule: { kind: 'trickle' }, named: /no answer within request_timeout_seconds/ },
+  'cut mid-body (content-length)': { rule: { kind: 'cut', framing: 'content-length' }, named: /cut mid-answer/ },
+  'cut mid-body (chunked)': { rule: { kind: 'cut', framing: 'chunked' }, named: /cut mid-answer/ },
+  '64 MB answer': { rule: { kind: 'huge' }, named: /MB.*refused/ }
 }
+
+const HOSTILE_FAULTS = Object.keys(FAULTS).slice(Object.keys(FAULTS).indexOf('429 + Retry-After: 0'))
 
 interface Cell {
   call: string
@@ -133,7 +142,13 @@ describe('fault matrix', () => {
       5
     )
     cells.push(...results)
-    for (const r of results) add(counts, `cells ${r.outcome}`)
+    for (const r of results) {
+      add(counts, `cells ${r.outcome}`)
+      if (HOSTILE_FAULTS.includes(r.fault)) {
+        add(counts, 'hostile cases run')
+        if (r.outcome !== 'BAD') add(counts, 'hostile cases held')
+      }
+    }
     add(counts, 'duplicate change requests', results.filter((r) => /change requests$/.test(r.detail)).length)
     add(counts, 'duplicate attachments', results.filter((r) => /copies of the attachment$/.test(r.detail)).length)
     expect(results.filter((r) => r.outcome === 'BAD')).toEqual([])

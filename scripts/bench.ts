@@ -126,7 +126,7 @@ async function deployment(sim: Simulator, i: number): Promise<number> {
   const client = new ServiceNowClient({ baseUrl: sim.url, auth })
   const timeline = new Timeline(systemClock)
   const settings: CreateSettings = {
-    connection: { baseUrl: sim.url, auth, timeoutMs: 30_000, maxAttempts: 5 },
+    connection: { baseUrl: sim.url, auth, timeoutMs: 30_000, maxAttempts: 5, rateLimitWaitMs: 600_000 },
     adoptNumber: undefined,
     type: 'emergency',
     template: undefined,

@@ -16,7 +16,7 @@ for (const file of files) {
   console.log(`\n${file.replace(/\.json$/, '')}`)
   for (const [key, value] of Object.entries(counts)) {
     console.log(`  ${String(value).padStart(6)}  ${key}`)
-    if (['secret hits', 'step runs scanned', 'secret values looked for'].includes(key)) totals[key] = (totals[key] ?? 0) + value
+    if (['secret hits', 'step runs scanned', 'secret values looked for', 'hostile cases run', 'hostile cases held'].includes(key)) totals[key] = (totals[key] ?? 0) + value
   }
 }
 console.log('\nall suites')

@@ -14,7 +14,8 @@ export enum ConnectionInput {
   OidcAudience = 'oidc_audience',
   Auth = 'auth',
   RequestTimeoutSeconds = 'request_timeout_seconds',
-  MaxAttempts = 'max_attempts'
+  MaxAttempts = 'max_attempts',
+  RateLimitWaitMinutes = 'rate_limit_wait_minutes'
 }
 
 /** Inputs that name an existing change (wait, update, close). */

@@ -1,4 +1,4 @@
-import * as github from '@actions/github'
+import { githubApi } from './github-api.js'
 import type { RunContext } from './github-context.js'
 
 export interface Evidence {
@@ -20,7 +20,7 @@ const MAX_CHARS = 2500
 export async function deploymentEvidence(token: string, run: RunContext, environment: string): Promise<Evidence | undefined> {
   const [owner, repo] = run.repository.split('/')
   if (!token || !owner || !repo || !environment || !run.sha) return undefined
-  const octokit = github.getOctokit(token)
+  const octokit = githubApi(token)
   const deployments = await octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 30 })
   let base: string | undefined
   for (const deployment of deployments.data) {

@@ -1,4 +1,4 @@
-import * as github from '@actions/github'
+import { githubApi } from './github-api.js'
 import { RUNNER_NAME_ENV } from './constants.js'
 import type { RunContext } from './github-context.js'
 import type { JobResult } from './settings/close.js'
@@ -17,7 +17,7 @@ export async function currentJobResult(token: string, run: RunContext): Promise<
   const runner = process.env[RUNNER_NAME_ENV]
   if (!token) return { result: undefined, why: 'no github_token was given' }
   if (!owner || !repo || !runner || !run.runId) return { result: undefined, why: 'the run, repository or runner name is missing from the environment' }
-  const octokit = github.getOctokit(token)
+  const octokit = githubApi(token)
   const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
     owner,
     repo,

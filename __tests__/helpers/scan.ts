@@ -9,7 +9,10 @@ import { add } from './counts.js'
  * simulator issued), in everything the step wrote: stdout, stderr, outputs,
  * saved state, job summary, exported variables. The runner consumes
  * `::add-mask::` lines instead of showing them: those are where a secret must
- * appear, before any line that could carry it.
+ * appear, before any line that could carry it. Whether a token was masked is
+ * asked only of tokens the step received, i.e. sent back to the simulator: a
+ * token whose answer the step never got (it timed out first, as happens on a
+ * busy machine) cannot be masked by it, and is still looked for in the output.
  */
 export function scannedSteps(
   sim: Simulator,
@@ -21,7 +24,8 @@ export function scannedSteps(
     const everIssued = (): string[] => [...sim.oauth.issuedTokens(), ...otherIssued()]
     const before = new Set(everIssued())
     const run = await runStep(entry, inputs, options)
-    const issued = everIssued().filter((t) => !before.has(t))
+    const presented = new Set([...sim.oauth.presentedTokens(), ...otherIssued()])
+    const issued = everIssued().filter((t) => !before.has(t) && presented.has(t))
     const given = [inputs.password, inputs.client_secret, inputs.token, inputs.api_key, options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN].filter((s): s is string => s !== undefined && s !== '')
     // Basic auth sends base64(user:password); with OAuth the pair goes only into the token request's form.
     const basic = inputs.username && inputs.password ? [Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64')] : []

@@ -1,7 +1,7 @@
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { isTransient } from '../servicenow/connection.js'
 import { ServiceNowError } from '../servicenow/errors.js'
-import { backoffDelay, defaultRetryPolicy } from '../servicenow/retry.js'
+import { defaultRetryPolicy } from '../servicenow/retry.js'
 
 /**
  * Creates something that must exist once (a change request, an attachment).
@@ -28,7 +28,8 @@ export async function createChecked<T>(
     } catch (error) {
       if (!(error instanceof ServiceNowError) || !(isTransient(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
       onRetry(error)
-      await client.connection.clock.sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, random)))
+      // A rate limit's wait comes out of the step's budget: a Retry-After of days fails now, naming when.
+      await client.connection.waitToRetry(error, attempt, random)
       const found = await landed()
       if (found !== undefined) return found
       if (mayStillRun(error)) {

@@ -78,8 +78,9 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
     if (lastError !== undefined) {
       // Each poll already retried with exponential backoff inside the client; between polls the
       // cadence stays the poll interval, so the approval is seen within one interval of the
-      // instance answering again. Only the instance's own Retry-After stretches it.
-      delay = Math.max(delay, lastError.retryAfterMs ?? 0)
+      // instance answering again. Only the instance's own Retry-After stretches it (an hourly
+      // window may reset many minutes from now: the deadline below still holds).
+      delay = Math.max(delay, lastError.comeBackAt !== undefined ? lastError.comeBackAt - now : (lastError.retryAfterMs ?? 0))
       options.warn(`Checking the change failed (${failures} in a row: ${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`)
     }
     await sleep(options, Math.max(0, Math.min(delay, deadline - now)))

@@ -1,10 +1,11 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingHttpHeaders } from 'node:http'
-import { Readable } from 'node:stream'
 import { createAuthenticator, type Authenticator, type AuthSettings } from './auth.js'
 import { systemClock, type Clock } from './clock.js'
-import { ServiceNowError, type FailureKind } from './errors.js'
-import { backoffDelay, defaultRetryPolicy, parseRetryAfter, RETRYABLE_STATUSES, type RetryPolicy } from './retry.js'
+import { ServiceNowError } from './errors.js'
+import { exchange, ExchangeError } from './exchange.js'
+import { registerSecret, safeUrl } from './redact.js'
+import { backoffDelay, defaultRetryPolicy, parseRateLimitReset, parseRetryAfter, RETRYABLE_STATUSES, type RetryPolicy } from './retry.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export type QueryParams = Record<string, string | number | boolean | undefined>
@@ -40,6 +41,7 @@ export interface ApiResponse {
 export interface ConnectionOptions {
   baseUrl: string
   auth: AuthSettings
+  /** The deadline of one request, from connecting to the answer's last byte. */
   timeoutMs?: number
   retry?: Partial<RetryPolicy>
   clock?: Clock
@@ -77,11 +79,17 @@ export class Connection {
   private readonly retry: RetryPolicy
   private readonly random: () => number
   private readonly log: (line: string) => void
-  private readonly listeners: ((event: RequestEvent) => void)[] = []
   /** How long one request may take before it is given up (request_timeout_seconds). */
   readonly timeoutMs: number
-  /** Until when a rate limit asked this client to hold its requests. */
+  private readonly userAgent: string
+  private readonly listeners: ((event: RequestEvent) => void)[] = []
+  /** Until when a rate limit asked this client to hold its requests, and the answer that said so. */
   private pausedUntil = 0
+  private pausedBy: ServiceNowError | undefined
+  /** Time this client has spent waiting out rate limits: all of it comes from one budget (maxRateLimitWaitMs). */
+  private rateLimitedMs = 0
+  /** Set while a caller with its own deadline (the wait loop) runs: no wait may end after it. */
+  private waitUntil: number | undefined
 
   constructor(options: ConnectionOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -90,15 +98,17 @@ export class Connection {
     this.random = options.random ?? Math.random
     this.retry = { ...defaultRetryPolicy, ...options.retry }
     this.log = options.log ?? (() => {})
-    this.http = new HttpClient(options.userAgent ?? 'servicenow-change', [], {
-      allowRetries: false,
-      allowRedirects: false,
-      keepAlive: true,
-      socketTimeout: options.timeoutMs ?? 30_000
-    })
+    this.userAgent = options.userAgent ?? 'servicenow-change'
+    // Only its agent is used (keep-alive, or a tunnel through HTTPS_PROXY); requests go through exchange().
+    this.http = new HttpClient(this.userAgent, [], { allowRetries: false, allowRedirects: false, keepAlive: true })
+    const mask = options.mask ?? (() => {})
     this.auth = createAuthenticator(options.auth, {
       clock: this.clock,
-      mask: options.mask ?? (() => {}),
+      // Registered twice: with the runner (its log) and with redact() (everything the action prints).
+      mask: (secret) => {
+        registerSecret(secret)
+        mask(secret)
+      },
       ...(options.idToken === undefined ? {} : { idToken: options.idToken }),
       requestToken: async (form) =>
         (await this.request({ method: 'POST', path: '/oauth_token.do', form, authenticated: false, idempotent: true })).body
@@ -143,14 +153,13 @@ export class Connection {
     const where = spec.query === undefined ? spec.path : this.url(spec.path, spec.query).slice(this.baseUrl.length)
     let renewed = false
     // Tries that failed, not counting rate-limit turn-aways that said when to come back: those
-    // are waited out against their own time budget instead of max_attempts.
+    // are waited out against the step's time budget for rate limits instead of max_attempts.
     let failures = 0
-    let rateLimitedMs = 0
     let turnedAway = 0
     for (let attempt = 1; ; attempt++) {
       // After a 429 this client holds all its requests until the instance said to come back.
       const pause = this.pausedUntil - this.clock.now()
-      if (pause > 0) await this.clock.sleep(pause)
+      if (pause > 0 && this.pausedBy !== undefined) await this.pauseFor(pause, this.pausedBy, true)
       // Outside the try: a failed sign-in is its own error (already retried), not this request's.
       const authorization = spec.authenticated === false ? undefined : await this.auth.authorization()
       const started = this.clock.now()
@@ -173,17 +182,54 @@ export class Connection {
         renewed = true
         if (await this.auth.renew()) continue
       }
-      const told = outcome.status === 429 && outcome.retryAfterMs !== undefined
-      if (told) turnedAway++
-      else failures++
+      const told = toldWhen(outcome)
+      if (told) {
+        turnedAway++
+        this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + outcome.retryAfterMs!)
+        this.pausedBy = outcome
+      } else failures++
+      const final = attempt > 1 ? outcome.afterAttempts(attempt) : outcome
       const delay = this.retryDelay(outcome, idempotent, failures, turnedAway)
-      if (told) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + (delay ?? outcome.retryAfterMs ?? 0))
-      if (delay === undefined || (told && rateLimitedMs + delay > this.retry.maxRateLimitWaitMs)) {
-        throw attempt > 1 ? outcome.afterAttempts(attempt) : outcome
-      }
-      if (told) rateLimitedMs += delay
-      await this.clock.sleep(delay)
+      if (delay === undefined) throw final
+      await this.pauseFor(delay, final, told)
     }
+  }
+
+  /**
+   * Runs `body` (e.g. one poll of the wait loop) under a deadline of the caller's: no retry
+   * or rate-limit wait inside it may end later; the error is the caller's to handle instead.
+   */
+  async within<T>(until: number, body: () => Promise<T>): Promise<T> {
+    const outer = this.waitUntil
+    this.waitUntil = Math.min(until, outer ?? Infinity)
+    try {
+      return await body()
+    } finally {
+      this.waitUntil = outer
+    }
+  }
+
+  /**
+   * The wait before a caller repeats a request it had to check first (a create that may have
+   * landed): a rate limit's Retry-After when the instance gave one, else the backoff of this attempt.
+   */
+  async waitToRetry(error: ServiceNowError, attempt: number, random: () => number = this.random): Promise<void> {
+    const told = toldWhen(error)
+    if (told) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + error.retryAfterMs!)
+    await this.pauseFor(told ? Math.max(error.retryAfterMs!, this.retry.baseDelayMs) : backoffDelay(attempt, this.retry, random), error, told)
+  }
+
+  /**
+   * Sleeps before a retry, unless the sleep would pass what may be waited: a caller's deadline
+   * (see within), or for a rate limit the step's budget. Then `error` is final, naming when the
+   * instance said to come back.
+   */
+  private async pauseFor(ms: number, error: ServiceNowError, rateLimited: boolean): Promise<void> {
+    const now = this.clock.now()
+    const left = this.waitUntil !== undefined ? this.waitUntil - now : rateLimited ? this.retry.maxRateLimitWaitMs - this.rateLimitedMs : Infinity
+    if (ms > left) throw rateLimited ? error.beyondWaitBudget(Math.max(this.pausedUntil, now)) : error
+    if (rateLimited && this.waitUntil === undefined) this.rateLimitedMs += ms
+    await this.clock.sleep(ms)
   }
 
   /**
@@ -192,44 +238,47 @@ export class Connection {
    * does not limit (the caller bounds them by time).
    */
   private retryDelay(error: ServiceNowError, idempotent: boolean, failures: number, turnedAway: number): number | undefined {
-    const told = error.status === 429 && error.retryAfterMs !== undefined
+    const told = toldWhen(error)
     if (!isTransient(error) || (!told && failures >= this.retry.maxAttempts)) return undefined
     // A request that is not safe to repeat is repeated here only when it certainly never left
     // (connection refused): anything else is for the caller, who can check first whether it landed.
     if (!idempotent && (error.status !== undefined || error.mayHaveLanded)) return undefined
-    if (error.retryAfterMs !== undefined) {
-      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return undefined
+    if (told) {
       // Everyone turned away in one window hears the same Retry-After: spread the returns over
       // as long again, twice that after a second refusal, and so on, or they all come back at
       // once and are turned away together.
-      const spread = Math.min(error.retryAfterMs * 2 ** (Math.max(1, turnedAway) - 1), this.retry.maxDelayMs)
-      return error.retryAfterMs + this.random() * spread
+      const after = Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
+      const spread = Math.min(after * 2 ** (Math.max(1, turnedAway) - 1), this.retry.maxDelayMs)
+      return after + this.random() * spread
     }
     return backoffDelay(failures, this.retry, this.random)
   }
 
   private async send(spec: RequestSpec, where: string, authorization: string | undefined): Promise<ApiResponse> {
-    const headers: Record<string, string> = { Accept: 'application/json' }
-    let body: string | Readable | null = null
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent }
+    let body: Buffer | undefined
     if (spec.json !== undefined) {
       headers['Content-Type'] = 'application/json'
-      body = JSON.stringify(spec.json)
+      body = Buffer.from(JSON.stringify(spec.json))
     } else if (spec.form !== undefined) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded'
-      body = new URLSearchParams(spec.form).toString()
+      body = Buffer.from(new URLSearchParams(spec.form).toString())
     } else if (spec.raw !== undefined) {
       headers['Content-Type'] = spec.raw.contentType
-      headers['Content-Length'] = String(spec.raw.data.length)
-      // http-client writes strings as they are and pipes anything else: a Buffer must become a stream.
-      body = Readable.from([spec.raw.data])
+      body = spec.raw.data
     }
+    if (body !== undefined) headers['Content-Length'] = String(body.length)
     if (authorization !== undefined) headers[this.auth.header ?? 'Authorization'] = authorization
 
-    const response = await this.http.request(spec.method, `${this.baseUrl}${where}`, body, headers)
-    const status = response.message.statusCode ?? 0
-    const text = await response.readBody()
-    return interpret(status, response.message.headers, text, spec, where, this.baseUrl, this.clock.now())
+    const url = `${this.baseUrl}${where}`
+    const answer = await exchange({ url, method: spec.method, headers, body, agent: this.http.getAgent(url), deadlineMs: this.timeoutMs })
+    return interpret(answer.status, answer.headers, answer.text, spec, where, this.baseUrl, this.clock.now())
   }
+}
+
+/** A 429 that said when to come back (later than now): waited out by time, not counted as a failed try. */
+function toldWhen(error: ServiceNowError): boolean {
+  return error.status === 429 && error.retryAfterMs !== undefined && error.retryAfterMs > 0
 }
 
 const TRUNCATED = 'The body ends before the JSON does: the connection was probably cut mid-answer.'
@@ -245,7 +294,7 @@ function interpret(
 ): ApiResponse {
   const base = { method: spec.method, path: where, status }
   if (status >= 300 && status < 400) {
-    const location = typeof headers.location === 'string' ? headers.location.split('?')[0] : 'elsewhere'
+    const location = typeof headers.location === 'string' ? safeUrl(headers.location) : 'elsewhere'
     throw new ServiceNowError({
       ...base,
       kind: 'http',
@@ -265,13 +314,12 @@ function interpret(
   if (status >= 200 && status < 300) return { status, headers, body: parsed }
 
   const { message, detail } = errorText(parsed)
-  const retryAfter = headers['retry-after']
   throw new ServiceNowError({
     ...base,
     kind: 'http',
     message: message ?? defaultMessage(status),
     detail,
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now),
+    retryAfterMs: status === 429 ? comeBackIn(headers, now) : undefined,
     mayHaveLanded: mayHaveActed(status)
   })
 }
@@ -283,6 +331,19 @@ function interpret(
  */
 function mayHaveActed(status: number): boolean {
   return status >= 500
+}
+
+/**
+ * How long a 429 asked to wait: until the next reset of the rule's window (X-RateLimit-Reset,
+ * Unix seconds), or else Retry-After. ServiceNow sends both with a 429
+ * (markdown/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md); a proxy may send
+ * only one, or a 0, a date in the past or garbage: then undefined or 0, and the client backs off
+ * on its own.
+ */
+function comeBackIn(headers: IncomingHttpHeaders, now: number): number | undefined {
+  const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
+  // The reset is the exact moment; Retry-After is the same moment rounded to seconds.
+  return parseRateLimitReset(first(headers['x-ratelimit-reset']), now) ?? parseRetryAfter(first(headers['retry-after']), now)
 }
 
 function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {
@@ -365,12 +426,19 @@ export function isTransient(error: ServiceNowError): boolean {
   return (
     (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
     error.kind === 'timeout' ||
-    error.kind === 'invalid-response' ||
+    (error.kind === 'invalid-response' && !isTooLarge(error)) ||
     (error.kind === 'network' && isTransientNetworkError(error))
   )
 }
 
+/** An answer past MAX_ANSWER_BYTES comes back as large when asked again. */
+function isTooLarge(error: ServiceNowError): boolean {
+  return error.cause instanceof ExchangeError && error.cause.failure === 'too-large'
+}
+
 function isTransientNetworkError(error: ServiceNowError): boolean {
+  // A cut answer is a glitch of the network or a proxy, like a reset.
+  if (error.cause instanceof ExchangeError) return error.cause.failure === 'cut'
   const code = (error.cause as { code?: string } | undefined)?.code
   return code !== undefined ? TRANSIENT_CODES.has(code) : /socket hang up/i.test(String((error.cause as Error | undefined)?.message))
 }
@@ -379,12 +447,24 @@ function asNetworkError(error: unknown, method: Method, path: string): ServiceNo
   if (error instanceof ServiceNowError) return error
   const err = error as { code?: string; message?: string }
   const text = err.message ?? String(error)
-  let kind: FailureKind = 'network'
+  if (error instanceof ExchangeError) {
+    return new ServiceNowError({
+      kind: error.failure === 'deadline' ? 'timeout' : error.failure === 'too-large' ? 'invalid-response' : 'network',
+      method,
+      path,
+      message:
+        error.failure === 'deadline'
+          ? `no answer within request_timeout_seconds (${error.message})`
+          : error.failure === 'too-large'
+            ? `${error.message}: refused`
+            : error.message,
+      cause: error,
+      // The request went out whole: the instance may have acted on it.
+      mayHaveLanded: true
+    })
+  }
   let message: string
-  if (/^Request timeout/i.test(text)) {
-    kind = 'timeout'
-    message = 'no answer within request_timeout_seconds'
-  } else if (err.code === 'ENOTFOUND') {
+  if (err.code === 'ENOTFOUND') {
     message = 'the host name does not resolve: check instance_url'
   } else if (err.code !== undefined && TLS_HINT.test(err.code)) {
     message = `the TLS certificate was not accepted (${err.code}). A proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS`
@@ -392,7 +472,7 @@ function asNetworkError(error: unknown, method: Method, path: string): ServiceNo
     message = `the connection failed (${err.code ?? text})`
   }
   return new ServiceNowError({
-    kind,
+    kind: 'network',
     method,
     path,
     message,

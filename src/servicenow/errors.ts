@@ -1,3 +1,4 @@
+import { redact } from './redact.js'
 import { singleLine } from './text.js'
 
 /**
@@ -30,6 +31,11 @@ export interface ServiceNowErrorInit {
   message?: string
   detail?: string
   retryAfterMs?: number
+  /**
+   * When a rate limit said to come back, for a wait that would not fit in the time the step may
+   * spend on rate limits: the error names it, so a person knows when to run again.
+   */
+  comeBackAt?: number
   /** True when the instance may have acted on the request even though we saw no answer. */
   mayHaveLanded?: boolean
   /** How many tries were made before giving up, when more than one. */
@@ -48,12 +54,15 @@ export class ServiceNowError extends Error {
   /** ServiceNow's own error.detail, when it sent one. */
   readonly detail: string | undefined
   readonly retryAfterMs: number | undefined
+  readonly comeBackAt: number | undefined
   readonly mayHaveLanded: boolean
   readonly attempts: number
 
   private readonly init: ServiceNowErrorInit
 
-  constructor(init: ServiceNowErrorInit) {
+  constructor(given: ServiceNowErrorInit) {
+    // An instance or proxy may echo credentials in its error text: they go before anything can print them.
+    const init = { ...given, message: given.message === undefined ? undefined : redact(given.message), detail: given.detail === undefined ? undefined : redact(given.detail) }
     super(describe(init), init.cause === undefined ? undefined : { cause: init.cause })
     this.init = init
     this.kind = init.kind
@@ -63,6 +72,7 @@ export class ServiceNowError extends Error {
     this.serviceNowMessage = init.message
     this.detail = init.detail
     this.retryAfterMs = init.retryAfterMs
+    this.comeBackAt = init.comeBackAt
     this.mayHaveLanded = init.mayHaveLanded ?? false
     this.attempts = init.attempts ?? 1
   }
@@ -70,6 +80,11 @@ export class ServiceNowError extends Error {
   /** The same failure, noting how many tries it took to give up. */
   afterAttempts(attempts: number): ServiceNowError {
     return new ServiceNowError({ ...this.init, attempts })
+  }
+
+  /** The same failure, naming when the instance said to come back (the step will not wait that long). */
+  beyondWaitBudget(comeBackAt: number): ServiceNowError {
+    return new ServiceNowError({ ...this.init, comeBackAt })
   }
 }
 
@@ -82,7 +97,10 @@ function describe(init: ServiceNowErrorInit): string {
     .map((s) => withoutRuleIds(s!.replace(/\s+/g, ' ').trim()))
     .join(': ')
   const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
-  return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}`
+  // To the second: what the instance said (Retry-After, X-RateLimit-Reset) has no finer grain.
+  const at = init.comeBackAt === undefined ? '' : new Date(Math.round(init.comeBackAt / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  const back = at === '' ? '' : `. The instance said to come back at ${at}, later than this step may wait for a rate limit (rate_limit_wait_minutes)`
+  return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}${back}`
 }
 
 /**

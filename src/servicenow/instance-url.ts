@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { safeUrl } from './redact.js'
 
 const BARE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
 // A host ending in a top-level domain (letters only: 'acme.service-now' is a typo, not a host) or an IPv4 address.
@@ -31,9 +32,8 @@ export function parseInstanceUrl(input: string): string {
   try {
     url = new URL(withScheme)
   } catch {
-    // Echo the value only when it cannot be carrying credentials.
-    const echo = text.includes('@') ? '' : ` '${text}'`
-    throw new InputError(`Invalid instance_url${echo}. Expected https://<host> or an instance name such as acme.`)
+    // Named without what may carry credentials or tokens (user:password@, a query, a fragment).
+    throw new InputError(`Invalid instance_url '${safeUrl(text)}'. Expected https://<host> or an instance name such as acme.`)
   }
   const shown = `${url.protocol}//${url.host}`
   if (url.username !== '' || url.password !== '') {

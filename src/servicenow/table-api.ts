@@ -33,6 +33,9 @@ export interface Page {
   nextOffset: number | undefined
 }
 
+/** Pages one listing may read: 200 pages of 500 are 100,000 records, far past any period the report reads. */
+export const MAX_PAGES = 200
+
 /** The Table API: `/api/now/table/{table}[/{sys_id}]`, every value a string. */
 export class TableApi {
   constructor(private readonly conn: Connection) {}
@@ -70,10 +73,21 @@ export class TableApi {
     }
   }
 
-  /** Every record matching, page by page (Link rel="next"). */
+  /**
+   * Every record matching, page by page (Link rel="next"), up to MAX_PAGES pages: an instance or
+   * proxy whose Link header never ends (or points back) gets a clear error, not endless requests.
+   */
   async *all(table: string, options: ListOptions & { pageSize?: number } = {}): AsyncGenerator<RawRecord> {
     let offset: number | undefined = options.offset ?? 0
-    while (offset !== undefined) {
+    for (let pages = 0; offset !== undefined; pages++) {
+      if (pages === MAX_PAGES) {
+        throw new ServiceNowError({
+          kind: 'invalid-response',
+          method: 'GET',
+          path: `/api/now/table/${table}`,
+          message: `the instance still offered a next page after ${MAX_PAGES} pages; stopped reading there. Narrow the query (a shorter period or a scope)`
+        })
+      }
       const page = await this.list(table, { ...options, limit: options.pageSize ?? 1000, offset })
       yield* page.records
       offset = page.records.length === 0 ? undefined : page.nextOffset

@@ -12,6 +12,8 @@ export interface ConnectionSettings {
   auth: ConnectionOptions['auth']
   timeoutMs: number
   maxAttempts: number
+  /** All the time the step may spend waiting out rate limits (rate_limit_wait_minutes). */
+  rateLimitWaitMs: number
 }
 
 export function readConnectionSettings(): ConnectionSettings {
@@ -42,9 +44,13 @@ export function readConnectionSettings(): ConnectionSettings {
     baseUrl,
     auth,
     timeoutMs: integer(I.RequestTimeoutSeconds, 30, 1, 300) * 1000,
-    maxAttempts: integer(I.MaxAttempts, 5, 1, 10)
+    maxAttempts: integer(I.MaxAttempts, 5, 1, 10),
+    rateLimitWaitMs: integer(I.RateLimitWaitMinutes, 10, 0, 60) * 60_000
   }
-  core.debug(`instance_url: ${baseUrl}; auth: ${auth.method}; request timeout: ${settings.timeoutMs} ms; max attempts: ${settings.maxAttempts}`)
+  core.debug(
+    `instance_url: ${baseUrl}; auth: ${auth.method}; request timeout: ${settings.timeoutMs} ms; max attempts: ${settings.maxAttempts}; ` +
+      `rate limit wait: ${settings.rateLimitWaitMs / 60_000} min`
+  )
   return settings
 }
 
@@ -54,7 +60,7 @@ export function connectionOptions(settings: ConnectionSettings): ConnectionOptio
     baseUrl: settings.baseUrl,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
-    retry: { maxAttempts: settings.maxAttempts },
+    retry: { maxAttempts: settings.maxAttempts, maxRateLimitWaitMs: settings.rateLimitWaitMs },
     mask: (value) => core.setSecret(value),
     log: (line) => core.debug(line),
     userAgent: 'servicenow-change',

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { InputError } from '../servicenow/errors.js'
+import { registerSecret } from '../servicenow/redact.js'
 
 /**
  * The only place that calls core.getInput. Settings readers build on these so
@@ -15,10 +16,13 @@ export function prose(name: string): string {
   return core.getInput(name, { trimWhitespace: false }).replace(/\s+$/, '').replace(/^\n+/, '')
 }
 
-/** A secret input, registered with the runner before anything can print it. */
+/** A secret input, registered with the runner and with redact() before anything can print it. */
 export function secret(name: string): string {
   const value = core.getInput(name).trim()
-  if (value !== '') core.setSecret(value)
+  if (value !== '') {
+    core.setSecret(value)
+    registerSecret(value)
+  }
   return value
 }
 

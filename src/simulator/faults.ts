@@ -8,10 +8,20 @@
  * swallow-state drops `state` from a write and answers as if it were made,
  * setting the change's approval to `approval` at the same moment (a proxy that
  * loses the move while an approver decides); answer sends `json` as the body.
+ *
+ * The hostile kinds (see hostile.ts) misbehave as networks, proxies and broken
+ * instances do: trickle (headers, then a byte a second), cut (the connection
+ * closes mid-body), huge (an answer far past any sane size), echo (an error
+ * that repeats the request's credentials), endless-paging (a Link rel="next"
+ * that never ends).
  */
+export type FaultKind = 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token' | 'trickle' | 'cut' | 'huge' | 'echo' | 'endless-paging' | 'swallow-state' | 'answer'
+
+export const FAULT_KINDS: readonly FaultKind[] = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token', 'trickle', 'cut', 'huge', 'echo', 'endless-paging', 'swallow-state', 'answer']
+
 export interface FaultRule {
   /** expire-token: every OAuth access token expires just before this request, which then goes on. */
-  kind: 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token' | 'swallow-state' | 'answer'
+  kind: FaultKind
   /** Only requests with this method (any when absent). */
   method?: string
   /** Only requests whose path (without query) contains this text. */
@@ -24,6 +34,14 @@ export interface FaultRule {
   /** With kind 'status': answer with an HTML error page instead of the JSON envelope. */
   htmlBody?: boolean
   retryAfterSeconds?: number
+  /** With kind 'status': more headers on the answer (a Location for a 3xx, rate-limit headers). */
+  headers?: Record<string, string>
+  /** With kind 'status': Retry-After exactly as given ("0", "-1", "soon", a date), for proxies that send odd ones. */
+  retryAfter?: string
+  /** With kind 'cut': how the body is framed before the cut (default content-length). */
+  framing?: 'content-length' | 'chunked'
+  /** With kind 'huge': the size of the answer (default 64 MB); declared in Content-Length unless framing is chunked. */
+  bytes?: number
   delayMs?: number
   when?: 'before' | 'after'
   /** With kind 'swallow-state': the approval the change has once the write is answered. */
@@ -44,8 +62,7 @@ export class Faults {
   private nextId = 1
 
   add(rule: FaultRule): number {
-    const valid = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token', 'swallow-state', 'answer']
-    if (!valid.includes(rule.kind)) throw new Error(`fault kind must be one of ${valid.join(', ')}`)
+    if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}`)
     if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
     const id = this.nextId++
     this.rules.push({ ...rule, id, used: 0 })

@@ -26,6 +26,8 @@ interface Issued {
 export class OAuthServer {
   private readonly access = new Map<string, Issued>()
   private readonly refresh = new Map<string, Issued>()
+  /** Issued tokens a client sent back: proof that its answer reached the client. */
+  private readonly presented = new Set<string>()
 
   constructor(
     private readonly store: Store,
@@ -38,6 +40,7 @@ export class OAuthServer {
   /** The user an access token belongs to, if it is known and not expired. */
   userFor(token: string): Row | undefined {
     const issued = this.access.get(token)
+    if (issued !== undefined) this.presented.add(token)
     if (issued === undefined || issued.expiresAt <= this.now()) return undefined
     return this.store.get('sys_user', issued.userId)
   }
@@ -45,6 +48,15 @@ export class OAuthServer {
   /** Every token issued so far, access and refresh: what a leak scanner looks for. */
   issuedTokens(): string[] {
     return [...this.access.keys(), ...this.refresh.keys()]
+  }
+
+  /**
+   * The issued tokens a client has used since (an access token as a bearer, a refresh token in a
+   * refresh grant). A token whose answer never reached the client (it gave up waiting, the
+   * connection was cut) is issued but never presented, and cannot have been masked by it.
+   */
+  presentedTokens(): string[] {
+    return [...this.presented]
   }
 
   expireAll(): void {
@@ -67,6 +79,7 @@ export class OAuthServer {
       }
       case 'refresh_token': {
         const issued = this.refresh.get(form.get('refresh_token') ?? '')
+        if (issued !== undefined) this.presented.add(form.get('refresh_token') ?? '')
         if (issued === undefined || issued.clientId !== clientId || issued.expiresAt <= this.now()) return denied()
         return this.issue(issued.userId, clientId, false)
       }

@@ -7,10 +7,22 @@ export interface RateLimitConfig {
   windowMs: number
 }
 
+/** The sys_id of the one rule the simulator enforces (sys_rate_limit_rules). */
+export const RATE_LIMIT_RULE = 'b0f4c3a2d1e04f5a9c8b7a6f5e4d3c2b'
+
 /**
- * A rate-limit rule: a fixed window per user. A denied request gets 429 with
- * Retry-After (seconds), X-RateLimit-Limit, X-RateLimit-Reset (Unix time) and
- * X-RateLimit-Rule, and is not processed.
+ * A rate-limit rule as ServiceNow applies one
+ * (markdown/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md,
+ * create-REST-API-rate-limits.md, reset-rest-api-rate-limits.md): requests
+ * counted per user in windows that reset on a schedule (hourly on an instance,
+ * at the top of the hour here; shorter windows for tests keep the same
+ * alignment), not an hour from the first request. Every answer to a request
+ * that matches the rule carries X-RateLimit-Limit (requests allowed per
+ * window), X-RateLimit-Reset (Unix time of the next scheduled reset) and
+ * X-RateLimit-Rule (the rule's sys_id); a denied request gets 429 with those
+ * and Retry-After (seconds until the reset, so many minutes late in a window),
+ * and is not processed. Not modelled: an instance commits counts every 30 s,
+ * so a rule may take effect up to 30 s late.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>()
@@ -20,24 +32,29 @@ export class RateLimiter {
     private readonly now: () => number
   ) {}
 
-  check(user: string): void {
+  /** The rule's headers for this request's answer (undefined when no rule is set); throws the 429 when over the limit. */
+  check(user: string): Record<string, string> | undefined {
     const config = this.config
-    if (config === undefined) return
+    if (config === undefined) return undefined
     const now = this.now()
+    const start = Math.floor(now / config.windowMs) * config.windowMs
     let window = this.windows.get(user)
-    if (window === undefined || now >= window.start + config.windowMs) {
-      window = { start: now, count: 0 }
+    if (window === undefined || window.start !== start) {
+      window = { start, count: 0 }
       this.windows.set(user, window)
     }
     window.count++
-    if (window.count <= config.limit) return
-    const resetAt = window.start + config.windowMs
-    const per = config.windowMs === 3_600_000 ? 'hour' : `${Math.round(config.windowMs / 1000)} seconds`
-    throw new SnError(429, 'Rate limit exceeded', `Rate limit of ${config.limit} requests per ${per} for Table API exceeded`, {
-      'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000))),
+    const resetAt = start + config.windowMs
+    const headers = {
       'X-RateLimit-Limit': String(config.limit),
       'X-RateLimit-Reset': String(Math.ceil(resetAt / 1000)),
-      'X-RateLimit-Rule': 'b0f4c3a2d1e04f5a9c8b7a6f5e4d3c2b'
+      'X-RateLimit-Rule': RATE_LIMIT_RULE
+    }
+    if (window.count <= config.limit) return headers
+    const per = config.windowMs === 3_600_000 ? 'hour' : `${Math.round(config.windowMs / 1000)} seconds`
+    throw new SnError(429, 'Rate limit exceeded', `Rate limit of ${config.limit} requests per ${per} for Table API exceeded`, {
+      ...headers,
+      'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000)))
     })
   }
 

@@ -6,6 +6,7 @@ import { Attachments } from './attachments.js'
 import { changeRoute } from './change-routes.js'
 import { SnError } from './errors.js'
 import { Faults, type FaultRule } from './faults.js'
+import { cut, echo, endlessPage, huge, trickle } from './hostile.js'
 import { Instance, type ApprovalPolicy } from './instance.js'
 import type { OidcTrust } from './jwt-verifier.js'
 import { OAuthServer } from './oauth.js'
@@ -160,7 +161,8 @@ export class Simulator {
     const delay = this.settings.latencyMs + before.delayMs
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     if (before.fault?.kind === 'swallow-state') body = this.swallowState(url.pathname, body, before.fault)
-    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined)) return
+    const spoil = { req, url, body }
+    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined, spoil)) return
 
     let reply: Reply
     if (this.settings.hibernating) {
@@ -171,7 +173,7 @@ export class Simulator {
       entry.user = ctx.user.user_name
     }
     const after = this.faults.take(method, url.pathname, query, 'after').fault
-    if (after !== undefined && this.applyFault(after, res, finish, reply)) return
+    if (after !== undefined && this.applyFault(after, res, finish, reply, spoil)) return
     entry.bytes = write(res, reply)
     finish(reply.status)
   }
@@ -188,8 +190,17 @@ export class Simulator {
       }
       checkHeaders(ctx)
       ctx.user = this.authenticate(ctx)
-      this.rateLimiter.check(ctx.user.user_name ?? '')
+      const limit = this.rateLimiter.check(ctx.user.user_name ?? '')
+      const reply = this.resource(ctx, path)
+      // A request that matches a rule carries the rule's headers whatever its answer.
+      return limit === undefined ? reply : { ...reply, headers: { ...limit, ...reply.headers } }
+    } catch (error) {
+      return errorReply(error)
+    }
+  }
 
+  private resource(ctx: RequestContext, path: string): Reply {
+    try {
       const table = /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
       if (table !== null) return tableRoute(this.instance, ctx, table[1] ?? '', table[2])
       const attachment = /^\/api\/now\/(?:v1\/)?attachment(\/.*)?$/.exec(path)
@@ -198,9 +209,7 @@ export class Simulator {
       if (change !== null && this.settings.changeApi) return changeRoute(this.instance, ctx, change[1] ?? '')
       throw new SnError(400, 'Requested URI does not represent any resource', null)
     } catch (error) {
-      if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
-      const message = error instanceof Error ? error.message : String(error)
-      return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
+      return errorReply(error)
     }
   }
 
@@ -246,8 +255,34 @@ export class Simulator {
   }
 
   /** Writes the fault's answer; false when the request should go on (a delay only). */
-  private applyFault(rule: FaultRule, res: ServerResponse, finish: (s: RequestLogEntry['status']) => void, reply: Reply | undefined): boolean {
+  private applyFault(
+    rule: FaultRule,
+    res: ServerResponse,
+    finish: (s: RequestLogEntry['status']) => void,
+    reply: Reply | undefined,
+    request: { req: IncomingMessage; url: URL; body: Buffer }
+  ): boolean {
     switch (rule.kind) {
+      case 'trickle':
+        trickle(res, reply)
+        finish(reply?.status ?? 200)
+        return true
+      case 'cut':
+        cut(res, reply, rule.framing ?? 'content-length')
+        finish('dropped')
+        return true
+      case 'huge':
+        huge(res, rule.bytes, rule.framing)
+        finish(200)
+        return true
+      case 'echo':
+        echo(res, request.req, request.body)
+        finish(400)
+        return true
+      case 'endless-paging':
+        endlessPage(res, reply, request.url, this.baseUrl)
+        finish(200)
+        return true
       case 'drop':
         res.socket?.destroy()
         finish('dropped')
@@ -275,7 +310,8 @@ export class Simulator {
         return true
       case 'status': {
         const status = rule.status ?? 500
-        const headers: Record<string, string> = rule.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(rule.retryAfterSeconds) }
+        const retryAfter = rule.retryAfter ?? (rule.retryAfterSeconds === undefined ? undefined : String(rule.retryAfterSeconds))
+        const headers: Record<string, string> = { ...rule.headers, ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) }
         const reason = status === 429 ? 'Rate limit exceeded' : `Simulated fault ${status}`
         write(
           res,
@@ -303,6 +339,12 @@ export class Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return new Simulator(options).start()
+}
+
+function errorReply(error: unknown): Reply {
+  if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
+  const message = error instanceof Error ? error.message : String(error)
+  return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
 }
 
 /** As SERVICENOW.md records: a missing Accept, or a body without Content-Type, is a 400. */

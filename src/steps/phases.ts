@@ -96,12 +96,14 @@ export interface WaitPhaseResult {
 }
 
 export async function waitPhase(ctx: StepContext, client: ServiceNowClient, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitPhaseResult> {
+  // No retry or rate-limit wait inside a poll may outlast the wait itself (check once means once).
+  const until = systemClock.now() + options.timeoutMs
   const outcome = await core.group(`Wait for ${start.number} to be approved`, () =>
     waitForDecision({
       ...options,
       clock: systemClock,
       random: Math.random,
-      poll: () => pollChange(client, start.sysId),
+      poll: () => client.connection.within(until, () => pollChange(client, start.sysId)),
       signal,
       info,
       warn: core.warning,

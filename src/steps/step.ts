@@ -6,6 +6,7 @@ import { ServiceNowClient } from '../servicenow/client.js'
 import { systemClock } from '../servicenow/clock.js'
 import { ServiceNowError } from '../servicenow/errors.js'
 import { explainConnectionFailure } from '../servicenow/preflight.js'
+import { redactStdout } from '../servicenow/redact.js'
 import { connectionOptions, type ConnectionSettings } from '../settings/connection.js'
 
 export interface StepContext {
@@ -46,6 +47,8 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
     timeline: new Timeline(systemClock),
     metrics
   }
+  const restoreStdout = redactStdout()
+  const unfinished = unfinishedGuard(options.post === true)
   try {
     await body(ctx)
   } catch (error) {
@@ -58,9 +61,26 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
     if (options.post) core.warning(message)
     else core.setFailed(message)
   } finally {
+    unfinished()
     if (client !== undefined) core.setOutput(Output.Metrics, JSON.stringify(metrics))
     client?.dispose()
+    restoreStdout()
   }
+}
+
+/**
+ * Node ends a process whose last promise can never settle (exit code 13, "unsettled top-level
+ * await") without a word: whatever the cause, the step still says it did not finish. Returns
+ * the function that stands the guard down once the step has finished.
+ */
+function unfinishedGuard(post: boolean): () => void {
+  const onBeforeExit = (): void => {
+    const message = 'The step stopped before it finished: a request was left without an answer. This is a bug of the action; please report it.'
+    if (post) core.warning(message)
+    else core.setFailed(message)
+  }
+  process.once('beforeExit', onBeforeExit)
+  return () => process.off('beforeExit', onBeforeExit)
 }
 
 /** Resolves when the runner cancels the job: it sends SIGINT, then SIGTERM a few seconds later. */
