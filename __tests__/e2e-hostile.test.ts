@@ -242,7 +242,7 @@ describe('a GitHub API that never answers', () => {
         survived(main)
         const post = await timed(step('gate-post', { ...connection }, { env, state: main.state }))
         survived(post)
-        expect(post.stdout).toMatch(/::warning::Could not read this job's outcome from the GitHub API: GitHub API GET .*gave no answer within 10 s/)
+        expect(post.stdout).toMatch(/::warning::CHG\d{7} is left in Implement: the job's outcome could not be read .*GitHub API GET .*gave no answer within 10 s/)
         expect(sim.instance.store.get('change_request', main.outputs.change_sys_id!)?.state).toBe('-1')
         expect(github.requests.length).toBeLessThanOrEqual(2)
         expect(post.seconds).toBeLessThan(60)
@@ -334,7 +334,7 @@ describe('rate limits as ServiceNow sends them (hourly windows on a schedule)', 
       const created = await step('create', { ...connection, ...create('hostile/rl-wait') })
       sim.rateLimiter.config = { limit: 1, windowMs: 10_000 }
       sim.rateLimiter.reset()
-      // Reading the change uses the window's one request; the poll right after it is turned away.
+      // Reading the change uses the window's one request; the reads and polls after it are turned away.
       const run = await step('wait', { ...connection, change_sys_id: created.outputs.change_sys_id!, poll_interval_seconds: '5', timeout_minutes: '2', rate_limit_wait_minutes: '0' })
       survived(run)
       expect(run.outputs.decision).toBe('approved')

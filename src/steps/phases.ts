@@ -39,7 +39,9 @@ export function reportSkipped(environment: string): void {
 export async function openChange(
   ctx: StepContext,
   settings: { connection: ConnectionSettings; change: ChangeRef },
-  verb: string
+  verb: string,
+  /** For the wait: its reads ride out a rate limit until the wait's own deadline, not rate_limit_wait_minutes. */
+  until?: number
 ): Promise<{ client: ServiceNowClient; record: ChangeRecord } | undefined> {
   if (settings.change.kind === 'skipped') {
     core.setOutput(Output.Skipped, 'true')
@@ -47,7 +49,9 @@ export async function openChange(
     return undefined
   }
   const client = ctx.client(settings.connection)
-  const record = await settleDuplicates(client, await resolveChange(client, settings.change), { warn: core.warning, timeline: ctx.timeline })
+  const ref = settings.change
+  const open = async (): Promise<ChangeRecord> => settleDuplicates(client, await resolveChange(client, ref), { warn: core.warning, timeline: ctx.timeline })
+  const record = until === undefined ? await open() : await client.connection.within(until, open)
   return { client, record }
 }
 

@@ -8,7 +8,7 @@ export function run(): Promise<void> {
   const signal = abortOnSignals()
   return runStep(async (ctx) => {
     const settings = readWaitSettings()
-    const opened = await openChange(ctx, settings, 'wait for')
+    const opened = await openChange(ctx, settings, 'wait for', Date.now() + settings.timeoutMs)
     if (opened === undefined) return
     const { client, record } = opened
     const result = await waitPhase(ctx, client, record, settings, signal)
