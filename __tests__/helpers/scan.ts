@@ -26,10 +26,15 @@ export function scannedSteps(
     const run = await runStep(entry, inputs, options)
     const presented = new Set([...sim.oauth.presentedTokens(), ...otherIssued()])
     const issued = everIssued().filter((t) => !before.has(t) && presented.has(t))
-    const given = [inputs.password, inputs.client_secret, inputs.token, inputs.api_key, options?.env?.ACTIONS_ID_TOKEN_REQUEST_TOKEN].filter((s): s is string => s !== undefined && s !== '')
+    const env = options?.env ?? {}
+    const given = [inputs.password, inputs.client_secret, inputs.token, inputs.api_key, env.ACTIONS_ID_TOKEN_REQUEST_TOKEN]
+      .concat([env.SERVICENOW_PASSWORD, env.SERVICENOW_CLIENT_SECRET, env.SERVICENOW_TOKEN, env.SERVICENOW_API_KEY]).filter((s): s is string => s !== undefined && s !== '')
     // Basic auth sends base64(user:password); with OAuth the pair goes only into the token request's form.
-    const basic = inputs.username && inputs.password ? [Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64')] : []
-    const derived = inputs.client_id ? [] : basic
+    // Connection inputs may come from the environment (SERVICENOW_*); a given input wins.
+    const username = inputs.username || env.SERVICENOW_USERNAME
+    const password = inputs.password || env.SERVICENOW_PASSWORD
+    const basic = username && password ? [Buffer.from(`${username}:${password}`).toString('base64')] : []
+    const derived = inputs.client_id || env.SERVICENOW_CLIENT_ID ? [] : basic
     const secrets = [...given, ...basic, ...everIssued()]
     const lines = run.stdout.split('\n')
     const shown = [lines.filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, JSON.stringify(run.outputs), JSON.stringify(run.state), run.summary, JSON.stringify(run.exported)].join('\n')

@@ -19,7 +19,9 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 export function parseInstanceUrl(input: string): string {
   const text = input.trim()
   if (text === '') {
-    throw new InputError("instance_url is empty. Give the instance's address, e.g. https://acme.service-now.com, or its name, e.g. acme.")
+    throw new InputError(
+      "instance_url is empty. Give the instance's address, e.g. https://acme.service-now.com, or its name, e.g. acme, as the input or as SERVICENOW_INSTANCE_URL in the job's env."
+    )
   }
   // URL parsing silently drops tabs and line breaks inside a URL: 'acme.service-\nnow.com' would still parse.
   if (/\s/.test(text)) throw new InputError('Invalid instance_url: it has a line break or space inside. Give one address on one line, e.g. https://acme.service-now.com.')

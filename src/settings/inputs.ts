@@ -1,27 +1,49 @@
 import * as core from '@actions/core'
+import { ConnectionInput } from '../constants.js'
 import { InputError } from '../servicenow/errors.js'
 import { registerSecret } from '../servicenow/redact.js'
 
 /**
- * The only place that calls core.getInput. Settings readers build on these so
+ * The only place that reads inputs (core.getInput, and the environment for connection inputs). Settings readers build on these so
  * that every input is trimmed, validated and refused with a message naming it.
  */
 
+/**
+ * Connection inputs may also come from the job's environment, set once under `env:` for every
+ * step: SERVICENOW_ and the input's name in capitals (SERVICENOW_INSTANCE_URL). An input given to
+ * the step wins. That is why connection inputs have no defaults in action.yml: the runner would
+ * fill a default in, and the environment would never be read.
+ */
+const FROM_ENVIRONMENT = new Set<string>(Object.values(ConnectionInput))
+
+export function environmentName(name: string): string {
+  return `SERVICENOW_${name.toUpperCase()}`
+}
+
+function input(name: string, options?: core.InputOptions): string {
+  const given = core.getInput(name, options)
+  if (given.trim() !== '' || !FROM_ENVIRONMENT.has(name)) return given
+  return process.env[environmentName(name)] ?? ''
+}
+
 export function text(name: string): string {
-  return core.getInput(name).trim()
+  return input(name).trim()
 }
 
 /** Multi-line text kept as written (descriptions, plans, notes), trailing space trimmed. */
 export function prose(name: string): string {
-  return core.getInput(name, { trimWhitespace: false }).replace(/\s+$/, '').replace(/^\n+/, '')
+  return input(name, { trimWhitespace: false }).replace(/\s+$/, '').replace(/^\n+/, '')
 }
 
 /** A secret input, registered with the runner and with redact() before anything can print it. */
 export function secret(name: string): string {
-  const value = core.getInput(name).trim()
-  if (value !== '') {
-    core.setSecret(value)
-    registerSecret(value)
+  const value = input(name).trim()
+  // The environment's value too when an input overrides it: it is a secret all the same.
+  const inEnvironment = FROM_ENVIRONMENT.has(name) ? (process.env[environmentName(name)] ?? '').trim() : ''
+  for (const s of new Set([value, inEnvironment])) {
+    if (s === '') continue
+    core.setSecret(s)
+    registerSecret(s)
   }
   return value
 }
