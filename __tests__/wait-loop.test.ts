@@ -174,3 +174,30 @@ describe('waitForDecision on hold', () => {
     expect(outcome).toMatchObject({ decision: 'timeout', reason: 'no decision within 1 min (CHG0030001 is on hold (Vendor window): waiting for it to be taken off hold.)' })
   })
 })
+
+describe('a long wait says where it stands', () => {
+  it('logs a progress line every 5 minutes while nothing changes, and the change itself at once', async () => {
+    // 20 minutes in Assess (41 polls at 30 s), then approved.
+    script([...Array.from({ length: 41 }, () => ({})), SCHEDULED])
+    const { options, lines } = setup()
+    const outcome = await waitForDecision(options)
+    expect(outcome).toMatchObject({ decision: 'approved', polls: 42 })
+    const progress = lines.filter((l) => l.startsWith('info: Still waiting'))
+    expect(progress).toEqual([
+      'info: Still waiting after 5 min, 11 checks, 55 min left: CHG0030001 is assess, approval requested: waiting for approval.',
+      'info: Still waiting after 10 min, 21 checks, 50 min left: CHG0030001 is assess, approval requested: waiting for approval.',
+      'info: Still waiting after 15 min, 31 checks, 45 min left: CHG0030001 is assess, approval requested: waiting for approval.',
+      'info: Still waiting after 20 min, 41 checks, 40 min left: CHG0030001 is assess, approval requested: waiting for approval.'
+    ])
+    expect(lines.filter((l) => l === 'info: CHG0030001 is assess, approval requested: waiting for approval.')).toHaveLength(1)
+  })
+
+  it('names the failing check in the progress line during an outage', async () => {
+    script([{}, ...Array.from({ length: 12 }, () => ({ status: 503 })), SCHEDULED])
+    const { options, lines } = setup()
+    await waitForDecision(options)
+    expect(lines.filter((l) => l.startsWith('info: Still waiting'))).toEqual([
+      expect.stringMatching(/^info: Still waiting after 5 min, 11 checks, 55 min left: the last check failed \(.*503.*\); before that: CHG0030001 is assess/)
+    ])
+  })
+})

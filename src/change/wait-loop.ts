@@ -27,6 +27,8 @@ export interface WaitLoopOptions {
   warn: (line: string) => void
   /** Called with each record whose state or approval differs from the last one seen. */
   onChange?: (record: ChangeRecord) => void
+  /** How often a long wait says it is still waiting when nothing changed (default 5 minutes). */
+  progressEveryMs?: number
 }
 
 type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'stop'; decision: Decision; reason: string }
@@ -46,6 +48,9 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
   let failures = 0
   let lastError: ServiceNowError | undefined
   let lastWhy = ''
+  // A wait of hours must not be one silent line: say where it stands every few minutes.
+  const progressEveryMs = options.progressEveryMs ?? 5 * 60_000
+  let lastLineAt = started
   const done = (decision: WaitOutcome['decision'], reason: string): WaitOutcome => ({ decision, reason, record, waitedMs: clock.now() - started, polls })
 
   for (;;) {
@@ -60,7 +65,10 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
       const verdict = evaluate(seen, clock.now(), options)
       if (verdict.kind === 'proceed') return done('approved', '')
       if (verdict.kind === 'stop') return done(verdict.decision, verdict.reason)
-      if (verdict.why !== lastWhy) options.info(verdict.why)
+      if (verdict.why !== lastWhy) {
+        options.info(verdict.why)
+        lastLineAt = clock.now()
+      }
       lastWhy = verdict.why
     } catch (error) {
       if (!isPassing(error)) throw error
@@ -72,6 +80,11 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
     if (options.timeoutMs === 0 || now >= deadline) {
       const why = lastError !== undefined ? `the last check failed: ${lastError.message}` : lastWhy
       return done('timeout', options.timeoutMs === 0 ? `checked once: ${why}` : `no decision within ${Math.round(options.timeoutMs / 60_000)} min (${why})`)
+    }
+    if (now - lastLineAt >= progressEveryMs) {
+      const last = lastError !== undefined ? `the last check failed (${lastError.message}); before that: ${lastWhy || 'nothing seen yet'}` : lastWhy
+      options.info(`Still waiting after ${minutes(now - started)}, ${polls} checks, ${minutes(deadline - now)} left: ${last}`)
+      lastLineAt = now
     }
     // ±10 % so that many gates started together do not poll in step.
     let delay = options.pollIntervalMs * (0.9 + 0.2 * options.random())
@@ -132,4 +145,9 @@ function sleep(options: WaitLoopOptions, ms: number): Promise<void> {
       resolve()
     })
   })
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000)
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`
 }
