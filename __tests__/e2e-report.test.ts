@@ -39,7 +39,13 @@ describe('report', () => {
     expect(report.weeks.length).toBeGreaterThanOrEqual(12)
     expect(report.weeks.reduce((n: number, w: { deployments: number }) => n + w.deployments, 0)).toBe(want.deployments)
     expect(run.summary).toContain('xychart-beta')
-    expect(run.summary).toMatch(/Change failure rate/)
+    expect(run.summary).toMatch(/Change failure rate \(%\)/)
+    // The chart shows whole weeks only, labelled for a person, with a legend; the table marks the cut weeks.
+    const axis = /x-axis "Week of" \[(.*)\]/.exec(run.summary)?.[1] ?? ''
+    expect(axis.split(', ')).toHaveLength(report.weeks.filter((w: { partial?: boolean }) => !w.partial).length)
+    expect(axis).toMatch(/^"\d{1,2} [A-Z][a-z]{2}"(, "\d{1,2} [A-Z][a-z]{2}")*$/)
+    expect(run.summary).toContain('Bars: deployments (changes closed). Line: failed deployments')
+    expect(run.summary.match(/\(part of the week\)/g)?.length).toBe(report.weeks.filter((w: { partial?: boolean }) => w.partial).length)
   })
 
   it('narrows to a configuration item or a correlation prefix', async () => {

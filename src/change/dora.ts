@@ -4,6 +4,8 @@ import { parseGlideDate, type RawRecord, valueOf } from '../servicenow/fields.js
 export interface DoraWeek {
   /** Monday 00:00 UTC. */
   week: string
+  /** The week begins before the period or ends after it: its figures cover only part of it. */
+  partial?: boolean
   deployments: number
   failures: number
   change_failure_rate: number | null
@@ -15,7 +17,7 @@ export interface DoraReport {
   from: string
   until: string
   scope: Record<string, string>
-  totals: Omit<DoraWeek, 'week'>
+  totals: Omit<DoraWeek, 'week' | 'partial'>
   weeks: DoraWeek[]
 }
 
@@ -32,13 +34,13 @@ export function computeDora(changes: RawRecord[], incidents: RawRecord[], from: 
     byCause.set(cause, [...(byCause.get(cause) ?? []), incident])
   }
   const weeks = new Map<string, RawRecord[]>()
-  for (let w = weekStart(from); w < until; w = new Date(w.getTime() + 7 * 86_400_000)) weeks.set(w.toISOString(), [])
+  for (let w = weekStart(from); w < until; w = new Date(w.getTime() + WEEK_MS)) weeks.set(w.toISOString(), [])
   for (const change of changes) {
     const closed = parseGlideDate(valueOf(change, 'closed_at'))
     if (closed === undefined || closed < from || closed >= until) continue
     weeks.get(weekStart(closed).toISOString())?.push(change)
   }
-  const figures = (group: RawRecord[]): Omit<DoraWeek, 'week'> => {
+  const figures = (group: RawRecord[]): Omit<DoraWeek, 'week' | 'partial'> => {
     const failed = group.filter((c) => valueOf(c, 'close_code') === 'unsuccessful' || byCause.has(valueOf(c, 'sys_id')))
     const leads = group.map((c) => hoursBetween(valueOf(c, 'sys_created_on'), valueOf(c, 'closed_at'))).filter((h): h is number => h !== undefined)
     const restores = group
@@ -59,9 +61,15 @@ export function computeDora(changes: RawRecord[], incidents: RawRecord[], from: 
     until: until.toISOString(),
     scope,
     totals: figures(all),
-    weeks: [...weeks.entries()].map(([week, group]) => ({ week: week.slice(0, 10), ...figures(group) }))
+    weeks: [...weeks.entries()].map(([week, group]) => {
+      const start = new Date(week)
+      const partial = start < from || start.getTime() + WEEK_MS > until.getTime()
+      return { week: week.slice(0, 10), ...(partial ? { partial } : {}), ...figures(group) }
+    })
   }
 }
+
+const WEEK_MS = 7 * 86_400_000
 
 export function weekStart(date: Date): Date {
   const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()))

@@ -56,9 +56,16 @@ export function lifecycleStrip(record: ChangeRecord): string {
 
 /** A time as a person reads it in a summary: 23 Nov 2026, 16:40:12 UTC. */
 export function readableTime(at: Date): string {
-  const month = at.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })
   const time = at.toISOString().slice(11, 19)
-  return `${at.getUTCDate()} ${month} ${at.getUTCFullYear()}, ${time} UTC`
+  return `${readableDay(at)} ${at.getUTCFullYear()}, ${time} UTC`
+}
+
+// Fixed names: the runtime's locale data may say 'Sept' or not, and a summary should not vary with it.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+/** A day as 3 Nov (UTC). */
+export function readableDay(at: Date): string {
+  return `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]}`
 }
 
 /** A ServiceNow choice value as words: not_required → not required. */
