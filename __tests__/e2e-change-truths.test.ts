@@ -193,7 +193,9 @@ describe('change tasks', () => {
   ])('close finishes the change tasks this action created, then closes the change, through %s', async (_api, changeApi) => {
     const change = await implementing()
     await admin(sim, 'PATCH', '/config', { changeApi })
-    const ours = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Deploy leg eu-west', correlation_display: 'servicenow-change' })).json.result
+    // Ours: the action's mark and this deployment's correlation id (the change's).
+    const correlation = row('change_request', change.sysId).correlation_id
+    const ours = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Deploy leg eu-west', correlation_display: 'servicenow-change', correlation_id: correlation })).json.result
     const done = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Already done', state: '3' })).json.result
     const close = await runStep('close', { ...connection, change_sys_id: change.sysId, result: 'failure' })
     ok(close)
