@@ -39,7 +39,7 @@ export async function moveChange(client: ServiceNowClient, start: ChangeRecord, 
     // A proxy or business rule can drop the state while something else changes (an approval decided at the
     // same moment): only the state itself proves the move.
     throw new TransitionError(
-      `${moved.number} is ${moved.stateName} (approval ${moved.approval}), not ${target}: ServiceNow answered the move but did not make it. Look at the change's history before running this step again.`
+      `${moved.number} is ${moved.stateLabel ?? moved.stateName} (approval ${moved.approval}), not ${target}: ServiceNow answered the move but did not make it. Look at the change's history before running this step again.`
     )
   }
   return moved
