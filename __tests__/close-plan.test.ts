@@ -6,7 +6,7 @@ import { claimsSuccess } from '../src/settings/close.js'
 const implementing = toChangeRecord({ sys_id: 'a'.repeat(32), number: 'CHG0030001', state: '-1', approval: 'approved', type: 'normal' }, 'https://x.service-now.com')
 
 describe('planClose: a close code claiming success needs a successful result', () => {
-  it.each([['successful'], ['successful_issues']] as const)('%s with a result that is not success closes unsuccessful', (code) => {
+  it.each<['successful' | 'successful_issues']>([['successful'], ['successful_issues']])('%s with a result that is not success closes unsuccessful', (code) => {
     for (const result of ['failure', 'cancelled', 'skipped'] as const) {
       expect([result, planClose(implementing, result, code)]).toEqual([result, { target: 'closed', closeCode: 'unsuccessful' }])
     }

@@ -412,50 +412,50 @@ describe("create's move to request approval, lost while the approval changes", (
 })
 
 describe('close reports the close code the record holds', () => {
-  it('another close lands between this close and its read-back: fails naming the code the record holds and who wrote it', async () => {
-    const create = await scheduled('close-overwritten')
+  const closes = (sysId: string): number => sim.requests({ method: 'PATCH' }).filter((e) => e.user === 'devops.integration' && e.path.includes(sysId)).length
+  /**
+   * Runs close on an implementing change whose every write lands at once and is answered 800 ms
+   * later; in that window, the first time `when` holds for the row, a person writes `theirs` as admin.
+   */
+  async function closeWhileAPersonActs(name: string, result: string, when: (row: Record<string, string>) => boolean, theirs: Record<string, string>) {
+    const create = await scheduled(name)
     const sysId = create.outputs.change_sys_id!
     ok(await runStep('update', { ...connection, change_sys_id: sysId, state: 'implement' }))
-    // Every write lands at once and is answered 800 ms later: when the close lands, a person closes it their way.
     await fault({ kind: 'delay', method: 'PATCH', path: sysId, delayMs: 800, when: 'after', times: 0 })
     const store = sim.instance.store
     const watch = setInterval(() => {
       const row = store.get('change_request', sysId)
-      if (row?.state === '3' && row.close_code === 'successful') {
+      if (row !== undefined && when(row)) {
         clearInterval(watch)
-        store.update('change_request', row, { close_code: 'unsuccessful' }, 'admin')
+        store.update('change_request', row, theirs, 'admin')
       }
     }, 10)
-    const close = await runStep('close', { ...connection, change_sys_id: sysId, result: 'success' })
+    const before = closes(sysId)
+    const close = await runStep('close', { ...connection, change_sys_id: sysId, result })
     clearInterval(watch)
+    return { close, writes: closes(sysId) - before, after: await record(create.outputs.change_number!) }
+  }
+
+  it('another close lands between this close and its read-back: fails naming the code the record holds and who wrote it', async () => {
+    const { close, after } = await closeWhileAPersonActs('close-overwritten', 'success', (row) => row.state === '3' && row.close_code === 'successful', { close_code: 'unsuccessful' })
     expect(close.code).toBe(1)
     expect(errors(close)).toEqual([expect.stringMatching(/^::error::CHG\d+ is Closed with close code unsuccessful, not successful: admin \(the last to update it\) closed it/)])
     expect(close.stdout).not.toMatch(/closed: successful/)
     expect(close.outputs.state).toBeUndefined()
-    expect(await record(create.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'unsuccessful' })
+    expect(after).toMatchObject({ state_label: 'Closed', close_code: 'unsuccessful' })
   }, 60_000)
 
   it('a change closed by someone else while close walks keeps their close code: no second close write', async () => {
-    const create = await scheduled('close-closed-meanwhile')
-    const sysId = create.outputs.change_sys_id!
-    ok(await runStep('update', { ...connection, change_sys_id: sysId, state: 'implement' }))
-    await fault({ kind: 'delay', method: 'PATCH', path: sysId, delayMs: 800, when: 'after', times: 0 })
-    const store = sim.instance.store
-    const watch = setInterval(() => {
-      const row = store.get('change_request', sysId)
-      if (row?.state === '0') {
-        clearInterval(watch)
-        store.update('change_request', row, { state: '3', close_code: 'successful_issues', close_notes: 'closed by hand' }, 'admin')
-      }
-    }, 10)
-    const before = sim.requests({ method: 'PATCH' }).filter((e) => e.user === 'devops.integration' && e.path.includes(sysId)).length
-    const close = await runStep('close', { ...connection, change_sys_id: sysId, result: 'failure' })
-    clearInterval(watch)
+    const { close, writes, after } = await closeWhileAPersonActs('close-closed-meanwhile', 'failure', (row) => row.state === '0', {
+      state: '3',
+      close_code: 'successful_issues',
+      close_notes: 'closed by hand'
+    })
     expect(close.code).toBe(1)
     expect(errors(close)).toEqual([expect.stringMatching(/is Closed with close code successful_issues, not unsuccessful: admin/)])
     // One write: Implement → Review. The person's close stands.
-    expect(sim.requests({ method: 'PATCH' }).filter((e) => e.user === 'devops.integration' && e.path.includes(sysId)).length - before).toBe(1)
-    expect(await record(create.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'successful_issues' })
+    expect(writes).toBe(1)
+    expect(after).toMatchObject({ state_label: 'Closed', close_code: 'successful_issues' })
   }, 60_000)
 
   it('close_code successful_issues with result failure is refused before any request', async () => {
