@@ -116,11 +116,12 @@ describe('on hold', () => {
 describe('nextstates', () => {
   it('a transition whose conditions fail is refused in one line naming them, before any PATCH is refused', async () => {
     const change = await implementing()
-    await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })
+    const task = (await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })).json.result
     const update = await runStep('update', { ...connection, change_sys_id: change.sysId, state: 'closed' })
     expect(update.code).toBe(1)
     expect(errors(update)).toEqual([
-      `::error::ServiceNow's change model does not let ${change.number} move from review to closed now: "No active Change Tasks" is not met.`
+      // The instance's names for the states, and the tasks that hold the change (finding 11, 13).
+      `::error::ServiceNow's change model does not let ${change.number} move from Review to Closed now: "No active Change Tasks" is not met (active: ${task.number} (Network, Open)).`
     ])
     expect(row('change_request', change.sysId).state).toBe('0')
     expect(sim.requests({ method: 'PATCH' }).filter((e) => e.status === 403)).toEqual([])

@@ -1,7 +1,7 @@
 import type { Connection, QueryParams } from './connection.js'
 import { ServiceNowError } from './errors.js'
 import { field, isRecord, shown, type RawRecord } from './fields.js'
-import { checkSysId, checkTable } from './ids.js'
+import { checkSysId, checkTable, isSysId } from './ids.js'
 import type { EncodedQuery } from './query.js'
 
 export type DisplayValue = 'false' | 'true' | 'all'
@@ -147,10 +147,12 @@ function withSysId<T extends ReadOptions>(options: T): T {
  */
 function theRecord(record: RawRecord, sysId: string, method: string, table: string): RawRecord {
   const sent = field(record, 'sys_id').value
-  if (sent !== sysId) {
-    throw new ServiceNowError({ kind: 'invalid-response', method, path: `/api/now/table/${table}`, message: `asked for record ${sysId}, the instance answered with sys_id ${shown(record.sys_id)}` })
-  }
-  return record
+  if (sent === sysId) return record
+  const what = table === 'change_request' ? 'a change request' : `a ${table} record`
+  const message = isSysId(sent ?? '')
+    ? `asked for record ${sysId}, the instance answered with sys_id ${sent}`
+    : `the instance sent sys_id ${shown(record.sys_id)} where ${what} belongs`
+  throw new ServiceNowError({ kind: 'invalid-response', method, path: `/api/now/table/${table}`, message })
 }
 
 function unexpected(method: string, path: string, what: string, sent: unknown): ServiceNowError {
