@@ -111,6 +111,16 @@ describe('StateChoices', () => {
     expect(toChangeRecord({ ...tableApi, state: { display_value: 'x\r\n::warning::y', value: 9 } } as never, BASE).stateName).toBe('x ::warning::y')
   })
 
+  it('a state renamed on the instance keeps its meaning by its shipped number, and is shown by its new name', () => {
+    const shipped: [string, string][] = [['-5', 'New'], ['-2', 'Scheduled'], ['-1', 'Implementation'], ['0', 'Review'], ['3', 'Complete'], ['4', 'Canceled']]
+    const states = new StateChoices(shipped.map(([value, label]) => ({ value, label })))
+    expect([states.label(-1), states.value('implement'), states.name(-1), states.nameOf('implement')]).toEqual(['implement', -1, 'Implementation', 'Implementation'])
+    expect([states.label(3), states.value('closed'), states.nameOf('closed')]).toEqual(['closed', 3, 'Complete'])
+    // A known label still wins over the number: Implement listed at 5 leaves -1 to whatever the list calls it.
+    const moved = new StateChoices([{ value: '-1', label: 'Implementation' }, { value: '5', label: 'Implement' }])
+    expect([moved.label(-1), moved.label(5), moved.name(-1)]).toEqual([undefined, 'implement', 'Implementation'])
+  })
+
   it('a default number the instance gave to another state is not assumed to be the default state', () => {
     const states = new StateChoices([{ value: '-1', label: 'Testing' }, { value: '5', label: 'Implement' }])
     expect([states.label(-1), states.name(-1), states.label(5)]).toEqual([undefined, 'Testing', 'implement'])

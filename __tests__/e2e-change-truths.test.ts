@@ -116,11 +116,12 @@ describe('on hold', () => {
 describe('nextstates', () => {
   it('a transition whose conditions fail is refused in one line naming them, before any PATCH is refused', async () => {
     const change = await implementing()
-    await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })
+    const task = (await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })).json.result
     const update = await runStep('update', { ...connection, change_sys_id: change.sysId, state: 'closed' })
     expect(update.code).toBe(1)
     expect(errors(update)).toEqual([
-      `::error::ServiceNow's change model does not let ${change.number} move from review to closed now: "No active Change Tasks" is not met.`
+      // The instance's names for the states, and the tasks that hold the change (finding 11, 13).
+      `::error::ServiceNow's change model does not let ${change.number} move from Review to Closed now: "No active Change Tasks" is not met (active: ${task.number} (Network, Open)).`
     ])
     expect(row('change_request', change.sysId).state).toBe('0')
     expect(sim.requests({ method: 'PATCH' }).filter((e) => e.status === 403)).toEqual([])
@@ -174,9 +175,35 @@ describe('standard changes', () => {
 })
 
 describe('change tasks', () => {
-  it("close fails in one line listing another team's active tasks, and moves nothing", async () => {
+  it('a task added while close walks: the refusal lists it (number, group, state) in one line, and nothing is claimed', async () => {
     const change = await implementing()
-    const task = (await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })).json.result
+    // The move to Review lands at once and is answered 800 ms later; a person adds a task in between.
+    await admin(sim, 'POST', '/faults', { kind: 'delay', method: 'PATCH', path: change.sysId, delayMs: 800, when: 'after', times: 1 })
+    let added: Promise<{ json: { result: { number: string } } }> | undefined
+    const watch = setInterval(() => {
+      if (row('change_request', change.sysId).state === '0' && added === undefined) {
+        clearInterval(watch)
+        added = asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network' })
+      }
+    }, 10)
+    const close = await runStep('close', { ...connection, change_sys_id: change.sysId, result: 'success' })
+    clearInterval(watch)
+    await admin(sim, 'DELETE', '/faults')
+    expect(added).toBeDefined()
+    const task = (await added!).json.result
+    expect(close.code).toBe(1)
+    expect(errors(close)).toEqual([expect.stringMatching(new RegExp(`"No active Change Tasks" is not met \\(active: ${task.number} \\(Network, Open\\)\\)\\.$`))])
+    expect(close.stdout).not.toMatch(/closed: /)
+    expect(row('change_request', change.sysId)).toMatchObject({ state: '0', close_code: '' })
+  }, 60_000)
+
+  it.each<[string, Record<string, string>]>([
+    ["another team's active tasks", {}],
+    // The mark alone is every pipeline's: a task of another deployment is not this run's to close.
+    ["a task carrying the action's mark but another deployment's correlation id", { correlation_display: 'servicenow-change', correlation_id: 'someone-else/999/deploy' }]
+  ])('close fails in one line listing %s, and moves nothing', async (_what, mark) => {
+    const change = await implementing()
+    const task = (await asAdmin('POST', 'change_task?sysparm_input_display_value=true', { change_request: change.sysId, short_description: 'Verify backups', assignment_group: 'Network', ...mark })).json.result
     const patches = sent(change.sysId, 'PATCH')
     const close = await runStep('close', { ...connection, change_sys_id: change.sysId, result: 'success' })
     expect(close.code).toBe(1)
@@ -184,6 +211,7 @@ describe('change tasks', () => {
       `::error::${change.number} has active change tasks this action did not create: ${task.number} (Network, Open). Close or cancel them, then run close again.`
     ])
     expect(sent(change.sysId, 'PATCH')).toBe(patches)
+    expect(row('change_task', task.sys_id)).toMatchObject({ active: 'true', close_code: '', sys_mod_count: '0' })
     expect(row('change_request', change.sysId).state).toBe('-1')
   }, 60_000)
 
@@ -193,7 +221,9 @@ describe('change tasks', () => {
   ])('close finishes the change tasks this action created, then closes the change, through %s', async (_api, changeApi) => {
     const change = await implementing()
     await admin(sim, 'PATCH', '/config', { changeApi })
-    const ours = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Deploy leg eu-west', correlation_display: 'servicenow-change' })).json.result
+    // Ours: the action's mark and this deployment's correlation id (the change's).
+    const correlation = row('change_request', change.sysId).correlation_id
+    const ours = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Deploy leg eu-west', correlation_display: 'servicenow-change', correlation_id: correlation })).json.result
     const done = (await asAdmin('POST', 'change_task', { change_request: change.sysId, short_description: 'Already done', state: '3' })).json.result
     const close = await runStep('close', { ...connection, change_sys_id: change.sysId, result: 'failure' })
     ok(close)

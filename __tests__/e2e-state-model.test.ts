@@ -86,6 +86,16 @@ describe('an instance where Implement is 5 and a state "Pending review" (7) was 
     expect(close.choiceReads).toBe(1)
   })
 
+  it("update's log line names a state it does not know by the instance's label, never undefined", async () => {
+    const create = await env.runStep('create', { ...env.connection, template: 'Deploy web application', correlation_id: 'custom-state-update' })
+    const id = create.outputs.change_sys_id!
+    env.sim.instance.store.update('change_request', env.sim.instance.store.get('change_request', id)!, { state: '7' }, 'admin')
+    const update = await env.runStep('update', { ...env.connection, change_sys_id: id, work_notes: 'hello' })
+    expect(errors(update)).toEqual([])
+    const lines = update.stdout.split('\n').filter((l) => /^CHG\d+ is /.test(l))
+    expect(lines).toEqual([expect.stringMatching(/^CHG\d+ is Pending review, approval approved\.$/)])
+  })
+
   it('a label with a line break in it cannot start a workflow command', async () => {
     const create = await env.runStep('create', { ...env.connection, template: 'Deploy web application', correlation_id: 'hostile-label' })
     const row = env.sim.instance.store.get('change_request', create.outputs.change_sys_id!)!
@@ -117,5 +127,66 @@ describe.each([403, 404])('an instance whose sys_choice answers %i', (status) =>
     expect(close.run.outputs.state).toBe('closed')
     expect([create, wait, close].map((s) => s.choiceReads)).toEqual([1, 1, 1])
     expect(env.sim.requests({ path: CHOICES }).every((r) => r.status === status)).toBe(true)
+  })
+})
+
+describe('an instance that renamed states but kept their numbers ("Implementation" at -1, "Complete" at 3)', () => {
+  let env: Env
+  const SHIPPED: [string, string][] = [['-5', 'New'], ['-4', 'Assess'], ['-3', 'Authorize'], ['-2', 'Scheduled'], ['-1', 'Implement'], ['0', 'Review'], ['3', 'Closed'], ['4', 'Canceled']]
+  const choicesAre = async (rename: Record<string, string>): Promise<void> => {
+    await admin(env.sim, 'DELETE', '/faults')
+    const result = SHIPPED.map(([value, label]) => ({ value, label: rename[label] ?? label }))
+    await admin(env.sim, 'POST', '/faults', { kind: 'answer', method: 'GET', path: CHOICES, json: { result }, times: 0 })
+  }
+  beforeAll(async () => {
+    env = await environment()
+  })
+  afterAll(() => env.sim.stop())
+
+  it('update state=implement moves to -1 and close closes at 3: a renamed state keeps its shipped meaning', async () => {
+    await choicesAre({})
+    const create = await env.runStep('create', { ...env.connection, template: 'Deploy web application', correlation_id: 'renamed-states' })
+    expect(errors(create)).toEqual([])
+    const id = create.outputs.change_sys_id!
+    await choicesAre({ Implement: 'Implementation', Closed: 'Complete' })
+    const update = await env.runStep('update', { ...env.connection, change_sys_id: id, state: 'implement' })
+    expect(errors(update)).toEqual([])
+    expect(update.outputs.state).toBe('implement')
+    expect(update.stdout).toMatch(/is Implementation, approval approved\./)
+    expect(env.sim.instance.store.get('change_request', id)!.state).toBe('-1')
+    const close = await env.runStep('close', { ...env.connection, change_sys_id: id, result: 'success' })
+    expect(errors(close)).toEqual([])
+    expect(close.outputs.state).toBe('closed')
+    expect(env.sim.instance.store.get('change_request', id)).toMatchObject({ state: '3', close_code: 'successful' })
+    await admin(env.sim, 'DELETE', '/faults')
+  })
+})
+
+describe('an unreadable nextstates answer is an error naming what was sent, never a made-up model refusal', () => {
+  let env: Env
+  beforeAll(async () => {
+    env = await environment()
+  })
+  afterAll(() => env.sim.stop())
+  let n = 0
+  it.each<[string, unknown]>([
+    ['{"result":null}', { result: null }],
+    ['{}', {}],
+    ['{"result":"x"}', { result: 'x' }],
+    ['{"result":[]}', { result: [] }],
+    ['available_states as objects', { result: { available_states: [{ value: '-1', display_value: 'Implement' }] } }]
+  ])('nextstates answered %s: update fails in one line naming it, and writes nothing', async (_what, json) => {
+    const create = await env.runStep('create', { ...env.connection, template: 'Deploy web application', correlation_id: `odd-nextstates-${++n}` })
+    expect(errors(create)).toEqual([])
+    const id = create.outputs.change_sys_id!
+    await admin(env.sim, 'POST', '/faults', { kind: 'answer', method: 'GET', path: '/nextstates', json, times: 0 })
+    const before = env.sim.requests({ method: 'PATCH' }).length
+    const update = await env.runStep('update', { ...env.connection, change_sys_id: id, state: 'implement' })
+    await admin(env.sim, 'DELETE', '/faults')
+    expect(update.code).toBe(1)
+    expect(errors(update)).toEqual([expect.stringMatching(/nextstates failed: .*where the change's next states belong/)])
+    expect(errors(update)[0]).not.toMatch(/change model does not let/)
+    expect(env.sim.requests({ method: 'PATCH' }).length).toBe(before)
+    expect(env.sim.instance.store.get('change_request', id)!.state).toBe('-2')
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import type { FaultRule } from '../src/simulator/faults.js'
-import { admin, withSimulator } from './helpers/sim.js'
+import { admin, raw, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
 import { errors, type StepRun } from '../src/local-runner.js'
 import { add, suiteCounts } from './helpers/counts.js'
@@ -369,5 +369,103 @@ describe("the gate's close_code never contradicts the outcome", () => {
     const post = await runStep('gate-post', { ...connection, close_code: 'successful' }, { env: runEnv('8401'), state: main.state })
     ok(post)
     expect(await record(main.outputs.change_number!)).toMatchObject({ state_label: 'Closed', close_code: 'unsuccessful' })
+  }, 60_000)
+})
+
+describe('an answer for another record is never acted on', () => {
+  const rawOf = async (sysId: string): Promise<unknown> =>
+    (await raw(sim, 'GET', `/api/now/table/change_request/${sysId}?sysparm_display_value=all&sysparm_exclude_reference_link=true`)).json.result
+  const writesBy = (sysId: string): number => sim.requests({ method: 'PATCH' }).filter((e) => e.user === 'devops.integration' && e.path.includes(sysId)).length
+
+  it.each<[string, (y: unknown, x: unknown) => unknown, string, Record<string, string>]>([
+    ['[Y, X] (a proxy mixing answers): update', (y, x) => ({ result: [y, x] }), 'update', { state: 'implement', work_notes: 'meant for X' }],
+    ['record Y: close cancelled', (y) => ({ result: y }), 'close', { result: 'cancelled' }]
+  ])('GET change_request/X answered with %s fails in one line naming what came, and writes to neither change', async (_what, answer, entry, inputs) => {
+    const x = await scheduled(`mixed-x-${entry}`)
+    const y = await scheduled(`mixed-y-${entry}`)
+    const [xId, yId] = [x.outputs.change_sys_id!, y.outputs.change_sys_id!]
+    await fault({ kind: 'answer', method: 'GET', path: `/api/now/table/change_request/${xId}`, json: answer(await rawOf(yId), await rawOf(xId)), times: 0 })
+    const before = [writesBy(xId), writesBy(yId)]
+    const run = await runStep(entry, { ...connection, change_sys_id: xId, ...inputs })
+    await admin(sim, 'DELETE', '/faults')
+    expect(run.code).toBe(1)
+    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`asked for (record|change) ${xId}, the instance answered with .*${yId}`))])
+    expect(run.outputs.change_number).toBeUndefined()
+    expect([writesBy(xId), writesBy(yId)]).toEqual(before)
+    const [rx, ry] = [await record(x.outputs.change_number!), await record(y.outputs.change_number!)]
+    expect([rx.state_label, ry.state_label]).toEqual(['Scheduled', 'Scheduled'])
+    expect(entries(ry.work_notes, 'meant for X') + entries(rx.work_notes, 'meant for X')).toBe(0)
+    add(counts, 'answers for another record refused')
+  }, 60_000)
+})
+
+describe("create's move to request approval, lost while the approval changes", () => {
+  it.each([['requested'], ['approved']])('approval becomes %s at that moment: create fails naming where the change is, never exits 0 in New', async (approval) => {
+    await fault({ kind: 'swallow-state', method: 'PATCH', path: '/change', approval, times: 1 })
+    const create = await runStep('create', { ...connection, assignment_group: 'DevOps Team', correlation_id: `lost-assess-${approval}` })
+    expect(create.code).toBe(1)
+    expect(errors(create)).toEqual([expect.stringMatching(new RegExp(`CHG\\d+ is new \\(approval ${approval}\\), not assess`))])
+    expect(create.stdout).not.toMatch(/moved to new/)
+    expect(create.outputs.state).toBeUndefined()
+    add(counts, 'lost moves caught')
+  }, 60_000)
+})
+
+describe('close reports the close code the record holds', () => {
+  const closes = (sysId: string): number => sim.requests({ method: 'PATCH' }).filter((e) => e.user === 'devops.integration' && e.path.includes(sysId)).length
+  /**
+   * Runs close on an implementing change whose every write lands at once and is answered 800 ms
+   * later; in that window, the first time `when` holds for the row, a person writes `theirs` as admin.
+   */
+  async function closeWhileAPersonActs(name: string, result: string, when: (row: Record<string, string>) => boolean, theirs: Record<string, string>) {
+    const create = await scheduled(name)
+    const sysId = create.outputs.change_sys_id!
+    ok(await runStep('update', { ...connection, change_sys_id: sysId, state: 'implement' }))
+    await fault({ kind: 'delay', method: 'PATCH', path: sysId, delayMs: 800, when: 'after', times: 0 })
+    const store = sim.instance.store
+    const watch = setInterval(() => {
+      const row = store.get('change_request', sysId)
+      if (row !== undefined && when(row)) {
+        clearInterval(watch)
+        store.update('change_request', row, theirs, 'admin')
+      }
+    }, 10)
+    const before = closes(sysId)
+    const close = await runStep('close', { ...connection, change_sys_id: sysId, result })
+    clearInterval(watch)
+    return { close, writes: closes(sysId) - before, after: await record(create.outputs.change_number!) }
+  }
+
+  it('another close lands between this close and its read-back: fails naming the code the record holds and who wrote it', async () => {
+    const { close, after } = await closeWhileAPersonActs('close-overwritten', 'success', (row) => row.state === '3' && row.close_code === 'successful', { close_code: 'unsuccessful' })
+    expect(close.code).toBe(1)
+    expect(errors(close)).toEqual([expect.stringMatching(/^::error::CHG\d+ is Closed with close code unsuccessful, not successful: admin \(the last to update it\) closed it/)])
+    expect(close.stdout).not.toMatch(/closed: successful/)
+    expect(close.outputs.state).toBeUndefined()
+    expect(after).toMatchObject({ state_label: 'Closed', close_code: 'unsuccessful' })
+  }, 60_000)
+
+  it('a change closed by someone else while close walks keeps their close code: no second close write', async () => {
+    const { close, writes, after } = await closeWhileAPersonActs('close-closed-meanwhile', 'failure', (row) => row.state === '0', {
+      state: '3',
+      close_code: 'successful_issues',
+      close_notes: 'closed by hand'
+    })
+    expect(close.code).toBe(1)
+    expect(errors(close)).toEqual([expect.stringMatching(/is Closed with close code successful_issues, not unsuccessful: admin/)])
+    // One write: Implement → Review. The person's close stands.
+    expect(writes).toBe(1)
+    expect(after).toMatchObject({ state_label: 'Closed', close_code: 'successful_issues' })
+  }, 60_000)
+
+  it('close_code successful_issues with result failure is refused before any request', async () => {
+    const create = await scheduled('issues-failure')
+    const sysId = create.outputs.change_sys_id!
+    const before = sim.requests().length
+    const close = await runStep('close', { ...connection, change_sys_id: sysId, result: 'failure', close_code: 'successful_issues' })
+    expect(close.code).toBe(1)
+    expect(errors(close)).toEqual([expect.stringMatching(/close_code successful_issues contradicts result failure/)])
+    expect(sim.requests().length).toBe(before)
+    expect(await record(create.outputs.change_number!)).toMatchObject({ state_label: 'Scheduled', close_code: '' })
   }, 60_000)
 })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseNextStates, refusal } from '../src/servicenow/next-states.js'
+import { ServiceNowError } from '../src/servicenow/errors.js'
 
 const documented = JSON.parse(
   readFileSync(join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'servicenow', 'change-management-nextstates.json'), 'utf8')
@@ -46,12 +47,35 @@ describe('parseNextStates', () => {
     expect(refusal(next, 'review')).toEqual({ unmet: [] })
   })
 
-  it.each([undefined, null, 'html', { result: null }, { result: { available_states: 'x', state_transitions: [[null, 7, { to_state: '' }]] } }])(
-    'an answer with nothing usable in it (%p) allows nothing and names no condition',
-    (body) => {
-      const next = parseNextStates(body)
-      expect(next).toEqual({ available: [], transitions: [] })
-      expect(refusal(next, 'implement')).toEqual({ unmet: [] })
+  // Was: "allows nothing and names no condition", which blamed the change model for an unreadable answer.
+  it.each([
+    undefined,
+    null,
+    'html',
+    {},
+    { result: null },
+    { result: 'x' },
+    { result: [] },
+    { result: { available_states: [] } },
+    { result: { available_states: 'x', state_transitions: [[null, 7, { to_state: '' }]] } },
+    { result: { available_states: [{ value: '-1', display_value: 'Implement' }] } },
+    { result: { available_states: ['-1'], state_transitions: 'x' } }
+  ])('an answer without a list of state values (%p) is one ServiceNowError naming what was sent, not a model refusal', (body) => {
+    let thrown: unknown
+    try {
+      parseNextStates(body, undefined, '/api/sn_chg_rest/change/x/nextstates')
+    } catch (error) {
+      thrown = error
     }
-  )
+    expect(thrown).toBeInstanceOf(ServiceNowError)
+    const message = (thrown as Error).message
+    expect(message).toContain('/nextstates')
+    expect(message).toContain('where the change\'s next states belong')
+    expect(message).not.toMatch(/[\r\n]/)
+  })
+
+  it('keeps transitions it cannot read out, as long as available_states is readable', () => {
+    const next = parseNextStates({ result: { available_states: ['-1'], state_transitions: [[null, 7, { to_state: '' }]] } })
+    expect(next).toEqual({ available: ['implement'], transitions: [] })
+  })
 })

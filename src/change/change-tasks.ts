@@ -2,9 +2,15 @@ import type { ChangeRecord } from '../servicenow/change-record.js'
 import { OWN_MARK, type ChangeTask } from '../servicenow/change-task.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { TransitionError } from './move.js'
+import { describeTask } from './transition-check.js'
 
-export function isOwnTask(task: ChangeTask): boolean {
-  return task.correlationDisplay === OWN_MARK
+/**
+ * A task this deployment created: it carries the action's mark AND this change's
+ * correlation id (the deployment's). The mark alone is shared by every pipeline
+ * using this action, so another deployment's task is not ours to close.
+ */
+export function isOwnTask(task: ChangeTask, record: ChangeRecord): boolean {
+  return task.correlationDisplay === OWN_MARK && record.correlationId !== '' && task.correlationId === record.correlationId
 }
 
 /**
@@ -21,9 +27,9 @@ export async function finishOwnTasks(
   info: (line: string) => void
 ): Promise<void> {
   const active = await client.changes.activeTasks(record.sysId)
-  const others = active.filter((t) => !isOwnTask(t))
+  const others = active.filter((t) => !isOwnTask(t, record))
   if (others.length > 0) {
-    const listed = others.map((t) => `${t.number} (${t.assignmentGroup ?? 'no assignment group'}, ${t.state || 'unknown state'})`).join(', ')
+    const listed = others.map(describeTask).join(', ')
     throw new TransitionError(`${record.number} has active change tasks this action did not create: ${listed}. Close or cancel them, then run close again.`)
   }
   for (const task of active) {

@@ -2,9 +2,11 @@ import type { RunContext } from '../github-context.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { toIncident, type IncidentRecord } from '../servicenow/incidents.js'
+import { valueOf } from '../servicenow/fields.js'
 import { query } from '../servicenow/query.js'
+import { oneLine } from '../servicenow/state-choices.js'
 import { isTerminal } from '../servicenow/change-model.js'
-import type { CloseOptions, JobResult } from '../settings/close.js'
+import { claimsSuccess, type CloseOptions, type JobResult } from '../settings/close.js'
 import { finishOwnTasks } from './change-tasks.js'
 import { cancelChange, moveChange, TransitionError } from './move.js'
 import { onHoldRefusal } from './transition-check.js'
@@ -27,13 +29,13 @@ export interface ClosePlan {
  * skipped → Canceled if implementation had not begun, else Closed/unsuccessful.
  * A close_code input overrides the code of a close; it does not turn a
  * cancelation into a close (that would claim an implementation that never began),
- * and `successful` never overrides a result that was not success (the close step
+ * and a code claiming success (successful, successful_issues) never overrides a result that was not success (the close step
  * refuses that pair as input; the gate learns its result only at the end).
  */
 export function planClose(record: ChangeRecord, result: JobResult, closeCode: CloseOptions['closeCode']): ClosePlan {
   const began = record.stateLabel === 'implement' || record.stateLabel === 'review'
   if ((result === 'cancelled' || result === 'skipped') && !began) return { target: 'canceled', closeCode: '' }
-  const override = closeCode === 'successful' && result !== 'success' ? undefined : closeCode
+  const override = claimsSuccess(closeCode) && result !== 'success' ? undefined : closeCode
   return { target: 'closed', closeCode: override ?? (result === 'success' ? 'successful' : 'unsuccessful') }
 }
 
@@ -70,8 +72,24 @@ export async function closeFromResult(
     timeline,
     info
   })
-  info(`${closed.number} closed: ${plan.closeCode}.`)
+  // What is reported is what the record holds: another close racing this one may have written its code.
+  if (closed.closeCode !== plan.closeCode) {
+    throw new TransitionError(
+      `${closed.number} is ${closed.stateName} with close code ${closed.closeCode || '(none)'}, not ${plan.closeCode}: ${await lastUpdater(client, closed)} closed it at the same time. Look at the change's history.`
+    )
+  }
+  info(`${closed.number} closed: ${closed.closeCode}.`)
   return { record: closed, action: 'closed', incident }
+}
+
+/** Who last wrote the change (sys_updated_by), as far as the record says. */
+async function lastUpdater(client: ServiceNowClient, record: ChangeRecord): Promise<string> {
+  try {
+    const by = oneLine(valueOf(await client.table.get('change_request', record.sysId, { fields: ['sys_updated_by'] }), 'sys_updated_by'))
+    return by === '' ? 'someone else' : `${by} (the last to update it)`
+  } catch {
+    return 'someone else'
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { canCancel, forwardPath, isChangeType, type StateLabel } from '../servicenow/change-model.js'
+import { canCancel, forwardPath, isChangeType, isTerminal, type StateLabel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { readChange } from './lookup.js'
@@ -19,8 +19,8 @@ export interface MoveOptions {
   /** A log line per step taken. */
   info?: (line: string) => void
   /**
-   * Requesting approval only: an approval decided at once may send the change back
-   * (a rejection returns it to New). That is an answer for the wait, not a failed move.
+   * Requesting approval only: an approval rejected at once sends the change back to New.
+   * That (and only that: approval rejected, state New) is an answer for the wait, not a failed move.
    */
   sentBackIsAnswer?: boolean
 }
@@ -35,14 +35,23 @@ export interface MoveOptions {
  */
 export async function moveChange(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
   const moved = await walk(client, start, target, options)
-  if (options.sentBackIsAnswer !== true && !reached(moved, target)) {
+  if (!(options.sentBackIsAnswer === true && sentBack(moved)) && !reached(moved, target)) {
     // A proxy or business rule can drop the state while something else changes (an approval decided at the
     // same moment): only the state itself proves the move.
     throw new TransitionError(
-      `${moved.number} is ${moved.stateLabel ?? moved.state} (approval ${moved.approval}), not ${target}: ServiceNow answered the move but did not make it. Look at the change's history before running this step again.`
+      `${moved.number} is ${moved.stateLabel ?? moved.stateName} (approval ${moved.approval}), not ${target}: ServiceNow answered the move but did not make it. Look at the change's history before running this step again.`
     )
   }
   return moved
+}
+
+/**
+ * Sent back by a rejection: approval rejected and the change in New again (a rejected
+ * normal change returns to New, SERVICENOW.md). Any other approval change with the state
+ * left behind is a lost move, not an answer.
+ */
+function sentBack(record: ChangeRecord): boolean {
+  return record.approval === 'rejected' && record.stateLabel === 'new'
 }
 
 /** At the target or past it on the change's path (Canceled only by being canceled). */
@@ -66,6 +75,9 @@ async function walk(client: ServiceNowClient, start: ChangeRecord, target: State
     const next = path[0]
     if (next === undefined) {
       // Already there or past it: still write what the last step would have carried, unless it did.
+      // Unless someone else finished it meanwhile (closed or canceled while this walked): their close
+      // fields stand, and the caller compares them with its own.
+      if (current !== start && isTerminal(current.stateLabel)) return current
       if (!written && (options.note || Object.keys(options.finalFields ?? {}).length > 0)) {
         await client.changes.patch(current.sysId, { ...options.finalFields, ...(options.note ? { work_notes: options.note } : {}) })
         current = await readChange(client, current.sysId)

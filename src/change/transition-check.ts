@@ -1,5 +1,6 @@
 import type { StateLabel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
+import type { ChangeTask } from '../servicenow/change-task.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { refusal } from '../servicenow/next-states.js'
 import { andList } from './words.js'
@@ -27,10 +28,28 @@ export async function refusedTransition(client: ServiceNowClient, current: Chang
   if (states === undefined) return undefined
   const refused = refusal(states, next)
   if (refused === undefined) return undefined
-  const model = `ServiceNow's change model does not let ${current.number} move from ${from} to ${next} now`
+  // The instance's own names for the states (a renamed "Implementation" is shown as such).
+  const choices = await client.changes.states()
+  const named = (label: StateLabel): string => choices.nameOf(label)
+  const model = `ServiceNow's change model does not let ${current.number} move from ${named(from)} to ${named(next)} now`
   if (refused.unmet.length > 0) {
-    return `${model}: ${andList(refused.unmet.map((n) => `"${n}"`))} ${refused.unmet.length === 1 ? 'is' : 'are'} not met.`
+    const tasks = refused.unmet.includes(NO_ACTIVE_TASKS) ? await activeTaskList(client, current) : ''
+    return `${model}: ${andList(refused.unmet.map((n) => `"${n}"`))} ${refused.unmet.length === 1 ? 'is' : 'are'} not met${tasks}.`
   }
   const allowed = states.available.filter((s) => s !== from)
-  return `${model} (it allows: ${allowed.join(', ') || 'nothing'}).`
+  return `${model} (it allows: ${allowed.map(named).join(', ') || 'nothing'}).`
+}
+
+/** The condition nextstates names while a change task is open (change-management-api.md). */
+const NO_ACTIVE_TASKS = 'No active Change Tasks'
+
+/** The active tasks that hold the change, for the one line that says so: number, group, state. */
+async function activeTaskList(client: ServiceNowClient, current: ChangeRecord): Promise<string> {
+  const active = await client.changes.activeTasks(current.sysId)
+  return active.length === 0 ? '' : ` (active: ${active.map(describeTask).join(', ')})`
+}
+
+/** A change task as a person finds it: number (assignment group, state). */
+export function describeTask(task: ChangeTask): string {
+  return `${task.number} (${task.assignmentGroup ?? 'no assignment group'}, ${task.state || 'unknown state'})`
 }

@@ -118,16 +118,16 @@ export class ChangeApi {
   async get(sysId: string): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body, 'GET', BASE),
-      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) }, 'GET', '/api/now/table/change_request')
+      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body, 'GET', BASE, sysId),
+      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) }, 'GET', '/api/now/table/change_request', sysId)
     )
   }
 
   async patch(sysId: string, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body, 'PATCH', BASE),
-      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) }, 'PATCH', '/api/now/table/change_request')
+      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body, 'PATCH', BASE, sysId),
+      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) }, 'PATCH', '/api/now/table/change_request', sysId)
     )
   }
 
@@ -142,7 +142,7 @@ export class ChangeApi {
       async () => {
         const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/nextstates` })
         const choices = await this.states()
-        return parseNextStates(response.body, (value) => choices.label(value))
+        return parseNextStates(response.body, (value) => choices.label(value), `${BASE}/${sysId}/nextstates`)
       },
       async () => undefined
     )
@@ -264,12 +264,17 @@ export class ChangeApi {
     }
   }
 
-  private async record(body: unknown, method: string, path: string): Promise<ChangeRecord> {
+  /** The change an answer carries; given `expected`, it must be that change (a mixed-up answer is an error, not another change to act on). */
+  private async record(body: unknown, method: string, path: string, expected?: string): Promise<ChangeRecord> {
     // The docs show `result` as an object; some versions send a one-element array.
     const result = (body as { result?: unknown } | undefined)?.result
     const raw = Array.isArray(result) ? result[0] : result
+    const record = toChangeRecord(raw, this.conn.baseUrl, await this.states(), { method, path })
+    if (expected !== undefined && record.sysId !== expected) {
+      throw new ServiceNowError({ kind: 'invalid-response', method, path, message: `asked for change ${expected}, the instance answered with ${record.number} (sys_id ${record.sysId})` })
+    }
     if (isRecord(raw)) this.noteIgnored(raw)
-    return toChangeRecord(raw, this.conn.baseUrl, await this.states(), { method, path })
+    return record
   }
 
   /**

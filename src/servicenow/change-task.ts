@@ -17,9 +17,9 @@ export interface ChangeTask {
 
 /**
  * How this action marks what it creates: change requests and change tasks it
- * makes carry this correlation_display (a task's correlation_id names the
- * deployment or leg it stands for). A task without it was made by someone else,
- * and close leaves it to them.
+ * makes carry this correlation_display, and a task's correlation_id is its
+ * deployment's (the change's correlation_id). A task without both was made by
+ * someone else (or for another deployment), and close leaves it to them.
  */
 export const OWN_MARK = 'servicenow-change'
 

@@ -1,5 +1,6 @@
 import { stateLabel, type StateLabel } from './change-model.js'
-import { single } from './fields.js'
+import { ServiceNowError } from './errors.js'
+import { isRecord, shown } from './fields.js'
 
 /** One way to reach a state, as nextstates describes it. */
 export interface StateTransition {
@@ -23,13 +24,21 @@ export interface NextStates {
  * with `transition_available` (may be false) and `conditions[].passed`. A flat
  * array of transitions is read too. State numbers are read through the instance's own
  * choices (custom state models); states this library does not know are left out.
+ * An answer without a list of state values in available_states is a ServiceNowError naming what was sent.
  */
-export function parseNextStates(body: unknown, label: (value: number) => StateLabel | undefined = stateLabel): NextStates {
-  const result = single((body as { result?: unknown } | undefined)?.result) as { available_states?: unknown; state_transitions?: unknown }
-  const available = (Array.isArray(result.available_states) ? result.available_states : [])
+export function parseNextStates(body: unknown, label: (value: number) => StateLabel | undefined = stateLabel, path = NEXT_STATES): NextStates {
+  const sent = (body as { result?: unknown } | undefined)?.result
+  const result = (Array.isArray(sent) ? sent[0] : sent) as { available_states?: unknown; state_transitions?: unknown } | undefined
+  // An answer that does not say which states are open is an error naming it, not "the model allows nothing":
+  // that would blame the change model for what a proxy or an odd release sent (and refuse a move the model allows).
+  const states = isRecord(result) ? result.available_states : undefined
+  if (!Array.isArray(states) || states.length === 0 || !states.every(isStateValue) || !(result?.state_transitions === undefined || Array.isArray(result.state_transitions))) {
+    throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path, message: `the instance sent ${shown(body)} where the change's next states belong (expected available_states, a list of state values)` })
+  }
+  const available = states
     .map((s) => label(Number(s)))
     .filter((s): s is StateLabel => s !== undefined)
-  const groups = Array.isArray(result.state_transitions) ? result.state_transitions : []
+  const groups = Array.isArray(result?.state_transitions) ? result.state_transitions : []
   const transitions: StateTransition[] = []
   for (const t of groups.flatMap((g: unknown) => (Array.isArray(g) ? g : [g]))) {
     if (t === null || typeof t !== 'object') continue
@@ -41,6 +50,13 @@ export function parseNextStates(body: unknown, label: (value: number) => StateLa
     transitions.push({ to, available: entry.transition_available === true || entry.transition_available === 'true', unmet })
   }
   return { available, transitions }
+}
+
+const NEXT_STATES = '/api/sn_chg_rest/change/{sys_id}/nextstates'
+
+/** A state value as available_states lists it: "-1", "0" (the document's example), or a number. */
+function isStateValue(value: unknown): boolean {
+  return (typeof value === 'string' && /^-?\d+$/.test(value.trim())) || (typeof value === 'number' && Number.isInteger(value))
 }
 
 /**

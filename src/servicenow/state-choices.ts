@@ -33,13 +33,14 @@ export class StateChoices {
       this.names.set(choice.value, choice.label)
     }
     for (const choice of numbered) if (!this.names.has(choice.value)) this.names.set(choice.value, choice.label)
-    // A state the list does not name keeps ServiceNow's number, unless the instance gave that number to another state.
+    // A state the list does not name keeps ServiceNow's number, unless the instance gave that number to another
+    // known state: a label renamed on the instance ("Implementation" at -1) is still that state, shown by its new name.
     for (const label of STATE_LABELS) {
       const value = STATE_VALUES[label]
-      if (this.values.has(label) || this.names.has(value)) continue
+      if (this.values.has(label) || this.labels.has(value)) continue
       this.values.set(label, value)
       this.labels.set(value, label)
-      this.names.set(value, label[0]!.toUpperCase() + label.slice(1))
+      if (!this.names.has(value)) this.names.set(value, label[0]!.toUpperCase() + label.slice(1))
     }
   }
 
@@ -51,6 +52,11 @@ export class StateChoices {
   /** This action's label for a number, undefined for a state it does not know (a custom one). */
   label(value: number): StateLabel | undefined {
     return this.labels.get(value)
+  }
+
+  /** The instance's own name for a state this action knows ("Implementation" where Implement was renamed). */
+  nameOf(label: StateLabel): string {
+    return this.name(this.value(label))
   }
 
   /** The instance's own label for a number ("Pending review"), or the number when no choice names it. */

@@ -1,7 +1,7 @@
 import type { Connection, QueryParams } from './connection.js'
 import { ServiceNowError } from './errors.js'
-import { isRecord, shown, type RawRecord } from './fields.js'
-import { checkSysId, checkTable } from './ids.js'
+import { field, isRecord, shown, type RawRecord } from './fields.js'
+import { checkSysId, checkTable, isSysId } from './ids.js'
 import type { EncodedQuery } from './query.js'
 
 export type DisplayValue = 'false' | 'true' | 'all'
@@ -44,9 +44,9 @@ export class TableApi {
     const response = await this.conn.request({
       method: 'GET',
       path: `/api/now/table/${checkTable(table)}/${checkSysId(sysId)}`,
-      query: readParams(options)
+      query: readParams(withSysId(options))
     })
-    return resultRecord(response.body, 'GET', table)
+    return theRecord(resultRecord(response.body, 'GET', table), sysId, 'GET', table)
   }
 
   async list(table: string, options: ListOptions = {}): Promise<Page> {
@@ -109,10 +109,10 @@ export class TableApi {
     const response = await this.conn.request({
       method: 'PATCH',
       path: `/api/now/table/${checkTable(table)}/${checkSysId(sysId)}`,
-      query: writeParams(options),
+      query: writeParams(withSysId(options)),
       json: body
     })
-    return resultRecord(response.body, 'PATCH', table)
+    return theRecord(resultRecord(response.body, 'PATCH', table), sysId, 'PATCH', table)
   }
 }
 
@@ -134,6 +134,25 @@ function resultRecord(body: unknown, method: string, table: string): RawRecord {
   const one = Array.isArray(result) ? result[0] : result
   if (!isRecord(one)) throw unexpected(method, `/api/now/table/${table}`, 'a record', result)
   return one
+}
+
+/** A read or write of one record asks for its sys_id too, so the answer can be checked against the request. */
+function withSysId<T extends ReadOptions>(options: T): T {
+  return options.fields === undefined || options.fields.includes('sys_id') ? options : { ...options, fields: ['sys_id', ...options.fields] }
+}
+
+/**
+ * The record asked for, or one error naming what came instead: a proxy or cache that mixes
+ * answers can hand back another record, and acting on it would write to the wrong change.
+ */
+function theRecord(record: RawRecord, sysId: string, method: string, table: string): RawRecord {
+  const sent = field(record, 'sys_id').value
+  if (sent === sysId) return record
+  const what = table === 'change_request' ? 'a change request' : `a ${table} record`
+  const message = isSysId(sent ?? '')
+    ? `asked for record ${sysId}, the instance answered with sys_id ${sent}`
+    : `the instance sent sys_id ${shown(record.sys_id)} where ${what} belongs`
+  throw new ServiceNowError({ kind: 'invalid-response', method, path: `/api/now/table/${table}`, message })
 }
 
 function unexpected(method: string, path: string, what: string, sent: unknown): ServiceNowError {

@@ -11,6 +11,11 @@ export type JobResult = (typeof JOB_RESULTS)[number]
 export const CLOSE_CODES = ['successful', 'successful_issues', 'unsuccessful'] as const
 export type CloseCode = (typeof CLOSE_CODES)[number]
 
+/** A close code that says the change succeeded (successful, or successful with issues): only a successful deployment may claim it. */
+export function claimsSuccess(code: string | undefined): boolean {
+  return code === 'successful' || code === 'successful_issues'
+}
+
 export interface CloseOptions {
   closeCode: CloseCode | undefined
   closeNotes: string
@@ -36,8 +41,8 @@ export function readCloseSettings(): CloseSettings {
   const result = oneOf(I.Result, JOB_RESULTS, '')
   if (result === '') throw new InputError(`result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`)
   const options = readCloseOptions()
-  if (options.closeCode === 'successful' && result !== 'success') {
-    throw new InputError(`close_code successful contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`)
+  if (claimsSuccess(options.closeCode) && result !== 'success') {
+    throw new InputError(`close_code ${options.closeCode} contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`)
   }
   const settings = { connection, change, result, ...options, attachments: readAttachmentSpec() }
   core.debug(`close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`)

@@ -172,7 +172,10 @@ export class Simulator {
       reply = this.route(ctx)
       entry.user = ctx.user.user_name
     }
-    const after = this.faults.take(method, url.pathname, query, 'after').fault
+    // A delay `when: 'after'` holds the answer of a write that has already landed: the window in which others act.
+    const taken = this.faults.take(method, url.pathname, query, 'after')
+    if (taken.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, taken.delayMs))
+    const after = taken.fault
     if (after !== undefined && this.applyFault(after, res, finish, reply, spoil)) return
     entry.bytes = write(res, reply)
     finish(reply.status)

@@ -34,7 +34,7 @@ export function run(): Promise<void> {
       return readChange(client, record.sysId)
     })
     const attachments = await attachFiles(client, record, files, info)
-    info(`${record.number} is ${record.stateLabel}, approval ${record.approval}.`)
+    info(`${record.number} is ${record.stateName}, approval ${record.approval}.`)
     setChangeOutputs(record)
     await writeSummary({ title: `ServiceNow change ${record.number} updated`, record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
   })
