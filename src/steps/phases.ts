@@ -47,7 +47,8 @@ export async function openChange(
     return undefined
   }
   const client = ctx.client(settings.connection)
-  const record = await settleDuplicates(client, await resolveChange(client, settings.change), { warn: core.warning, timeline: ctx.timeline })
+  const record = await resolveChange(client, settings.change)
+  await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
   return { client, record }
 }
 
