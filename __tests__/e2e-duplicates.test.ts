@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
-import { admin, raw, withSimulator } from './helpers/sim.js'
+import { admin, raw } from './helpers/sim.js'
+import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
 import { errors, type StepRun } from '../src/local-runner.js'
 import { add, suiteCounts } from './helpers/counts.js'
-import { scannedSteps } from './helpers/scan.js'
 
 /**
  * One change per deployment, settled without harm: the change a step was given is
@@ -17,21 +17,17 @@ import { scannedSteps } from './helpers/scan.js'
 const counts = suiteCounts('e2e-duplicates')
 let sim: Simulator
 let github: FakeGithub
-let runStep: ReturnType<typeof scannedSteps>
+let runStep: E2eEnvironment['runStep']
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForDuplicateTests'
 const TEMPLATE = 'Deploy web application'
 const LIST = '/api/now/table/change_request'
 beforeAll(async () => {
-  sim = await withSimulator({ approval: { mode: 'auto', afterMs: 300 } })
-  runStep = scannedSteps(sim, counts)
+  ;({ sim, runStep, connection } = await e2eEnvironment(counts, { approval: { mode: 'auto', afterMs: 300 } }))
   github = await startFakeGithub(TOKEN)
-  connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
-beforeEach(async () => {
-  await admin(sim, 'DELETE', '/faults')
-})
+beforeEach(() => admin(sim, 'DELETE', '/faults'))
 
 const record = async (number: string): Promise<any> => admin(sim, 'GET', `/changes/${number}`)
 const entries = (notes: string[], text: string): number => notes.filter((n) => n.includes(text)).length
