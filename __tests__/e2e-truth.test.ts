@@ -41,6 +41,7 @@ const runEnv = (runId: string): Record<string, string> => ({ GITHUB_RUN_ID: runI
 
 const done = (name: string, conclusion: string | null): { name: string; status: string; conclusion: string | null } => ({ name, status: 'completed', conclusion })
 const self = { name: 'Post Gate', status: 'in_progress', conclusion: null }
+const numbered = (step: Record<string, unknown>, number: unknown): Record<string, unknown> => ({ ...step, number })
 const deployJob = (extra: Record<string, unknown>): Record<string, unknown> => ({ id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', ...extra })
 
 interface OutcomeCase {
@@ -66,7 +67,25 @@ const OUTCOMES: OutcomeCase[] = [
   { what: 'a conclusion never seen before', answer: { steps: [done('Gate', 'success'), done('Deploy', 'stale'), self] }, closeCode: undefined },
   { what: 'a step that is not an object', answer: { steps: [done('Gate', 'success'), 'Deploy' as never, self] }, closeCode: undefined },
   { what: 'no step in progress (this one not listed yet)', answer: { steps: [done('Gate', 'success'), done('Deploy', 'success')] }, closeCode: undefined },
-  { what: 'the jobs API answers 500', answer: { jobsStatus: 500 }, closeCode: undefined }
+  { what: 'the jobs API answers 500', answer: { jobsStatus: 500 }, closeCode: undefined },
+  // The API lags a step that just ended: the deploy step still shows in_progress and this post step is queued or not listed yet.
+  { what: 'the deploy step lagging in_progress, this post step still queued', answer: { steps: [done('Set up job', 'success'), done('Gate', 'success'), { name: 'Deploy', status: 'in_progress', conclusion: null }, { name: 'Post Gate', status: 'queued', conclusion: null }, { name: 'Complete job', status: 'queued', conclusion: null }] }, closeCode: undefined },
+  { what: 'the deploy step lagging in_progress, this post step not listed', answer: { steps: [done('Gate', 'success'), { name: 'Deploy', status: 'in_progress', conclusion: null }] }, closeCode: undefined },
+  { what: 'two steps in progress', answer: { steps: [done('Gate', 'success'), { name: 'Deploy', status: 'in_progress', conclusion: null }, self] }, closeCode: undefined },
+  { what: 'a step before this one still pending', answer: { steps: [done('Gate', 'success'), { name: 'Deploy', status: 'pending', conclusion: null }, self] }, closeCode: undefined },
+  { what: 'conclusion neutral', answer: { steps: [done('Gate', 'success'), done('Deploy', 'neutral'), self] }, closeCode: undefined },
+  { what: 'status and conclusion in upper case', answer: { steps: [done('Gate', 'success'), { name: 'Deploy', status: 'COMPLETED', conclusion: 'SUCCESS' }, self] }, closeCode: undefined },
+  // The API's order is `number`; a failed step numbered before this post step counts wherever it is listed.
+  { what: 'a failed step listed after this post step but numbered before it', answer: { steps: [numbered(done('Gate', 'success'), 1), numbered(self, 4), numbered(done('Deploy', 'failure'), 2)] }, closeCode: 'unsuccessful' },
+  { what: 'a failed step numbered after this post step', answer: { steps: [numbered(done('Gate', 'success'), 1), numbered(self, 2), numbered(done('Deploy', 'failure'), 3)] }, closeCode: undefined },
+  { what: 'step numbers as strings', answer: { steps: [numbered(self, '3'), numbered(done('Deploy', 'failure'), '2'), numbered(done('Gate', 'success'), '1')] }, closeCode: undefined },
+  { what: 'a number on some steps only', answer: { steps: [done('Gate', 'success'), numbered(done('Deploy', 'success'), 2), numbered(self, 3)] }, closeCode: undefined },
+  { what: 'the same number twice', answer: { steps: [numbered(done('Gate', 'success'), 1), numbered(done('Deploy', 'success'), 1), numbered(self, 3)] }, closeCode: undefined },
+  {
+    what: 'every step succeeded, listed out of order, the steps after this one queued',
+    answer: { steps: [numbered({ name: 'Complete job', status: 'queued', conclusion: null }, 6), numbered(self, 4), numbered(done('Deploy', 'success'), 3), numbered({ name: 'Post Run actions/checkout@v4', status: 'queued', conclusion: null }, 5), numbered(done('Set up job', 'success'), 1), numbered(done('Gate', 'success'), 2)] },
+    closeCode: 'successful'
+  }
 ]
 
 describe("the gate's post closes only from an outcome it positively sees", () => {
@@ -74,7 +93,7 @@ describe("the gate's post closes only from an outcome it positively sees", () =>
   let successfulCloses = 0
   afterAll(() => {
     add(counts, 'job outcomes tried on the gate post', OUTCOMES.length)
-    // Two rows may close successful; every other close is unsuccessful; the rest stay in Implement.
+    // The rows with a close code close; every other close is unsuccessful; the rest stay in Implement.
     expect({ closes, successfulCloses }).toEqual({
       closes: OUTCOMES.filter((c) => c.closeCode !== undefined).length,
       successfulCloses: OUTCOMES.filter((c) => c.closeCode === 'successful').length
@@ -348,7 +367,8 @@ describe("the gate's post settles a duplicate too", () => {
     const late = await fetch(`${sim.url}/api/now/table/change_request`, {
       method: 'POST',
       headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` },
-      body: JSON.stringify({ short_description: 'late insert', correlation_id: correlationId, type: 'standard' })
+      // It carries the action's mark, as every insert of the action does (settings/create.ts).
+      body: JSON.stringify({ short_description: 'late insert', correlation_id: correlationId, correlation_display: 'servicenow-change', type: 'standard' })
     }).then((r) => r.json() as Promise<any>)
     github.steps = [done('Gate', 'success'), done('Deploy', 'success'), self]
     const post = await runStep('gate-post', { ...connection }, { env: runEnv('8301'), state: main.state })
@@ -358,6 +378,38 @@ describe("the gate's post settles a duplicate too", () => {
     expect(extra.state_label).toBe('Canceled')
     expect(entries(extra.work_notes, `a duplicate of ${main.outputs.change_number} for the same deployment`)).toBe(1)
     add(counts, 'late duplicates canceled naming the survivor')
+  }, 60_000)
+})
+
+describe("the gate's post on a change a person already closed or canceled", () => {
+  const asAdmin = (sysId: string, body: Record<string, string>): Promise<{ status: number }> =>
+    fetch(`${sim.url}/api/now/table/change_request/${sysId}`, {
+      method: 'PATCH',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+      body: JSON.stringify(body)
+    })
+  const CASES: [string, Record<string, string>[], Record<string, unknown>[], string, string, number][] = [
+    ['closed by a person, the outcome unreadable', [{ state: '0' }, { state: '3', close_code: 'successful', close_notes: 'closed by hand' }], [], 'Closed', 'successful', 8501],
+    ['canceled by a person, every step succeeded', [{ state: '4' }], [done('Gate', 'success'), done('Deploy', 'success'), self], 'Canceled', '', 8502]
+  ]
+  it.each(CASES)('%s: post says so and writes nothing to it', async (_what, moves, steps, label, closeCode, runId) => {
+    const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv(String(runId)) })
+    ok(main)
+    const sysId = main.outputs.change_sys_id!
+    for (const move of moves) expect((await asAdmin(sysId, move)).status).toBe(200)
+    const before = { row: sim.instance.store.get('change_request', sysId)!, notes: sim.instance.store.journal(sysId, 'work_notes').length }
+    github.steps = steps
+    const post = await runStep('gate-post', { ...connection }, { env: runEnv(String(runId)), state: main.state })
+    ok(post)
+    const row = sim.instance.store.get('change_request', sysId)!
+    // Not one write: the same update count, the same journal, the same state and close code.
+    expect({ mods: row.sys_mod_count, notes: sim.instance.store.journal(sysId, 'work_notes').length }).toEqual({ mods: before.row.sys_mod_count, notes: before.notes })
+    expect(await record(main.outputs.change_number!)).toMatchObject({ state_label: label, close_code: closeCode })
+    expect(post.stdout.split('\n').filter((l) => l.startsWith('::warning::') || l.startsWith('::error::'))).toEqual([])
+    expect(post.stdout).toContain(`${main.outputs.change_number} is already ${label}`)
+    expect(post.stdout).not.toMatch(/left in/)
+    expect(post.outputs.state).toBe(label.toLowerCase())
+    add(counts, 'post steps that found the change already closed and wrote nothing')
   }, 60_000)
 })
 

@@ -7,7 +7,7 @@ export interface FakeGithub {
   url: string
   requests: string[]
   /** The step conclusions the current job reports (the post step itself is in progress). */
-  steps: { name: string; status: string; conclusion: string | null }[]
+  steps: Record<string, unknown>[]
   /** When set, the in-progress job exactly as listed (steps included or left out), instead of one built from steps. */
   job?: Record<string, unknown>
   /** When set, the jobs list answers with this status and a GitHub error body. */

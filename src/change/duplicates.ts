@@ -1,6 +1,7 @@
 import { canCancel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
+import { queryValueProblem } from '../servicenow/query.js'
 import { findOpenByCorrelation } from './lookup.js'
 import { cancelChange } from './move.js'
 import type { Timeline } from './timeline.js'
@@ -9,31 +10,41 @@ import type { Timeline } from './timeline.js'
  * One open change per deployment, even when an insert lands after create has
  * finished (create gave up on it, looked, found nothing and inserted again;
  * ServiceNow has no unique constraint to stop that). Every later step of the
- * deployment looks: when more than one change is open for its correlation id,
- * the oldest survives and the younger ones are canceled with a note naming it.
- * Returns the change the step goes on with: the survivor.
+ * deployment looks: the change it was given is the one the deployment uses, so
+ * it survives, whatever its age; the other open changes this action made for
+ * the same correlation id are canceled with a note naming it. Nothing else is
+ * touched: not a change this action did not make (a change adopted with
+ * change_number may carry another tool's correlation id, shared by other changes
+ * of that tool), and nothing when the change given is not itself one of this
+ * action's open changes for that id. A correlation id that cannot be put in a
+ * query (one set on the instance may carry '^') is not looked up: the step goes
+ * on, with a warning. The step always goes on with the change it was given.
  */
 export async function settleDuplicates(
   client: ServiceNowClient,
   record: ChangeRecord,
   deps: { warn: (line: string) => void; timeline?: Timeline }
-): Promise<ChangeRecord> {
-  if (record.correlationId === '') return record
-  const open = await findOpenByCorrelation(client, record.correlationId)
-  const survivor = open[0]
-  if (open.length < 2 || survivor === undefined) return record
-  for (const extra of open.slice(1)) {
+): Promise<void> {
+  const id = record.correlationId
+  if (id === '') return
+  const problem = queryValueProblem(id)
+  if (problem !== undefined) {
+    deps.warn(`Not looking for duplicates of ${record.number}: its correlation id ${problem}.`)
+    return
+  }
+  const open = await findOpenByCorrelation(client, id)
+  if (!open.some((change) => change.sysId === record.sysId)) return
+  for (const extra of open.filter((change) => change.sysId !== record.sysId)) {
     if (!canCancel(extra.stateLabel)) {
-      deps.warn(`${extra.number} is open for the same deployment as ${survivor.number} (correlation id ${record.correlationId}) but is ${extra.stateLabel ?? extra.state}; close it by hand.`)
+      deps.warn(`${extra.number} is open for the same deployment as ${record.number} (correlation id ${id}) but is ${extra.stateLabel ?? extra.stateName}; close it by hand.`)
       continue
     }
     await cancelChange(
       client,
       extra,
-      `Canceled by the pipeline: a duplicate of ${survivor.number} for the same deployment (correlation id ${record.correlationId}), from an insert that landed after the deployment had moved on. ${survivor.number} is the change request for it.`,
+      `Canceled by the pipeline: a duplicate of ${record.number} for the same deployment (correlation id ${id}), from an insert that landed after the deployment had moved on. ${record.number} is the change request for it.`,
       deps.timeline
     )
-    deps.warn(`${extra.number} duplicated ${survivor.number} for this deployment (correlation id ${record.correlationId}); canceled it, ${survivor.number} goes on.`)
+    deps.warn(`${extra.number} duplicated ${record.number} for this deployment (correlation id ${id}); canceled it, ${record.number} goes on.`)
   }
-  return survivor.sysId === record.sysId ? record : survivor
 }

@@ -3,6 +3,8 @@ import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from '../serv
 import { InputError, isNotFound } from '../servicenow/errors.js'
 import { valueOf } from '../servicenow/fields.js'
 import { isSysId } from '../servicenow/ids.js'
+import { isTerminal } from '../servicenow/change-model.js'
+import { OWN_MARK } from '../servicenow/change-task.js'
 import { query } from '../servicenow/query.js'
 import type { ChangeRef } from '../settings/change-ref.js'
 
@@ -52,16 +54,28 @@ export async function resolveChange(client: ServiceNowClient, ref: Exclude<Chang
   }
 }
 
-/** Open change requests carrying this correlation id, oldest first. */
+/**
+ * Open change requests this action made for this deployment, oldest first: the
+ * correlation id is exactly the one asked for and correlation_display carries
+ * the action's mark (set on every change it creates). Another integration may
+ * tag its changes with the same id (a ticket key), and a proxy or a broken
+ * instance may answer records that were not asked for; neither is ever adopted
+ * or settled as a duplicate, so the answer is checked, not only the query.
+ * (correlation_id and correlation_display are plain text fields of change_request,
+ * ≤100 characters each, with no unique constraint: SERVICENOW.md "change_request".)
+ */
 export async function findOpenByCorrelation(client: ServiceNowClient, correlationId: string): Promise<ChangeRecord[]> {
   const page = await client.table.list('change_request', {
-    query: query().eq('correlation_id', correlationId).eq('active', 'true').orderBy('sys_created_on').orderBy('number'),
-    fields: CHANGE_RECORD_FIELDS,
+    query: query().eq('correlation_id', correlationId).eq('correlation_display', OWN_MARK).eq('active', 'true').orderBy('sys_created_on').orderBy('number'),
+    fields: [...CHANGE_RECORD_FIELDS, 'correlation_display'],
     displayValue: 'all',
     excludeReferenceLink: true
   })
   const states = await client.changes.states()
-  return page.records.map((r) => toChangeRecord(r, client.baseUrl, states))
+  return page.records
+    .filter((r) => valueOf(r, 'correlation_display') === OWN_MARK)
+    .map((r) => toChangeRecord(r, client.baseUrl, states))
+    .filter((record) => record.correlationId === correlationId && !isTerminal(record.stateLabel))
 }
 
 /**

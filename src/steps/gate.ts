@@ -3,6 +3,7 @@ import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
+import { isTerminal } from '../servicenow/change-model.js'
 import { moveChange } from '../change/move.js'
 import { settleDuplicates } from '../change/duplicates.js'
 import { Output, State } from '../constants.js'
@@ -77,7 +78,16 @@ export function post(): Promise<void> {
       }
       const run = runContext()
       const client = ctx.client(connection)
-      const record = await settleDuplicates(client, await readChange(client, sysId), { warn: core.warning, timeline: ctx.timeline })
+      // The state first: a change someone closed or canceled while the job ran is theirs; nothing is written to it.
+      const record = await readChange(client, sysId)
+      if (isTerminal(record.stateLabel)) {
+        const already = `${record.number} is already ${record.stateName}${record.closeCode === '' ? '' : ` (${record.closeCode})`} on the instance: this post step leaves it as it is and writes nothing.`
+        info(already)
+        setChangeOutputs(record)
+        await writeSummary({ title: `ServiceNow change ${record.number}: ${record.stateName}`, record, lines: [already], timeline: ctx.timeline, metrics: ctx.metrics })
+        return
+      }
+      await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
       const implementing = core.getState(State.Implementing) === 'true'
       const seen: JobOutcome = implementing
         ? await currentJobResult(token, run).catch((error: unknown) => ({
@@ -89,10 +99,10 @@ export function post(): Promise<void> {
       if (result === undefined) {
         // Never successful by default: a person (or the close action) decides from what they can see.
         await client.changes.patch(record.sysId, {
-          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${seen.why}. The change is left in Implement for a person to close.`
+          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${seen.why}. The change is left in ${record.stateName} for a person to close.`
         })
         const todo = `Close it by hand or with the close action; give github_token 'actions: read' if it has not.`
-        core.warning(`${record.number} is left in Implement: the job's outcome could not be read (${seen.why}). ${todo}`)
+        core.warning(`${record.number} is left in ${record.stateName}: the job's outcome could not be read (${seen.why}). ${todo}`)
         const left = await readChange(client, record.sysId)
         setChangeOutputs(left)
         await writeSummary({

@@ -50,7 +50,11 @@ export async function openChange(
   }
   const client = ctx.client(settings.connection)
   const ref = settings.change
-  const open = async (): Promise<ChangeRecord> => settleDuplicates(client, await resolveChange(client, ref), { warn: core.warning, timeline: ctx.timeline })
+  const open = async (): Promise<ChangeRecord> => {
+    const record = await resolveChange(client, ref)
+    await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
+    return record
+  }
   const record = until === undefined ? await open() : await client.connection.within(until, open)
   return { client, record }
 }
