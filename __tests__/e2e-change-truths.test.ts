@@ -158,6 +158,21 @@ describe('standard changes', () => {
     expect(warnings(create)).toEqual([`::warning::ServiceNow ignored u_release_train on ${create.outputs.change_number} (no such field, or read-only for this user).`])
   })
 
+  it('through the Table API: each field written that did not take is named in a warning, as the Change Management API path does', async () => {
+    await admin(sim, 'PATCH', '/config', { changeApi: false })
+    const standard = await runStep('create', { ...connection, template: 'Restart application server', correlation_id: `truths-${++serial}` })
+    ok(standard)
+    // The template's own values and the model take: nothing to warn about.
+    expect(warnings(standard)).toEqual([])
+    const create = await runStep('create', { ...connection, assignment_group: 'DevOps Team', correlation_id: `truths-${++serial}`, fields: 'u_release_train: blue\ncategory: Software' })
+    ok(create)
+    expect(warnings(create)).toEqual([expect.stringMatching(new RegExp(`^::warning::ServiceNow did not take u_release_train on ${create.outputs.change_number} \\(no such field, or read-only`))])
+    const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, fields: 'u_release_verison: 1.2.3\ncategory: Hardware', work_notes: 'hello' })
+    ok(update)
+    expect(warnings(update)).toEqual([expect.stringMatching(/^::warning::ServiceNow did not take u_release_verison on CHG\d+ /)])
+    expect(row('change_request', create.outputs.change_sys_id!).category).toBe('Hardware')
+  }, 60_000)
+
   it('through the Table API: the template version, the template values from its sys_template, and the change model', async () => {
     await admin(sim, 'PATCH', '/config', { changeApi: false })
     const from = sim.log.length
