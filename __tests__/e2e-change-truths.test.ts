@@ -232,6 +232,26 @@ describe('a change canceled by a person', () => {
     expect(warnings(wait)).toEqual([])
   })
 
+  it('names the one who moved it to Canceled (from its history) and their note, not whoever commented afterwards', async () => {
+    const change = await created()
+    const alice = { user: 'alice.approver', password: 'alice' }
+    const bob = { user: 'bob.cab', password: 'bob' }
+    const as = (who: { user: string; password: string }, body: Record<string, string>) =>
+      raw(sim, 'PATCH', `/api/now/table/change_request/${change.sysId}`, { body, auth: `Basic ${Buffer.from(`${who.user}:${who.password}`).toString('base64')}` })
+    expect((await as(alice, { state: '4', work_notes: 'Freeze: no deploys this week' })).status).toBe(200)
+    expect((await as(bob, { comments: 'noted, thanks' })).status).toBe(200)
+    const audit = sim.instance.store.rows('sys_audit').filter((r) => r.documentkey === change.sysId && r.fieldname === 'state' && r.newvalue === '4')
+    expect(audit.map((r) => r.user)).toEqual(['alice.approver'])
+    const wait = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
+    expect(errors(wait)).toEqual([`::error::${change.number} was canceled by Alice Approver: "Freeze: no deploys this week".`])
+
+    // Without the history (no access), the last updater is named as that and nothing more.
+    sim.faults.add({ kind: 'status', status: 403, method: 'GET', path: '/api/now/table/sys_audit', times: 0 })
+    const blind = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
+    sim.faults.clear()
+    expect(errors(blind)).toEqual([`::error::${change.number} was canceled (last updated by Bob CAB): "noted, thanks".`])
+  })
+
   it('falls back to the close notes, and says when there is no note', async () => {
     const noted = await created()
     await asAdmin('PATCH', `change_request/${noted.sysId}`, { state: '4', close_notes: 'Superseded by a later release' })

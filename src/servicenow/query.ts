@@ -98,7 +98,6 @@ const FIELD = /^[A-Za-z_][A-Za-z0-9_.]*$/
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
 /** What may stand before `javascript:` and still be stripped: spaces, every char up to U+0020, invisibles. */
-// eslint-disable-next-line no-control-regex
 const LEADING_BLANK = new RegExp(`^(?:\\s|[\\u0000-\\u0020]|${INVISIBLE.source})+`)
 
 function checkField(field: string): string {
