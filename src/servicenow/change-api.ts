@@ -339,7 +339,8 @@ export class ChangeApi {
    */
   private async tableRecord(body: Record<string, unknown>, raw: RawRecord, method: string): Promise<ChangeRecord> {
     const missed = Object.entries(body)
-      .filter(([f, v]) => !JOURNAL_FIELDS.includes(f) && v !== undefined && v !== null)
+      // state is checked by the move itself (a move the instance ignored is an error there, not a warning).
+      .filter(([f, v]) => !JOURNAL_FIELDS.includes(f) && f !== 'state' && v !== undefined && v !== null)
       .filter(([f, v]) => {
         const held = field(raw, f)
         return held.value !== String(v) && held.display !== String(v)
