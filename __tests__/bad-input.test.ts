@@ -110,6 +110,16 @@ const CASES: Case[] = [
   ['gate', () => ({ ...connection, fields: 'close_code: successful' }), /'close_code' cannot be set through fields: use the close_code input/],
   ['update', () => ({ ...connection, change_sys_id: ID, fields: 'approval: approved' }), /'approval' cannot be set through fields/],
   ['update', () => ({ ...connection, change_sys_id: ID, fields: 'work_notes: hi' }), /'work_notes' cannot be set through fields: use the work_notes input/],
+  // Fields the instance stamps by itself as the change moves (finding 19).
+  ['create', () => ({ ...connection, fields: 'chg_model: 62d10fa1c303101035ae3f52c1d3aec1' }), /'chg_model' cannot be set through fields: the action picks the change model/],
+  ['create', () => ({ ...connection, fields: 'closed_at: 2020-01-01 00:00:00' }), /'closed_at' cannot be set through fields: ServiceNow stamps it/],
+  ['create', () => ({ ...connection, fields: 'approval_set: 2020-01-01 00:00:00' }), /'approval_set' cannot be set through fields: ServiceNow stamps it/],
+  ['update', () => ({ ...connection, change_sys_id: ID, fields: 'work_end: 2020-01-01 00:00:00' }), /'work_end' cannot be set through fields: ServiceNow stamps the actual end/],
+  ['update', () => ({ ...connection, change_sys_id: ID, fields: '{"opened_by": "admin"}' }), /'opened_by' cannot be set through fields/],
+  // Java trim() strips every char up to U+0020, so these would reach the query as scripts (finding 18).
+  ['create', () => ({ ...connection, correlation_id: '\u0001javascript:gs.getUserID()' }), /Invalid correlation_id: it begins with 'javascript:'/],
+  ['create', () => ({ ...connection, assignment_group: '\u0008javascript:gs.getUserID()' }), /Invalid assignment_group: it begins with 'javascript:'/],
+  ['create', () => ({ ...connection, cmdb_ci: 'web\u200bserver' }), /Invalid cmdb_ci: it contains the control or invisible character U\+200B/],
   ['create', () => ({ ...connection, short_description: 'Deploy\n::warning::forged' }), /Invalid short_description: it has a line break/],
   ['create', () => ({ ...connection, short_description: 'Deploy\u2028two lines' }), /Invalid short_description: it has a line break/],
   ['create', () => ({ ...connection, instance_url: `${sim.url.slice(0, 12)}\n${sim.url.slice(12)}` }), /Invalid instance_url: it has a line break or space inside/]

@@ -20,6 +20,12 @@ import { admin, raw, withSimulator } from './helpers/sim.js'
  * headers?, body? } }. Paths and query values may hold {placeholders}, filled
  * from records made first (PLACEHOLDERS); `given` names a precondition
  * (GIVENS); both are registries: add an entry to support a new one.
+ *
+ * Shapes alone let values drift (nextstates without the current state still has
+ * the shape), so a fixture may also list `facts`: values the document states as
+ * rules, each { fact: what and where the document says it, at: 'body.a.b' or
+ * 'body.list.0' or 'header.location', and one of equals (a string, placeholders
+ * filled), includes (the list at `at` holds it), matches (a regular expression) }.
  */
 
 const DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'servicenow')
@@ -43,6 +49,16 @@ interface Fixture {
     auth?: 'integration' | 'approver' | 'admin' | 'none' | 'wrong'
   }
   response: { status: number; headers?: string[]; body?: unknown }
+  facts?: Fact[]
+}
+
+/** A documented value rule (see the format above). */
+interface Fact {
+  fact: string
+  at: string
+  equals?: string
+  includes?: string
+  matches?: string
 }
 
 /**
@@ -120,6 +136,9 @@ const PLACEHOLDERS: Record<string, (ctx: Context) => Promise<string>> = {
   },
   task_sys_id: async (ctx) =>
     sysIdIn(await ok(raw(ctx.sim, 'POST', `/api/sn_chg_rest/change/${await value(ctx, 'change_sys_id')}/task`, { body: { short_description: 'Contract test task' } }), 'a change task')),
+  /** The state value {change_sys_id} is in now (after any given). */
+  change_state: async (ctx) =>
+    String((await ok(raw(ctx.sim, 'GET', `/api/now/table/change_request/${await value(ctx, 'change_sys_id')}?sysparm_fields=state`), 'reading the state')).state),
   /** A sys_id no record has. */
   missing_sys_id: async () => '0123456789abcdef0123456789abcdef'
 }
@@ -243,6 +262,22 @@ function shapeDiff(doc: unknown, got: unknown, at: string, tolerate: Fixture['to
   }
 }
 
+/** Where the answer breaks a documented value rule: one line per fact broken. */
+async function factDiff(facts: readonly Fact[], answer: { headers: Headers; json: unknown }, filled: (text: string) => Promise<string>): Promise<string[]> {
+  const out: string[] = []
+  for (const f of facts) {
+    const [root, ...path] = f.at.split('.')
+    let got: unknown = root === 'header' ? answer.headers.get(path.join('.')) ?? undefined : root === 'body' ? answer.json : undefined
+    if (root === 'body') for (const key of path) got = got !== null && typeof got === 'object' ? (got as Record<string, unknown>)[key] : undefined
+    const shown = JSON.stringify(got) ?? 'nothing'
+    if (f.equals !== undefined && got !== (await filled(f.equals))) out.push(`${f.at} is ${shown}: ${f.fact}`)
+    if (f.includes !== undefined && !(Array.isArray(got) && got.includes(await filled(f.includes)))) out.push(`${f.at} is ${shown}: ${f.fact}`)
+    if (f.matches !== undefined && !(typeof got === 'string' && new RegExp(f.matches).test(got))) out.push(`${f.at} is ${shown}: ${f.fact}`)
+    if (f.equals === undefined && f.includes === undefined && f.matches === undefined) out.push(`fact '${f.fact}' says nothing to check (equals, includes or matches)`)
+  }
+  return out
+}
+
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
 counts['fixture files'] = files.length
 
@@ -269,6 +304,8 @@ describe('the simulator answers as ServiceNow documents it', () => {
       if (answer.status !== fixture.response.status) differences.push(`status: the document has ${fixture.response.status}, the simulator ${answer.status}`)
       for (const header of fixture.response.headers ?? []) if (!answer.headers.has(header)) differences.push(`header ${header}: in the document, missing from the simulator`)
       if (fixture.response.body !== undefined) shapeDiff(fixture.response.body, answer.json, 'body', fixture.tolerate, differences, counts)
+      differences.push(...(await factDiff(fixture.facts ?? [], answer, (text) => fill(ctx, text))))
+      add(counts, 'documented value facts checked', fixture.facts?.length ?? 0)
       expect(differences).toEqual([])
       add(counts, 'fixtures checked')
     } finally {
@@ -287,6 +324,27 @@ describe('the preconditions fixtures can name', () => {
     } finally {
       await own.stop()
     }
+  })
+})
+
+describe('the value facts comparison itself', () => {
+  const headers = new Headers({ Location: 'https://x/api/now/table/incident/0123456789abcdef0123456789abcdef' })
+  const facts: Fact[] = [
+    { fact: 'available_states holds the current state', at: 'body.result.available_states', includes: '-1' },
+    { fact: 'an error envelope says failure', at: 'body.status', equals: 'failure' },
+    { fact: 'Location names the new record', at: 'header.location', matches: '/api/now/table/incident/[0-9a-f]{32}$' }
+  ]
+  const same = async (text: string): Promise<string> => text
+
+  it('passes an answer that keeps every fact and names each fact an answer breaks', async () => {
+    expect(await factDiff(facts, { headers, json: { result: { available_states: ['0', '4', '-1'] }, status: 'failure' } }, same)).toEqual([])
+    // The drift the shapes let through: the current state dropped from available_states.
+    expect(await factDiff(facts, { headers: new Headers(), json: { result: { available_states: ['0', '4'] }, status: 'success' } }, same)).toEqual([
+      'body.result.available_states is ["0","4"]: available_states holds the current state',
+      'body.status is "success": an error envelope says failure',
+      'header.location is nothing: Location names the new record'
+    ])
+    expect(await factDiff([{ fact: 'empty', at: 'body.x' }], { headers, json: {} }, same)).toHaveLength(1)
   })
 })
 

@@ -159,6 +159,21 @@ describe('standard changes', () => {
     expect(warnings(create)).toEqual([`::warning::ServiceNow ignored u_release_train on ${create.outputs.change_number} (no such field, or read-only for this user).`])
   })
 
+  it('through the Table API: each field written that did not take is named in a warning, as the Change Management API path does', async () => {
+    await admin(sim, 'PATCH', '/config', { changeApi: false })
+    const standard = await runStep('create', { ...connection, template: 'Restart application server', correlation_id: `truths-${++serial}` })
+    ok(standard)
+    // The template's own values and the model take: nothing to warn about.
+    expect(warnings(standard)).toEqual([])
+    const create = await runStep('create', { ...connection, assignment_group: 'DevOps Team', correlation_id: `truths-${++serial}`, fields: 'u_release_train: blue\ncategory: Software' })
+    ok(create)
+    expect(warnings(create)).toEqual([expect.stringMatching(new RegExp(`^::warning::ServiceNow did not take u_release_train on ${create.outputs.change_number} \\(no such field, or read-only`))])
+    const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, fields: 'u_release_verison: 1.2.3\ncategory: Hardware', work_notes: 'hello' })
+    ok(update)
+    expect(warnings(update)).toEqual([expect.stringMatching(/^::warning::ServiceNow did not take u_release_verison on CHG\d+ /)])
+    expect(row('change_request', create.outputs.change_sys_id!).category).toBe('Hardware')
+  }, 60_000)
+
   it('through the Table API: the template version, the template values from its sys_template, and the change model', async () => {
     await admin(sim, 'PATCH', '/config', { changeApi: false })
     const from = sim.log.length
@@ -245,6 +260,26 @@ describe('a change canceled by a person', () => {
     expect(wait.outputs.decision).toBe('canceled')
     expect(errors(wait)).toEqual([`::error::${change.number} was canceled by System Administrator: "Overlaps the payments freeze ::warning::from the note".`])
     expect(warnings(wait)).toEqual([])
+  })
+
+  it('names the one who moved it to Canceled (from its history) and their note, not whoever commented afterwards', async () => {
+    const change = await created()
+    const alice = { user: 'alice.approver', password: 'alice' }
+    const bob = { user: 'bob.cab', password: 'bob' }
+    const as = (who: { user: string; password: string }, body: Record<string, string>) =>
+      raw(sim, 'PATCH', `/api/now/table/change_request/${change.sysId}`, { body, auth: `Basic ${Buffer.from(`${who.user}:${who.password}`).toString('base64')}` })
+    expect((await as(alice, { state: '4', work_notes: 'Freeze: no deploys this week' })).status).toBe(200)
+    expect((await as(bob, { comments: 'noted, thanks' })).status).toBe(200)
+    const audit = sim.instance.store.rows('sys_audit').filter((r) => r.documentkey === change.sysId && r.fieldname === 'state' && r.newvalue === '4')
+    expect(audit.map((r) => r.user)).toEqual(['alice.approver'])
+    const wait = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
+    expect(errors(wait)).toEqual([`::error::${change.number} was canceled by Alice Approver: "Freeze: no deploys this week".`])
+
+    // Without the history (no access), the last updater is named as that and nothing more.
+    sim.faults.add({ kind: 'status', status: 403, method: 'GET', path: '/api/now/table/sys_audit', times: 0 })
+    const blind = await runStep('wait', { ...connection, change_sys_id: change.sysId, timeout_minutes: '0' })
+    sim.faults.clear()
+    expect(errors(blind)).toEqual([`::error::${change.number} was canceled (last updated by Bob CAB): "noted, thanks".`])
   })
 
   it('falls back to the close notes, and says when there is no note', async () => {

@@ -27,6 +27,7 @@ const CALLS: Record<string, { step: Step; match: Pick<FaultRule, 'method' | 'pat
   'create (answer lost after it landed)': { step: 'create', match: { method: 'POST', path: '/api/sn_chg_rest/change/standard/', when: 'after' } },
   poll: { step: 'wait', match: { method: 'GET', path: '/api/now/table/change_request/', query: 'approval,start_date' } },
   patch: { step: 'update', match: { method: 'PATCH', path: '/api/sn_chg_rest/change/' } },
+  'patch (answer lost after it landed)': { step: 'update', match: { method: 'PATCH', path: '/api/sn_chg_rest/change/', when: 'after' } },
   attach: { step: 'update', match: { method: 'POST', path: '/api/now/attachment/file' } },
   'attach (answer lost after it landed)': { step: 'update', match: { method: 'POST', path: '/api/now/attachment/file', when: 'after' } },
   approvers: { step: 'wait', match: { method: 'GET', path: '/api/now/table/sysapproval_approver' } }
@@ -104,6 +105,10 @@ async function runCell(call: string, fault: string): Promise<Cell> {
     if (changes.length > 1) return { call, fault, outcome: 'BAD', detail: `${changes.length} change requests` }
     const copies = changes[0] === undefined ? 0 : sim.attachments.forRecord(changes[0].sys_id ?? '').length
     if (copies > 1) return { call, fault, outcome: 'BAD', detail: `${copies} copies of the attachment` }
+    // A work note appends to the journal: a retried write must not append it twice.
+    const notes = changes[0] === undefined ? 0 : sim.instance.store.journal(changes[0].sys_id ?? '', 'work_notes').filter((j) => j.value.startsWith('deploying')).length
+    if (notes > 1) return { call, fault, outcome: 'BAD', detail: `${notes} copies of the work note` }
+    if (failed === undefined && step === 'update' && notes !== 1) return { call, fault, outcome: 'BAD', detail: `${notes} work notes written, not one` }
     if (failed === undefined) {
       const closed = changes[0]?.state === '3' && changes[0]?.close_code === 'successful' && copies === 1
       return { call, fault, outcome: closed ? 'survived' : 'BAD', detail: closed ? '' : `ended ${changes[0]?.state}` }
@@ -151,6 +156,7 @@ describe('fault matrix', () => {
     }
     add(counts, 'duplicate change requests', results.filter((r) => /change requests$/.test(r.detail)).length)
     add(counts, 'duplicate attachments', results.filter((r) => /copies of the attachment$/.test(r.detail)).length)
+    add(counts, 'duplicate work notes', results.filter((r) => /copies of the work note$/.test(r.detail)).length)
     expect(results.filter((r) => r.outcome === 'BAD')).toEqual([])
   }, 180_000)
 

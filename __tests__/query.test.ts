@@ -36,6 +36,14 @@ describe('EncodedQuery', () => {
       expect(() => query().eq('assigned_to', value)).toThrow(/begins with 'javascript:'/)
       expect(() => query().startsWith('correlation_id', value)).toThrow(InputError)
     }
+    // The instance strips every char up to U+0020 (Java trim) before it looks for the
+    // prefix: any control or invisible character is refused, not only leading spaces.
+    for (const value of ['\u0001javascript:x', '\u0008JavaScript:x', '\u001fjavascript:x', 'a\u0000b', 'a\u007fb', 'a\u0085b', 'a\u200bb', 'a\u202eb', '\ufeffjavascript:x']) {
+      expect(() => query().eq('correlation_id', value)).toThrow(InputError)
+    }
+    expect(() => query().eq('x', '\u0001javascript:x')).toThrow(/begins with 'javascript:'/)
+    expect(() => query().eq('x', 'web\u0001server')).toThrow(/control or invisible character U\+0001/)
+    expect(query().eq('name', 'Café – déploiement').toString()).toBe('name=Café – déploiement')
     expect(query().isCurrentUser('approver').toString()).toBe('approver=javascript:gs.getUserID()')
     expect(query().eq('name', 'not javascript: at the start').toString()).toBe('name=not javascript: at the start')
   })

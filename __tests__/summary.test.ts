@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ChangeRecord } from '../src/servicenow/change-record.js'
-import { summaryHtml } from '../src/steps/report.js'
+import { approversJson, summaryHtml } from '../src/steps/report.js'
 import { lifecycleStrip, names, readableTime, toneOf } from '../src/steps/summary-parts.js'
 import { summaryText } from '../src/local-runner.js'
 
@@ -110,5 +110,19 @@ describe('the strip in the summary', () => {
     [{ stateLabel: 'canceled', state: 4 }, 'Closed · <b>● Canceled</b></p>']
   ])('marks the current state in bold (%j)', (over, fragment) => {
     expect(summaryHtml({ title: 't', record: change(over) })).toContain(fragment)
+  })
+})
+
+describe('JSON outputs', () => {
+  it('keep every line break of a value escaped, U+2028/U+2029 too, so the output is one line that parses back the same', () => {
+    const comments = 'ok\n::error::forged\r\u2028::warning::forged\u2029end'
+    const json = approversJson([{ name: 'Alice\u2028Bob', state: 'approved', comments, decidedAt: new Date('2026-11-23T10:00:00Z') }])
+    expect(json).not.toMatch(/[\r\n\u2028\u2029\u0085]/)
+    expect(json.match(/\\u2028/g)).toHaveLength(2)
+    expect(json.match(/\\u2029/g)).toHaveLength(1)
+    const back = JSON.parse(json) as { name: string; comments: string }[]
+    expect(back).toHaveLength(1)
+    expect(back[0]?.name).toBe('Alice\u2028Bob')
+    expect(back[0]?.comments).toBe(comments)
   })
 })

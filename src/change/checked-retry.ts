@@ -1,5 +1,4 @@
-import type { ServiceNowClient } from '../servicenow/client.js'
-import { isTransient } from '../servicenow/connection.js'
+import { isTransient, type Connection } from '../servicenow/connection.js'
 import { ServiceNowError } from '../servicenow/errors.js'
 import { defaultRetryPolicy } from '../servicenow/retry.js'
 
@@ -15,7 +14,7 @@ import { defaultRetryPolicy } from '../servicenow/retry.js'
  * lands late (duplicates.ts).
  */
 export async function createChecked<T>(
-  client: ServiceNowClient,
+  client: { readonly connection: Connection },
   create: () => Promise<T>,
   landed: () => Promise<T | undefined>,
   onRetry: (error: ServiceNowError) => void,

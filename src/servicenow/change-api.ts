@@ -1,3 +1,4 @@
+import { createChecked } from '../change/checked-retry.js'
 import { type ChangeType, type StateLabel } from './change-model.js'
 import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
 import { CHANGE_TASK_FIELDS, toChangeTask, type ChangeTask } from './change-task.js'
@@ -5,12 +6,16 @@ import type { Connection } from './connection.js'
 import { InputError, ServiceNowError } from './errors.js'
 import { field, isRecord, shown, single, valueOf, type RawRecord } from './fields.js'
 import { checkSysId, isSysId } from './ids.js'
+import { journalEntries } from './journal.js'
 import { parseNextStates, type NextStates } from './next-states.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
 import { readStateChoices, type StateChoices } from './state-choices.js'
 
 const BASE = '/api/sn_chg_rest/change'
+
+/** Fields whose every write appends an entry (the record's journal, sys_journal_field). */
+const JOURNAL_FIELDS = ['work_notes', 'comments']
 
 export interface StandardTemplate {
   sysId: string
@@ -78,7 +83,7 @@ export class ChangeApi {
           ...(version === undefined ? {} : { std_change_producer_version: version }),
           ...(model === undefined ? {} : { chg_model: model })
         }
-        return this.record({ result: await this.table.create('change_request', body) }, 'POST', '/api/now/table/change_request')
+        return this.tableRecord(body, await this.table.create('change_request', body, { fields: this.readBack(body) }), 'POST')
       }
     )
   }
@@ -123,11 +128,59 @@ export class ChangeApi {
     )
   }
 
+  /**
+   * Writes fields of the change. A PATCH of plain fields is safe to repeat and the
+   * connection retries it. A PATCH carrying a journal field (work_notes, comments)
+   * is not: each write appends an entry, so a retry after a lost answer (a dropped
+   * connection, a 502/504 from a proxy, a cut body) would write the note twice.
+   *
+   * Design: the PATCH stays one request (one update of the record, one audit row,
+   * the note written with the state it explains) but is sent as not idempotent,
+   * and after a failure that may have landed it is handled like a create
+   * (createChecked): count the entries with this text before, and after the
+   * failure look whether one more is there. One update is one transaction, so a
+   * landed note means the whole PATCH landed; only the plain fields are then
+   * re-sent (safe) to get the record back. Splitting note and fields into two
+   * PATCHes would double the updates and audit rows on every write to save a
+   * read that only a failure costs; the read before is the price of knowing.
+   */
   async patch(sysId: string, fields: Record<string, unknown>): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
+    const journal = JOURNAL_FIELDS.filter((f) => typeof fields[f] === 'string' && (fields[f] as string).trim() !== '')
+    if (journal.length === 0) return this.patchOnce(sysId, fields, true)
+    const before = await this.journalCounts(sysId, fields, journal)
+    const rest = Object.fromEntries(Object.entries(fields).filter(([f]) => !journal.includes(f)))
+    return createChecked(
+      { connection: this.conn },
+      () => this.patchOnce(sysId, fields, false),
+      async () => {
+        const after = await this.journalCounts(sysId, fields, journal)
+        if (!journal.some((f) => (after[f] ?? 0) > (before[f] ?? 0))) return undefined
+        return Object.keys(rest).length === 0 ? this.get(sysId) : this.patchOnce(sysId, rest, true)
+      },
+      (error) => this.warn(`Writing to ${sysId} failed (${error.message}); looking whether the note landed before writing it again.`)
+    )
+  }
+
+  private patchOnce(sysId: string, fields: Record<string, unknown>, idempotent: boolean): Promise<ChangeRecord> {
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields })).body, 'PATCH', BASE, sysId),
-      async () => this.record({ result: await this.table.patch('change_request', sysId, fields, { fields: CHANGE_RECORD_FIELDS }) }, 'PATCH', '/api/now/table/change_request', sysId)
+      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields, idempotent })).body, 'PATCH', BASE, sysId),
+      async () => this.tableRecord(fields, await this.table.patch('change_request', sysId, fields, { fields: this.readBack(fields), idempotent }), 'PATCH', sysId)
+    )
+  }
+
+  /**
+   * How many entries of each journal field carry exactly this text. The record's
+   * journal field read with sysparm_display_value shows its entries
+   * (table-api.md, sysparm_display_value; journal.ts reads the headers).
+   */
+  private async journalCounts(sysId: string, fields: Record<string, unknown>, journal: readonly string[]): Promise<Record<string, number>> {
+    const raw = await this.table.get('change_request', sysId, { fields: journal, displayValue: 'true' })
+    return Object.fromEntries(
+      journal.map((f) => {
+        const text = String(fields[f]).trim()
+        return [f, journalEntries(field(raw, f).display ?? field(raw, f).value ?? '').filter((e) => e.text === text).length]
+      })
     )
   }
 
@@ -216,7 +269,7 @@ export class ChangeApi {
       async () => {
         const model = await this.changeModel(type)
         const body = { ...fields, type, ...(model === undefined ? {} : { chg_model: model }) }
-        return this.record({ result: await this.table.create('change_request', body) }, 'POST', '/api/now/table/change_request')
+        return this.tableRecord(body, await this.table.create('change_request', body, { fields: this.readBack(body) }), 'POST')
       }
     )
   }
@@ -275,6 +328,34 @@ export class ChangeApi {
     }
     if (isRecord(raw)) this.noteIgnored(raw)
     return record
+  }
+
+  /** The record's own fields and those written: the Table API's answer to a write is the record as stored (table-api.md). */
+  private readBack(body: Record<string, unknown>): string[] {
+    return [...new Set([...CHANGE_RECORD_FIELDS, ...Object.keys(body).filter((f) => !JOURNAL_FIELDS.includes(f))])]
+  }
+
+  /**
+   * A Table API write's answer, read back with the fields written: the Table API
+   * has no ignoredFields list, and it drops a field it does not know (or that
+   * this user may not write) without a word. So each written value is compared
+   * with what the record now holds, and each that did not take is named, as the
+   * Change Management API's __meta.ignoredFields is (noteIgnored).
+   */
+  private async tableRecord(body: Record<string, unknown>, raw: RawRecord, method: string, expected?: string): Promise<ChangeRecord> {
+    const missed = Object.entries(body)
+      // state is checked by the move itself (a move the instance ignored is an error there, not a warning).
+      .filter(([f, v]) => !JOURNAL_FIELDS.includes(f) && f !== 'state' && v !== undefined && v !== null)
+      .filter(([f, v]) => {
+        const held = field(raw, f)
+        return held.value !== String(v) && held.display !== String(v)
+      })
+      .map(([f]) => f)
+    if (missed.length > 0) {
+      const on = valueOf(raw, 'number') || valueOf(raw, 'sys_id')
+      this.warn(`ServiceNow did not take ${missed.join(', ')} on ${on} (no such field, or read-only for this user): the record holds other values.`)
+    }
+    return this.record({ result: raw }, method, '/api/now/table/change_request', expected)
   }
 
   /**

@@ -94,6 +94,12 @@ export function query(): EncodedQuery {
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_.]*$/
 
+/** C0 (tab included), DEL, C1, zero-width and bidi controls, BOM. */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
+/** What may stand before `javascript:` and still be stripped: spaces, every char up to U+0020, invisibles. */
+const LEADING_BLANK = new RegExp(`^(?:\\s|[\\u0000-\\u0020]|${INVISIBLE.source})+`)
+
 function checkField(field: string): string {
   if (!FIELD.test(field)) throw new InputError(`'${field}' is not a ServiceNow field name.`)
   return field
@@ -110,13 +116,20 @@ function checkValue(field: string, value: string): string {
  * with the settings readers, which refuse such inputs before any request.
  * - `^` starts another condition and has no escape.
  * - A line break ends the query in some versions (U+2028/U+2029 are line breaks too).
- * - A value beginning with `javascript:` (any case, after spaces) is run as a
- *   script on the instance (SERVICENOW.md "Queries"; the docs' own example is
- *   `caller_id=javascript:gs.getUserID()`).
+ * - A value beginning with `javascript:` (any case) is run as a script on the
+ *   instance (SERVICENOW.md "Queries"; the docs' own example is
+ *   `caller_id=javascript:gs.getUserID()`). The instance (Java `trim()`) strips
+ *   every char up to U+0020 before it looks, so all of those (and invisibles)
+ *   are skipped here before the prefix check: `\u0001javascript:` is a script too.
+ * - Any control or invisible character (C0, DEL, C1, zero-width, bidi marks)
+ *   anywhere: no honest value carries one, and refusing them all is simpler and
+ *   stronger than guessing what else the instance strips.
  */
 export function queryValueProblem(value: string): string | undefined {
   if (value.includes('^')) return "contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'"
   if (LINE_BREAK.test(value)) return 'contains a line break, which cannot be used in a ServiceNow query'
-  if (/^\s*javascript:/i.test(value)) return "begins with 'javascript:', which ServiceNow would run as a script on the instance"
+  if (/^javascript:/i.test(value.replace(LEADING_BLANK, ''))) return "begins with 'javascript:', which ServiceNow would run as a script on the instance"
+  const hidden = INVISIBLE.exec(value)
+  if (hidden !== null) return `contains the control or invisible character U+${hidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which cannot be used in a ServiceNow query`
   return undefined
 }

@@ -23,6 +23,8 @@ export interface ListOptions extends ReadOptions {
 export interface WriteOptions extends ReadOptions {
   /** Reference fields may be given by display name (sysparm_input_display_value=true). */
   inputDisplayValue?: boolean
+  /** False when sending it twice would do harm (a PATCH that appends a journal entry): see RequestSpec. */
+  idempotent?: boolean
 }
 
 export interface Page {
@@ -110,7 +112,8 @@ export class TableApi {
       method: 'PATCH',
       path: `/api/now/table/${checkTable(table)}/${checkSysId(sysId)}`,
       query: writeParams(withSysId(options)),
-      json: body
+      json: body,
+      ...(options.idempotent === undefined ? {} : { idempotent: options.idempotent })
     })
     return theRecord(resultRecord(response.body, 'PATCH', table), sysId, 'PATCH', table)
   }

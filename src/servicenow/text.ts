@@ -5,3 +5,12 @@ export const LINE_BREAK = /[\r\n\v\f\u0085\u2028\u2029]/
 export function singleLine(text: string): string {
   return text.split(new RegExp(LINE_BREAK.source, 'g')).join(' ⏎ ')
 }
+
+/**
+ * JSON on one line for an output or a log: JSON.stringify escapes \r and \n but
+ * leaves U+2028/U+2029 raw (they are valid in JSON strings), and those are line
+ * breaks to a reader of the output; written as \u2028 they parse back the same.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+}

@@ -38,7 +38,23 @@ export const OWNED_FIELDS: Readonly<Record<string, string>> = {
   close_code: "use the close_code input of close (or the gate)",
   close_notes: "use the close_notes input of close (or the gate)",
   type: 'use the type input of create (a change keeps its type)',
-  std_change_producer_version: 'use the template input of create'
+  std_change_producer_version: 'use the template input of create',
+  // Set by the instance as the change moves, never by the caller (the change
+  // model's business rules and the platform stamp them): written by hand they
+  // would claim a history that did not happen. Fields a team may fill on purpose
+  // (planned start_date/end_date, justification, risk ...) stay allowed.
+  chg_model: 'the action picks the change model that matches the type (Normal, Standard, Emergency)',
+  opened_at: 'ServiceNow stamps when the change was opened',
+  opened_by: 'ServiceNow stamps who opened the change',
+  closed_at: 'ServiceNow stamps it when the close step closes the change',
+  closed_by: 'ServiceNow stamps it when the close step closes the change',
+  approval_set: 'ServiceNow stamps it when the approval is decided',
+  approval_history: 'ServiceNow writes it as approvers decide',
+  work_start: 'ServiceNow stamps the actual start when the change moves to Implement',
+  work_end: 'ServiceNow stamps the actual end when the change leaves Implement',
+  reopen_count: 'ServiceNow counts reopenings',
+  calendar_duration: 'ServiceNow computes it when the change closes',
+  business_duration: 'ServiceNow computes it when the change closes'
 }
 
 /**

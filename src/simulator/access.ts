@@ -35,6 +35,10 @@ export function checkAccess(user: Row, table: string, op: Operation): void {
         return hasRole(user, ...CHANGE_ROLES[op])
       case 'incident':
         return op === 'Delete' ? hasRole(user) : hasRole(user, 'itil')
+      // A record's history is shown (the form's activity and history) to whoever may read the
+      // record: modelled as the change roles' read; written only by the platform.
+      case 'sys_audit':
+        return op === 'Read' ? hasRole(user, ...CHANGE_ROLES.Read) : false
       case 'sysapproval_approver':
         return op === 'Read' ? hasRole(user, 'itil', 'approver_user', 'sn_change_read') : hasRole(user, 'approver_user')
       default:

@@ -181,6 +181,14 @@ export const TABLES: Record<string, TableSchema> = {
     displayField: 'name',
     fields: { ...SYSTEM_FIELDS, name: str(255), sys_class_name: str(80), operational_status: str(40) }
   },
+  // The field history of audited tables (platform-security/c_UnderstandingTheSysAuditTable.md:
+  // table name, field name, document key (the record's sys_id), user, old value, new value; one
+  // row per changed field per update). Here change_request is audited (store.ts update).
+  sys_audit: {
+    name: 'sys_audit',
+    displayField: 'fieldname',
+    fields: { ...SYSTEM_FIELDS, tablename: str(80), fieldname: str(80), documentkey: str(32), user: str(255), oldvalue: str(4000), newvalue: str(4000), reason: str(255) }
+  },
   // The choice lists of choice fields; the client reads change_request.state's to map states by label.
   sys_choice: {
     name: 'sys_choice',

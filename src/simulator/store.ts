@@ -32,6 +32,9 @@ export function glideNow(now: number): string {
  * The simulator's database: tables of rows, journal entries kept apart (as
  * sys_journal_field is on an instance), per-table number counters.
  */
+/** Tables whose updates write sys_audit rows (the Audit check box of their dictionary entry, c_UnderstandingTheSysAuditTable.md). */
+const AUDITED = ['change_request']
+
 export class Store {
   private readonly tables = new Map<string, Map<string, Row>>()
   private readonly journals = new Map<string, JournalEntry[]>()
@@ -78,6 +81,13 @@ export class Store {
   }
 
   update(table: string, row: Row, values: Row, user: string, journal: Record<string, string> = {}): Row {
+    if (AUDITED.includes(table)) {
+      for (const [fieldname, newvalue] of Object.entries(values)) {
+        const oldvalue = row[fieldname] ?? ''
+        if (fieldname.startsWith('sys_') || oldvalue === newvalue) continue
+        this.insert('sys_audit', { tablename: table, fieldname, documentkey: row.sys_id ?? '', user, oldvalue, newvalue }, user)
+      }
+    }
     Object.assign(row, values)
     row.sys_updated_on = glideNow(this.clock())
     row.sys_updated_by = user

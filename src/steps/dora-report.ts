@@ -7,6 +7,7 @@ import { Output } from '../constants.js'
 import type { ServiceNowClient } from '../servicenow/client.js'
 import { formatGlideDate, type RawRecord } from '../servicenow/fields.js'
 import { query } from '../servicenow/query.js'
+import { jsonLine } from '../servicenow/text.js'
 import { readReportSettings, type ReportSettings } from '../settings/report.js'
 import { runStep } from './step.js'
 
@@ -16,7 +17,7 @@ export function run(): Promise<void> {
     const settings = readReportSettings()
     const client = ctx.client(settings.connection)
     const report = await core.group('Read changes and incidents', () => buildReport(client, settings))
-    core.setOutput(Output.Report, JSON.stringify(report))
+    core.setOutput(Output.Report, jsonLine(report))
     const t = report.totals
     info(
       `${t.deployments} deployments, change failure rate ${percent(t.change_failure_rate)}, median lead time ${hours(t.lead_time_hours_median)}, ` +

@@ -4,6 +4,7 @@ import type { Timeline } from '../change/timeline.js'
 import type { Approver } from '../servicenow/approvers.js'
 import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
+import { jsonLine } from '../servicenow/text.js'
 import type { RunMetrics } from './step.js'
 import { deciders, icon, lifecycleStrip, names, readableCloseCode, readableTime, readableValue, toneOf, type Tone } from './summary-parts.js'
 
@@ -17,7 +18,7 @@ export function setChangeOutputs(record: ChangeRecord): void {
 }
 
 export function approversJson(approvers: Approver[]): string {
-  return JSON.stringify(approvers.map((a) => ({ name: a.name, state: a.state, comments: a.comments, decided_at: a.decidedAt?.toISOString() ?? null })))
+  return jsonLine(approvers.map((a) => ({ name: a.name, state: a.state, comments: a.comments, decided_at: a.decidedAt?.toISOString() ?? null })))
 }
 
 export interface SummaryInput {

@@ -7,6 +7,7 @@ import { systemClock } from '../servicenow/clock.js'
 import { ServiceNowError } from '../servicenow/errors.js'
 import { explainConnectionFailure } from '../servicenow/preflight.js'
 import { redactStdout } from '../servicenow/redact.js'
+import { jsonLine } from '../servicenow/text.js'
 import { connectionOptions, type ConnectionSettings } from '../settings/connection.js'
 
 export interface StepContext {
@@ -62,7 +63,7 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
     else core.setFailed(message)
   } finally {
     unfinished()
-    if (client !== undefined) core.setOutput(Output.Metrics, JSON.stringify(metrics))
+    if (client !== undefined) core.setOutput(Output.Metrics, jsonLine(metrics))
     client?.dispose()
     restoreStdout()
   }
