@@ -1,15 +1,12 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { errors } from '../src/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
-import { browserOrSkip, CHROMIUM_FLAGS } from './helpers/browser.js'
+import { browserOrSkip, openBrowser, screenshotDir } from './helpers/browser.js'
 import { withSimulator } from './helpers/sim.js'
 
 /**
@@ -18,11 +15,10 @@ import { withSimulator } from './helpers/sim.js'
  * the page, and the step ends the way the decision says.
  */
 const CHROMIUM = browserOrSkip('the approval page browser test')
-const SHOTS = join(fileURLToPath(new URL('.', import.meta.url)), '..', '.tmp', 'screenshots')
+const SHOTS = screenshotDir()
 
 let sim: Simulator
-let browser: BrowserContext
-let profile: string
+let browser: Awaited<ReturnType<typeof openBrowser>>
 let page: Page
 const counts = suiteCounts('e2e-approval-page')
 let runStep: ReturnType<typeof scannedSteps>
@@ -31,15 +27,12 @@ beforeAll(async () => {
   if (!CHROMIUM) return
   sim = await withSimulator({ approval: { mode: 'manual', afterMs: 0 } })
   runStep = scannedSteps(sim, counts)
-  profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'))
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: CHROMIUM_FLAGS })
-  page = await browser.newPage()
-  mkdirSync(SHOTS, { recursive: true })
+  browser = await openBrowser(CHROMIUM)
+  page = browser.page
 }, 60_000)
 afterAll(async () => {
   if (!CHROMIUM) return
   await browser?.close()
-  rmSync(profile, { recursive: true, force: true })
   await sim.stop()
 })
 

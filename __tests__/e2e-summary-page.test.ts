@@ -1,13 +1,10 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { errors, type StepRun } from '../src/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
-import { browserOrSkip, CHROMIUM_FLAGS } from './helpers/browser.js'
+import { browserOrSkip, openBrowser, screenshotDir } from './helpers/browser.js'
 import { suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 import { withSimulator } from './helpers/sim.js'
@@ -18,15 +15,14 @@ import { withSimulator } from './helpers/sim.js'
  * code and incident are links. Screenshots land in .tmp/screenshots/summary-*.png.
  */
 const CHROMIUM = browserOrSkip('the job summary browser test')
-const SHOTS = join(fileURLToPath(new URL('.', import.meta.url)), '..', '.tmp', 'screenshots')
+const SHOTS = screenshotDir()
 // Close to how github.com sets a summary: system font, bordered tables.
 const STYLE = `body{font:14px -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:880px;margin:16px;color:#1f2328}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d1d9e0;padding:4px 10px;text-align:left}a{color:#0969da}`
 
 let sim: Simulator
-let browser: BrowserContext
+let browser: Awaited<ReturnType<typeof openBrowser>>
 let page: Page
-let profile: string
 const counts = suiteCounts('e2e-summary-page')
 const runs: Record<string, StepRun> = {}
 
@@ -40,16 +36,13 @@ beforeAll(async () => {
   runs.wait = await runStep('wait', { ...ref, poll_interval_seconds: '5', timeout_minutes: '1' })
   runs.update = await runStep('update', { ...ref, state: 'implement', work_notes: 'Rolling out' })
   runs.close = await runStep('close', { ...ref, result: 'failure', open_incident_on_failure: 'true' })
-  profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'))
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: CHROMIUM_FLAGS })
-  page = await browser.newPage()
+  browser = await openBrowser(CHROMIUM)
+  page = browser.page
   await page.setViewportSize({ width: 920, height: 600 })
-  mkdirSync(SHOTS, { recursive: true })
 }, 120_000)
 afterAll(async () => {
   if (!CHROMIUM) return
   await browser?.close()
-  rmSync(profile, { recursive: true, force: true })
   await sim.stop()
 })
 

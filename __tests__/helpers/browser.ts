@@ -1,4 +1,8 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Page } from 'playwright-core'
 
 /**
  * Where the browser tests find a Chromium-family browser: CHROMIUM_PATH, then the usual installs
@@ -48,4 +52,25 @@ export function browserOrSkip(suite: string): string | undefined {
   if (process.env.CI) throw new Error(`${suite}: ${HOW_TO_GET_A_BROWSER}`)
   process.stderr.write(`${suite} skipped: ${HOW_TO_GET_A_BROWSER}.\n`)
   return undefined
+}
+
+/** A headless browser on a fresh profile, and a page in it; close() removes the profile too. */
+export async function openBrowser(executablePath: string): Promise<{ page: Page; close: () => Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'))
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, chromiumSandbox: false, args: CHROMIUM_FLAGS })
+  const page = await context.newPage()
+  return {
+    page,
+    close: async () => {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Where the browser tests keep their screenshots (.tmp/screenshots), made if missing. */
+export function screenshotDir(): string {
+  const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '.tmp', 'screenshots')
+  mkdirSync(dir, { recursive: true })
+  return dir
 }
