@@ -2,7 +2,8 @@ import type { StateLabel } from './change-model.js'
 import { ServiceNowError } from './errors.js'
 import { field, parseGlideDate, shown, valueOf, type RawRecord } from './fields.js'
 import { isRecordNumber, isSysId } from './ids.js'
-import { DEFAULT_STATE_CHOICES, oneLine, type StateChoices } from './state-choices.js'
+import { DEFAULT_STATE_CHOICES, type StateChoices } from './state-choices.js'
+import { oneLine } from './text.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
 export interface Reference {

@@ -3,6 +3,7 @@ import { ServiceNowError } from './errors.js'
 import { valueOf } from './fields.js'
 import { query } from './query.js'
 import type { TableApi } from './table-api.js'
+import { oneLine } from './text.js'
 
 /** One choice of change_request.state as sys_choice holds it. */
 export interface StateChoice {
@@ -75,10 +76,6 @@ export class StateChoices {
 
 /** ServiceNow's shipped numbering: what an instance whose choice list cannot be read is assumed to use. */
 export const DEFAULT_STATE_CHOICES = new StateChoices()
-
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
-}
 
 function knownLabel(text: string): StateLabel | undefined {
   const label = text.trim().toLowerCase().replace('cancelled', 'canceled')

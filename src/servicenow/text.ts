@@ -7,6 +7,14 @@ export function singleLine(text: string): string {
 }
 
 /**
+ * A name or label from the instance on one line, its white space (line breaks included: \s
+ * covers U+2028, U+0085 and the rest) collapsed: for short values where a ⏎ would only clutter.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+/**
  * JSON on one line for an output or a log: JSON.stringify escapes \r and \n but
  * leaves U+2028/U+2029 raw (they are valid in JSON strings), and those are line
  * breaks to a reader of the output; written as \u2028 they parse back the same.
