@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ChangeRecord } from '../src/servicenow/change-record.js'
-import { approversJson, summaryHtml } from '../src/steps/report.js'
+import { approversJson, summaryHtml } from '../src/steps/summary.js'
 import { lifecycleStrip, names, readableTime, toneOf } from '../src/steps/summary-parts.js'
 import { summaryText } from '../src/local-runner.js'
 

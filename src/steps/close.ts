@@ -6,7 +6,7 @@ import { Output } from '../constants.js'
 import { runContext } from '../github-context.js'
 import { readCloseSettings } from '../settings/close.js'
 import { openChange } from './phases.js'
-import { setChangeOutputs, writeSummary } from './report.js'
+import { setChangeOutputs, writeSummary } from './summary.js'
 import { runStep } from './step.js'
 import { readableCloseCode } from './summary-parts.js'
 

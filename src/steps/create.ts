@@ -3,7 +3,7 @@ import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { runContext } from '../github-context.js'
 import { readCreateSettings } from '../settings/create.js'
 import { addEvidence, createPhase, reportSkipped } from './phases.js'
-import { writeSummary } from './report.js'
+import { writeSummary } from './summary.js'
 import { runStep } from './step.js'
 
 /** The create step: create or adopt the change request for this deployment. */

@@ -13,7 +13,7 @@ import { readCloseOptions } from '../settings/close.js'
 import { readConnectionSettings } from '../settings/connection.js'
 import { readGateSettings, readGithubToken } from '../settings/gate.js'
 import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
-import { setChangeOutputs, writeSummary } from './report.js'
+import { setChangeOutputs, writeSummary } from './summary.js'
 import { abortOnSignals, runStep } from './step.js'
 
 /**

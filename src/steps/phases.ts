@@ -17,7 +17,7 @@ import type { CreateSettings } from '../settings/create.js'
 import type { RunContext } from '../github-context.js'
 import { deploymentEvidence } from '../github-evidence.js'
 import type { WaitOptions } from '../settings/wait.js'
-import { approversJson, setChangeOutputs } from './report.js'
+import { approversJson, setChangeOutputs } from './summary.js'
 import type { StepContext } from './step.js'
 
 /**

@@ -7,7 +7,7 @@ import { forWrite } from '../change/standard-fields.js'
 import { runContext } from '../github-context.js'
 import { readUpdateSettings } from '../settings/update.js'
 import { openChange } from './phases.js'
-import { setChangeOutputs, writeSummary } from './report.js'
+import { setChangeOutputs, writeSummary } from './summary.js'
 import { runStep } from './step.js'
 
 /** The update step: move the change along and record progress. */

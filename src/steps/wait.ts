@@ -1,6 +1,6 @@
 import { readWaitSettings } from '../settings/wait.js'
 import { openChange, waitPhase } from './phases.js'
-import { writeSummary } from './report.js'
+import { writeSummary } from './summary.js'
 import { abortOnSignals, runStep } from './step.js'
 
 /** The wait step: until the change may be implemented; fails when it may not. */

@@ -8,7 +8,7 @@ import type { ServiceNowClient } from '../servicenow/client.js'
 import { formatGlideDate, type RawRecord } from '../servicenow/fields.js'
 import { query } from '../servicenow/query.js'
 import { jsonLine } from '../servicenow/text.js'
-import { readReportSettings, type ReportSettings } from '../settings/report.js'
+import { readReportSettings, type ReportSettings } from '../settings/dora-settings.js'
 import { runStep } from './step.js'
 
 /** The report step: DORA figures by week for a period and a scope, read from ServiceNow. */
