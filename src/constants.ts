@@ -108,10 +108,9 @@ export enum Output {
   Report = 'report'
 }
 
-/** What the all-in-one gate's main step leaves for its post step. */
+/** What the all-in-one gate's main step leaves for its post step (read and written only by steps/gate-state.ts). */
 export enum State {
   ChangeSysId = 'change_sys_id',
-  ChangeNumber = 'change_number',
   Skipped = 'skipped',
   /** Set once main has moved the change to Implement: the deployment may have begun. */
   Implementing = 'implementing'
@@ -120,5 +119,15 @@ export enum State {
 /** The job outcome post reads is for the job running on this runner. */
 export const RUNNER_NAME_ENV = 'RUNNER_NAME'
 
-/** Set for the rest of the job by create when the environment is not change-controlled. */
+/**
+ * Set for the rest of the job by create (or the gate) when the environment is not change-controlled.
+ *
+ * "Skipped" travels three ways because the runner offers no one channel that reaches every reader:
+ * - this variable: from create to the wait, update and close steps later in the same job, with no input to wire;
+ * - Output.Skipped, read back as ChangeRefInput.Skipped: for users, and for steps in other jobs, which a
+ *   job's environment does not reach;
+ * - State.Skipped: from the gate's main to its own post, which reads only what its main saved
+ *   (a variable set by another step of the job would not say what this gate did).
+ * Inside a step it is one value: ChangeRef's kind 'skipped' (settings/change-ref.ts) or GateState's.
+ */
 export const SKIPPED_ENV = 'SERVICENOW_CHANGE_SKIPPED'

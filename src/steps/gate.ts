@@ -6,19 +6,20 @@ import { readChange } from '../change/lookup.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import { moveChange } from '../change/move.js'
 import { settleDuplicates } from '../change/duplicates.js'
-import { Output, State } from '../constants.js'
+import { Output } from '../constants.js'
 import { runContext } from '../github-context.js'
 import { currentJobResult, type JobOutcome } from '../github-job.js'
 import { readCloseOptions } from '../settings/close.js'
 import { readConnectionSettings } from '../settings/connection.js'
 import { readGateSettings, readGithubToken } from '../settings/gate.js'
+import { loadGateState, saveGateState } from './gate-state.js'
 import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
 import { setChangeOutputs, writeSummary } from './summary.js'
 import { abortOnSignals, runStep } from './step.js'
 
 /**
  * The all-in-one gate, main: create or adopt, wait, move to Implement. What
- * post needs is kept with core.saveState, where the split steps use outputs.
+ * post needs is kept in the gate's state (gate-state.ts), where the split steps use outputs.
  */
 export function main(): Promise<void> {
   const signal = abortOnSignals()
@@ -27,14 +28,13 @@ export function main(): Promise<void> {
     const settings = readGateSettings(run)
     if (!settings.create.controlled) {
       reportSkipped(settings.create.environment)
-      core.saveState(State.Skipped, 'true')
+      saveGateState({ kind: 'skipped' })
       return
     }
     const files = await resolveAttachments(settings.create.attachments)
     await addEvidence(settings.create, run)
     const created = await createPhase(ctx, settings.create)
-    core.saveState(State.ChangeSysId, created.record.sysId)
-    core.saveState(State.ChangeNumber, created.record.number)
+    saveGateState({ kind: 'change', sysId: created.record.sysId, implementing: false })
     const client = ctx.client(settings.create.connection)
     const attachments = await attachFiles(client, created.record, files, info)
     const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
@@ -43,7 +43,7 @@ export function main(): Promise<void> {
       throw new Error(waited.message)
     }
     const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info })
-    core.saveState(State.Implementing, 'true')
+    saveGateState({ kind: 'change', sysId: implementing.sysId, implementing: true })
     setChangeOutputs(implementing)
     info(`${implementing.number} is in Implement: the deployment may proceed.`)
     await writeSummary({
@@ -70,16 +70,16 @@ export function post(): Promise<void> {
       const connection = readConnectionSettings()
       const options = readCloseOptions()
       const token = readGithubToken()
-      if (core.getState(State.Skipped) === 'true') return
-      const sysId = core.getState(State.ChangeSysId)
-      if (sysId === '') {
+      const saved = loadGateState()
+      if (saved.kind === 'skipped') return
+      if (saved.kind === 'none') {
         info('The gate made no change request; nothing to close.')
         return
       }
       const run = runContext()
       const client = ctx.client(connection)
       // The state first: a change someone closed or canceled while the job ran is theirs; nothing is written to it.
-      const record = await readChange(client, sysId)
+      const record = await readChange(client, saved.sysId)
       if (isTerminal(record.stateLabel)) {
         const already = `${record.number} is already ${record.stateName}${record.closeCode === '' ? '' : ` (${record.closeCode})`} on the instance: this post step leaves it as it is and writes nothing.`
         info(already)
@@ -88,8 +88,7 @@ export function post(): Promise<void> {
         return
       }
       await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
-      const implementing = core.getState(State.Implementing) === 'true'
-      const seen: JobOutcome = implementing
+      const seen: JobOutcome = saved.implementing
         ? await currentJobResult(token, run).catch((error: unknown) => ({
             result: undefined,
             why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
