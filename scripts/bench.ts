@@ -141,7 +141,7 @@ async function deployment(sim: Simulator, i: number): Promise<number> {
     githubToken: ''
   }
   try {
-    const { record } = await createOrAdopt(settings, { client, timeline, info: quiet, warn: quiet })
+    const { record } = await createOrAdopt({ client, timeline, info: quiet, warn: quiet }, settings)
     const outcome = await waitForDecision({
       timeoutMs: (60 * 60_000) / COMPRESSION,
       pollIntervalMs: 30_000 / COMPRESSION,
@@ -154,8 +154,12 @@ async function deployment(sim: Simulator, i: number): Promise<number> {
       warn: quiet
     })
     if (outcome.decision !== 'approved') throw new Error(outcome.reason)
-    const implementing = await moveChange(client, await readChange(client, record.sysId), 'implement')
-    await closeFromResult(client, implementing, 'success', { closeCode: undefined, closeNotes: 'bench', openIncidentOnFailure: false }, runContext(i), timeline, quiet)
+    const implementing = await moveChange({ client, info: quiet, warn: quiet }, await readChange(client, record.sysId), 'implement')
+    await closeFromResult({ client, timeline, info: quiet, warn: quiet }, implementing, {
+      result: 'success',
+      options: { closeCode: undefined, closeNotes: 'bench', openIncidentOnFailure: false },
+      run: runContext(i)
+    })
     return Date.now() - started
   } finally {
     client.dispose()

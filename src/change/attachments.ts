@@ -3,10 +3,10 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, extname, relative } from 'node:path'
 import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
 import { InputError } from '../servicenow/errors.js'
 import type { AttachmentSpec } from '../settings/attachments.js'
 import { createChecked } from './checked-retry.js'
+import type { ChangeDeps } from './deps.js'
 
 export interface AttachmentFile {
   path: string
@@ -51,14 +51,9 @@ export async function resolveAttachments(spec: AttachmentSpec): Promise<Attachme
  * and size (a re-run) is not attached again; an upload whose answer was lost is
  * repeated only after looking whether it arrived.
  */
-export async function attachFiles(
-  client: ServiceNowClient,
-  change: ChangeRecord,
-  files: AttachmentFile[],
-  info: (line: string) => void,
-  random: () => number = Math.random
-): Promise<Attachment[]> {
+export async function attachFiles(deps: ChangeDeps, change: ChangeRecord, files: AttachmentFile[]): Promise<Attachment[]> {
   if (files.length === 0) return []
+  const { client, info } = deps
   const target = { table: 'change_request', sysId: change.sysId }
   const same = (file: AttachmentFile) => (a: Attachment) => a.fileName === file.name && a.sizeBytes === file.size
   const existing = await client.attachments(target)
@@ -77,7 +72,7 @@ export async function attachFiles(
         () => client.attach(target, { name: file.name, contentType: file.contentType, data }),
         async () => (await client.attachments(target)).find(same(file)),
         (error) => info(`Attaching ${file.name} failed (${error.message}); checking whether it arrived before trying again.`),
-        random
+        deps.random
       )
     )
     info(`Attached ${file.name} (${file.size} bytes) to ${change.number}.`)

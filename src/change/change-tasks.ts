@@ -1,6 +1,6 @@
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import { OWN_MARK, type ChangeTask } from '../servicenow/change-task.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
+import type { ChangeDeps } from './deps.js'
 import { TransitionError } from './move.js'
 import { describeTask } from './transition-check.js'
 
@@ -20,12 +20,8 @@ export function isOwnTask(task: ChangeTask, record: ChangeRecord): boolean {
  * change's close code; anyone else's are theirs to finish, so close stops
  * before any write and lists them.
  */
-export async function finishOwnTasks(
-  client: ServiceNowClient,
-  record: ChangeRecord,
-  close: { closeCode: string; closeNotes: string },
-  info: (line: string) => void
-): Promise<void> {
+export async function finishOwnTasks(deps: ChangeDeps, record: ChangeRecord, close: { closeCode: string; closeNotes: string }): Promise<void> {
+  const { client } = deps
   const active = await client.changes.activeTasks(record.sysId)
   const others = active.filter((t) => !isOwnTask(t, record))
   if (others.length > 0) {
@@ -34,7 +30,7 @@ export async function finishOwnTasks(
   }
   for (const task of active) {
     await client.changes.updateTask(record.sysId, task.sysId, { state: CHANGE_TASK_CLOSED, close_code: close.closeCode, close_notes: close.closeNotes })
-    info(`Closed ${task.number}, a change task this action created.`)
+    deps.info(`Closed ${task.number}, a change task this action created.`)
   }
 }
 

@@ -8,9 +8,9 @@ import { oneLine } from '../servicenow/text.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import { claimsSuccess, type CloseOptions, type JobResult } from '../settings/close.js'
 import { finishOwnTasks } from './change-tasks.js'
+import type { ChangeDeps } from './deps.js'
 import { cancelChange, moveChange, TransitionError } from './move.js'
 import { onHoldRefusal } from './transition-check.js'
-import type { Timeline } from './timeline.js'
 
 export interface CloseOutcome {
   record: ChangeRecord
@@ -39,17 +39,17 @@ export function planClose(record: ChangeRecord, result: JobResult, closeCode: Cl
   return { target: 'closed', closeCode: override ?? (result === 'success' ? 'successful' : 'unsuccessful') }
 }
 
-export async function closeFromResult(
-  client: ServiceNowClient,
-  record: ChangeRecord,
-  result: JobResult,
-  options: CloseOptions,
-  run: RunContext,
-  timeline: Timeline,
-  info: (line: string) => void
-): Promise<CloseOutcome> {
+/** How the deployment ended, how to close for it, and which run it was. */
+export interface CloseRequest {
+  result: JobResult
+  options: CloseOptions
+  run: RunContext
+}
+
+export async function closeFromResult(deps: ChangeDeps, record: ChangeRecord, { result, options, run }: CloseRequest): Promise<CloseOutcome> {
+  const { client, info } = deps
   let incident: IncidentRecord | undefined
-  if (result === 'failure' && options.openIncidentOnFailure) incident = await openIncident(client, record, run, info)
+  if (result === 'failure' && options.openIncidentOnFailure) incident = await openIncident(deps, record, run)
 
   if (isTerminal(record.stateLabel)) {
     info(`${record.number} is already ${record.stateLabel}; nothing to close.`)
@@ -58,19 +58,17 @@ export async function closeFromResult(
   const plan = planClose(record, result, options.closeCode)
   const notes = options.closeNotes || `Deployment job result: ${result}. ${run.workflow} run #${run.runNumber} (attempt ${run.runAttempt}) by ${run.actor}: ${run.runUrl}`
   if (plan.target === 'canceled') {
-    const canceled = await cancelChange(client, record, `Deployment ${result} before implementation began. ${notes}`, timeline)
+    const canceled = await cancelChange(deps, record, `Deployment ${result} before implementation began. ${notes}`)
     info(`${canceled.number} canceled: the deployment was ${result} before implementation began.`)
     return { record: canceled, action: 'canceled', incident }
   }
   // Said before anything is written: finishing our tasks and then failing on the hold would leave it half-done.
   const held = onHoldRefusal(record, 'closed')
   if (held !== undefined) throw new TransitionError(held)
-  await finishOwnTasks(client, record, { closeCode: plan.closeCode, closeNotes: notes }, info)
-  const closed = await moveChange(client, record, 'closed', {
+  await finishOwnTasks(deps, record, { closeCode: plan.closeCode, closeNotes: notes })
+  const closed = await moveChange(deps, record, 'closed', {
     finalFields: { close_code: plan.closeCode, close_notes: notes },
-    note: incident === undefined ? undefined : `Incident ${incident.number} opened for this failed deployment.`,
-    timeline,
-    info
+    note: incident === undefined ? undefined : `Incident ${incident.number} opened for this failed deployment.`
   })
   // What is reported is what the record holds: another close racing this one may have written its code.
   if (closed.closeCode !== plan.closeCode) {
@@ -100,7 +98,7 @@ async function lastUpdater(client: ServiceNowClient, record: ChangeRecord): Prom
  * (markdown/it-service-management/devops-change-velocity/devops-insights-dboard-ws.md). Idempotent: a re-run finds the open
  * incident this change already caused.
  */
-async function openIncident(client: ServiceNowClient, record: ChangeRecord, run: RunContext, info: (line: string) => void): Promise<IncidentRecord> {
+async function openIncident({ client, info }: ChangeDeps, record: ChangeRecord, run: RunContext): Promise<IncidentRecord> {
   const existing = await client.table.list('incident', {
     query: query().eq('caused_by', record.sysId).eq('active', 'true').orderBy('sys_created_on'),
     fields: ['sys_id', 'number'],

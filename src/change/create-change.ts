@@ -5,22 +5,14 @@ import { isTerminal } from '../servicenow/change-model.js'
 import type { CreateSettings } from '../settings/create.js'
 import { createChecked } from './checked-retry.js'
 import { closeNames } from './close-names.js'
+import type { ChangeDeps } from './deps.js'
 import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
 import { cancelChange, moveChange } from './move.js'
 import { forStandardCreate } from './standard-fields.js'
-import type { Timeline } from './timeline.js'
 
 export interface CreateOutcome {
   record: ChangeRecord
   created: boolean
-}
-
-export interface CreateDeps {
-  client: ServiceNowClient
-  timeline: Timeline
-  info: (line: string) => void
-  warn: (line: string) => void
-  random?: () => number
 }
 
 /**
@@ -36,34 +28,34 @@ export interface CreateDeps {
  *   could prevent the race).
  * Then, unless told not to, request approval so that the approvals start.
  */
-export async function createOrAdopt(settings: CreateSettings, deps: CreateDeps): Promise<CreateOutcome> {
+export async function createOrAdopt(deps: ChangeDeps, settings: CreateSettings): Promise<CreateOutcome> {
   const { client } = deps
   if (settings.adoptNumber !== undefined) {
     const found = await findChangeByNumber(client, settings.adoptNumber)
     if (found === undefined) throw new InputError(`change_number ${settings.adoptNumber}: no such change request on ${client.baseUrl}.`)
     if (isTerminal(found.stateLabel)) throw new InputError(`change_number ${settings.adoptNumber} is ${found.stateLabel}: a closed or canceled change cannot gate a deployment.`)
     deps.info(`Adopted ${found.number} (${found.url}): ${found.stateLabel}, approval ${found.approval}.`)
-    deps.timeline.add(`adopted ${found.number} (${found.stateLabel})`)
+    deps.timeline?.add(`adopted ${found.number} (${found.stateLabel})`)
     return { record: found, created: false }
   }
 
   const existing = (await findOpenByCorrelation(client, settings.correlationId))[0]
   if (existing !== undefined) {
     deps.info(`Adopted ${existing.number} (${existing.url}), already open for this deployment (correlation id ${settings.correlationId}).`)
-    deps.timeline.add(`adopted ${existing.number} (${existing.stateLabel})`)
+    deps.timeline?.add(`adopted ${existing.number} (${existing.stateLabel})`)
     return { record: existing, created: false }
   }
 
   const template = settings.template === undefined ? undefined : await findTemplate(client, settings.template)
   const built = await buildBody(settings, client)
   const body = template === undefined ? built : forStandardCreate(built, template.name, deps.warn)
-  const made = await createOnce(settings, deps, body, template)
-  deps.timeline.add(`created ${made.number} (${made.type})`)
+  const made = await createOnce(deps, settings, body, template)
+  deps.timeline?.add(`created ${made.number} (${made.type})`)
   deps.info(`Created ${made.number} (${made.url}).`)
 
-  const settled = await settleRace(settings, deps, made)
+  const settled = await settleRace(deps, settings, made)
   if (!settled.created || !settings.requestApproval) return settled
-  return { record: await requestApproval(settings, deps, settled.record), created: true }
+  return { record: await requestApproval(deps, settings, settled.record), created: true }
 }
 
 async function buildBody(settings: CreateSettings, client: ServiceNowClient): Promise<Record<string, string>> {
@@ -91,8 +83,8 @@ async function findTemplate(client: ServiceNowClient, name: string): Promise<Awa
 
 /** One change request, even when an answer is lost: every retry looks by correlation id first. */
 function createOnce(
+  deps: ChangeDeps,
   settings: CreateSettings,
-  deps: CreateDeps,
   body: Record<string, string>,
   template: Awaited<ReturnType<typeof findTemplate>> | undefined
 ): Promise<ChangeRecord> {
@@ -112,13 +104,14 @@ function createOnce(
 }
 
 /** Parallel attempts may each have created one: keep the oldest, cancel ours if it is not. */
-async function settleRace(settings: CreateSettings, deps: CreateDeps, ours: ChangeRecord): Promise<CreateOutcome> {
+async function settleRace(deps: ChangeDeps, settings: CreateSettings, ours: ChangeRecord): Promise<CreateOutcome> {
   const open = await findOpenByCorrelation(deps.client, settings.correlationId)
   const survivor = open[0]
   if (survivor === undefined || survivor.sysId === ours.sysId) return { record: ours, created: true }
   deps.warn(`Another attempt created ${survivor.number} for this deployment at the same time; canceling ${ours.number} and adopting ${survivor.number}.`)
-  await cancelChange(deps.client, ours, `Duplicate created by a parallel attempt of the same deployment (correlation id ${settings.correlationId}). ${survivor.number} is the change request for it.`)
-  deps.timeline.add(`canceled duplicate ${ours.number}, adopted ${survivor.number}`)
+  // Off this change's timeline: the duplicate is another change, and the line below says both.
+  await cancelChange({ ...deps, timeline: undefined }, ours, `Duplicate created by a parallel attempt of the same deployment (correlation id ${settings.correlationId}). ${survivor.number} is the change request for it.`)
+  deps.timeline?.add(`canceled duplicate ${ours.number}, adopted ${survivor.number}`)
   return { record: survivor, created: false }
 }
 
@@ -127,17 +120,17 @@ async function settleRace(settings: CreateSettings, deps: CreateDeps, ours: Chan
  * normal → Assess, emergency → Authorize, standard (pre-approved) → Scheduled.
  * If that fails, the change just created is canceled rather than left behind.
  */
-async function requestApproval(settings: CreateSettings, deps: CreateDeps, record: ChangeRecord): Promise<ChangeRecord> {
+async function requestApproval(deps: ChangeDeps, settings: CreateSettings, record: ChangeRecord): Promise<ChangeRecord> {
   const target = settings.type === 'normal' ? 'assess' : settings.type === 'emergency' ? 'authorize' : 'scheduled'
   try {
-    const moved = await moveChange(deps.client, record, target, { timeline: deps.timeline, info: deps.info, sentBackIsAnswer: true })
+    const moved = await moveChange(deps, record, target, { sentBackIsAnswer: true })
     deps.info(`${moved.number} moved to ${moved.stateLabel}; approval ${moved.approval}.`)
     return moved
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error)
     let left: string
     try {
-      await cancelChange(deps.client, await readChange(deps.client, record.sysId), `Canceled by the pipeline: requesting approval failed (${why}).`)
+      await cancelChange(deps, await readChange(deps.client, record.sysId), `Canceled by the pipeline: requesting approval failed (${why}).`)
       left = `it was canceled so that nothing is left half-done`
     } catch (cancelError) {
       left = `canceling it failed too (${cancelError instanceof Error ? cancelError.message : String(cancelError)}): ${record.number} is left in ${record.stateLabel}, cancel it by hand`

@@ -1,10 +1,9 @@
 import { canCancel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
 import { queryValueProblem } from '../servicenow/query.js'
 import { findOpenByCorrelation } from './lookup.js'
+import type { ChangeDeps } from './deps.js'
 import { cancelChange } from './move.js'
-import type { Timeline } from './timeline.js'
 
 /**
  * One open change per deployment, even when an insert lands after create has
@@ -20,11 +19,7 @@ import type { Timeline } from './timeline.js'
  * query (one set on the instance may carry '^') is not looked up: the step goes
  * on, with a warning. The step always goes on with the change it was given.
  */
-export async function settleDuplicates(
-  client: ServiceNowClient,
-  record: ChangeRecord,
-  deps: { warn: (line: string) => void; timeline?: Timeline }
-): Promise<void> {
+export async function settleDuplicates(deps: ChangeDeps, record: ChangeRecord): Promise<void> {
   const id = record.correlationId
   if (id === '') return
   const problem = queryValueProblem(id)
@@ -32,7 +27,7 @@ export async function settleDuplicates(
     deps.warn(`Not looking for duplicates of ${record.number}: its correlation id ${problem}.`)
     return
   }
-  const open = await findOpenByCorrelation(client, id)
+  const open = await findOpenByCorrelation(deps.client, id)
   if (!open.some((change) => change.sysId === record.sysId)) return
   for (const extra of open.filter((change) => change.sysId !== record.sysId)) {
     if (!canCancel(extra.stateLabel)) {
@@ -40,10 +35,9 @@ export async function settleDuplicates(
       continue
     }
     await cancelChange(
-      client,
+      deps,
       extra,
-      `Canceled by the pipeline: a duplicate of ${record.number} for the same deployment (correlation id ${id}), from an insert that landed after the deployment had moved on. ${record.number} is the change request for it.`,
-      deps.timeline
+      `Canceled by the pipeline: a duplicate of ${record.number} for the same deployment (correlation id ${id}), from an insert that landed after the deployment had moved on. ${record.number} is the change request for it.`
     )
     deps.warn(`${extra.number} duplicated ${record.number} for this deployment (correlation id ${id}); canceled it, ${record.number} goes on.`)
   }

@@ -1,9 +1,8 @@
 import { canCancel, forwardPath, isChangeType, isTerminal, type StateLabel } from '../servicenow/change-model.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
+import type { ChangeDeps } from './deps.js'
 import { readChange } from './lookup.js'
 import { refusedTransition } from './transition-check.js'
-import type { Timeline } from './timeline.js'
 
 /** A state change the instance refused, or accepted and then did not make. */
 export class TransitionError extends Error {
@@ -15,9 +14,6 @@ export interface MoveOptions {
   finalFields?: Record<string, string>
   /** A work note written with the last step. */
   note?: string
-  timeline?: Timeline
-  /** A log line per step taken. */
-  info?: (line: string) => void
   /**
    * Requesting approval only: an approval rejected at once sends the change back to New.
    * That (and only that: approval rejected, state New) is an answer for the wait, not a failed move.
@@ -33,8 +29,8 @@ export interface MoveOptions {
  * (a business rule can silently keep the old state) is an error, not a success,
  * and the walk ends with the record at the target (or past it) or fails naming where it is.
  */
-export async function moveChange(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
-  const moved = await walk(client, start, target, options)
+export async function moveChange(deps: ChangeDeps, start: ChangeRecord, target: StateLabel, options: MoveOptions = {}): Promise<ChangeRecord> {
+  const moved = await walk(deps, start, target, options)
   if (!(options.sentBackIsAnswer === true && sentBack(moved)) && !reached(moved, target)) {
     // A proxy or business rule can drop the state while something else changes (an approval decided at the
     // same moment): only the state itself proves the move.
@@ -60,7 +56,8 @@ function reached(record: ChangeRecord, target: StateLabel): boolean {
   return forwardPath(isChangeType(record.type) ? record.type : 'normal', record.stateLabel, target)?.length === 0
 }
 
-async function walk(client: ServiceNowClient, start: ChangeRecord, target: StateLabel, options: MoveOptions): Promise<ChangeRecord> {
+async function walk(deps: ChangeDeps, start: ChangeRecord, target: StateLabel, options: MoveOptions): Promise<ChangeRecord> {
+  const { client } = deps
   let current = start
   // The note and final fields go with the last transition, once: one write, one journal entry.
   let written = false
@@ -103,9 +100,9 @@ async function walk(client: ServiceNowClient, start: ChangeRecord, target: State
           'a business rule or the change model ignored the write. Check the change model and business rules on change_request.'
       )
     }
-    options.timeline?.add(`${from} → ${next}`)
-    options.info?.(`${current.number}: ${from} → ${next}`)
-    if (reread.stateLabel !== next) options.info?.(`${current.number} is now ${reread.stateLabel}, approval ${reread.approval}.`)
+    deps.timeline?.add(`${from} → ${next}`)
+    deps.info(`${current.number}: ${from} → ${next}`)
+    if (reread.stateLabel !== next) deps.info(`${current.number} is now ${reread.stateLabel}, approval ${reread.approval}.`)
     current = reread
     // Sent back rather than forward (an approval rejected at once): walking again would only
     // request approval again. The caller sees where it stands.
@@ -113,10 +110,13 @@ async function walk(client: ServiceNowClient, start: ChangeRecord, target: State
   }
 }
 
-/** Cancels the change with a work note saying why. */
-export async function cancelChange(client: ServiceNowClient, record: ChangeRecord, note: string, timeline?: Timeline): Promise<ChangeRecord> {
+/**
+ * Cancels the change with a work note saying why. No log line per step: every caller says in
+ * its own words why it canceled, and the walk would only repeat it.
+ */
+export async function cancelChange(deps: ChangeDeps, record: ChangeRecord, note: string): Promise<ChangeRecord> {
   if (!canCancel(record.stateLabel)) {
     throw new TransitionError(`${record.number} is ${record.stateLabel ?? record.stateName} and cannot be canceled from there.`)
   }
-  return moveChange(client, record, 'canceled', { note, ...(timeline ? { timeline } : {}) })
+  return moveChange({ ...deps, info: () => {} }, record, 'canceled', { note })
 }

@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { closeFromResult } from '../change/close-change.js'
 import { Output } from '../constants.js'
@@ -17,12 +16,10 @@ export function run(): Promise<void> {
     const files = await resolveAttachments(settings.attachments)
     const opened = await openChange(ctx, settings, 'close')
     if (opened === undefined) return
-    const { client, record } = opened
+    const { deps, record } = opened
     // Evidence goes on before the close: a closed change may no longer take attachments.
-    const attachments = await attachFiles(client, record, files, info)
-    const outcome = await core.group(`Close ${record.number}`, () =>
-      closeFromResult(client, record, settings.result, settings, runContext(), ctx.timeline, info)
-    )
+    const attachments = await attachFiles(deps, record, files)
+    const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(deps, record, { result: settings.result, options: settings, run: runContext() }))
     setChangeOutputs(outcome.record)
     if (outcome.incident !== undefined) {
       core.setOutput(Output.IncidentNumber, outcome.incident.number)

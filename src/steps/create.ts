@@ -1,4 +1,3 @@
-import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
 import { runContext } from '../github-context.js'
 import { readCreateSettings } from '../settings/create.js'
@@ -18,7 +17,7 @@ export function run(): Promise<void> {
     const files = await resolveAttachments(settings.attachments)
     await addEvidence(settings, run)
     const outcome = await createPhase(ctx, settings)
-    const attachments = await attachFiles(ctx.client(settings.connection), outcome.record, files, info)
+    const attachments = await attachFiles(ctx.deps(settings.connection), outcome.record, files)
     await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
   })
 }

@@ -35,14 +35,14 @@ export function main(): Promise<void> {
     await addEvidence(settings.create, run)
     const created = await createPhase(ctx, settings.create)
     saveGateState({ kind: 'change', sysId: created.record.sysId, implementing: false })
-    const client = ctx.client(settings.create.connection)
-    const attachments = await attachFiles(client, created.record, files, info)
-    const waited = await waitPhase(ctx, client, created.record, settings.wait, signal)
+    const deps = ctx.deps(settings.create.connection)
+    const attachments = await attachFiles(deps, created.record, files)
+    const waited = await waitPhase(ctx, deps, created.record, settings.wait, signal)
     if (!waited.ok) {
       await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, metrics: ctx.metrics, waitedMs: waited.outcome.waitedMs })
       throw new Error(waited.message)
     }
-    const implementing = await moveChange(client, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}`, timeline: ctx.timeline, info })
+    const implementing = await moveChange(deps, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}` })
     saveGateState({ kind: 'change', sysId: implementing.sysId, implementing: true })
     setChangeOutputs(implementing)
     info(`${implementing.number} is in Implement: the deployment may proceed.`)
@@ -77,7 +77,8 @@ export function post(): Promise<void> {
         return
       }
       const run = runContext()
-      const client = ctx.client(connection)
+      const deps = ctx.deps(connection)
+      const { client } = deps
       // The state first: a change someone closed or canceled while the job ran is theirs; nothing is written to it.
       const record = await readChange(client, saved.sysId)
       if (isTerminal(record.stateLabel)) {
@@ -87,7 +88,7 @@ export function post(): Promise<void> {
         await writeSummary({ title: `ServiceNow change ${record.number}: ${record.stateName}`, record, lines: [already], timeline: ctx.timeline, metrics: ctx.metrics })
         return
       }
-      await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
+      await settleDuplicates(deps, record)
       const seen: JobOutcome = saved.implementing
         ? await currentJobResult(token, run).catch((error: unknown) => ({
             result: undefined,
@@ -113,7 +114,7 @@ export function post(): Promise<void> {
         })
         return
       }
-      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(client, record, result, options, run, ctx.timeline, info))
+      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(deps, record, { result, options, run }))
       setChangeOutputs(outcome.record)
       if (outcome.incident !== undefined) {
         core.setOutput(Output.IncidentNumber, outcome.incident.number)

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { info } from './log.js'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
+import type { ChangeDeps } from '../change/deps.js'
 import { pollChange, readChange, resolveChange } from '../change/lookup.js'
 import { cancelChange } from '../change/move.js'
 import { settleDuplicates } from '../change/duplicates.js'
@@ -9,7 +10,6 @@ import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
 import type { Approver } from '../servicenow/approvers.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
 import { systemClock } from '../servicenow/clock.js'
 import type { ChangeRef } from '../settings/change-ref.js'
 import type { ConnectionSettings } from '../settings/connection.js'
@@ -42,21 +42,22 @@ export async function openChange(
   verb: string,
   /** For the wait: its reads ride out a rate limit until the wait's own deadline, not rate_limit_wait_minutes. */
   until?: number
-): Promise<{ client: ServiceNowClient; record: ChangeRecord } | undefined> {
+): Promise<{ deps: ChangeDeps; record: ChangeRecord } | undefined> {
   if (settings.change.kind === 'skipped') {
     core.setOutput(Output.Skipped, 'true')
     info(`No change request for this environment: nothing to ${verb}.`)
     return undefined
   }
-  const client = ctx.client(settings.connection)
+  const deps = ctx.deps(settings.connection)
+  const { client } = deps
   const ref = settings.change
   const open = async (): Promise<ChangeRecord> => {
     const record = await resolveChange(client, ref)
-    await settleDuplicates(client, record, { warn: core.warning, timeline: ctx.timeline })
+    await settleDuplicates(deps, record)
     return record
   }
   const record = until === undefined ? await open() : await client.connection.within(until, open)
-  return { client, record }
+  return { deps, record }
 }
 
 /**
@@ -82,11 +83,8 @@ export async function addEvidence(settings: CreateSettings, run: RunContext): Pr
 }
 
 export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {
-  const client = ctx.client(settings.connection)
   const started = Date.now()
-  const outcome = await core.group('Create the change request', () =>
-    createOrAdopt(settings, { client, timeline: ctx.timeline, info, warn: core.warning })
-  )
+  const outcome = await core.group('Create the change request', () => createOrAdopt(ctx.deps(settings.connection), settings))
   ctx.metrics.create_seconds = Math.round((Date.now() - started) / 100) / 10
   setChangeOutputs(outcome.record)
   core.setOutput(Output.Created, String(outcome.created))
@@ -103,7 +101,8 @@ export interface WaitPhaseResult {
   approvers: Approver[]
 }
 
-export async function waitPhase(ctx: StepContext, client: ServiceNowClient, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitPhaseResult> {
+export async function waitPhase(ctx: StepContext, deps: ChangeDeps, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitPhaseResult> {
+  const { client } = deps
   // No retry or rate-limit wait inside a poll may outlast the wait itself (check once means once).
   const until = systemClock.now() + options.timeoutMs
   const outcome = await core.group(`Wait for ${start.number} to be approved`, () =>
@@ -133,7 +132,7 @@ export async function waitPhase(ctx: StepContext, client: ServiceNowClient, star
           : undefined
     if (cancelNote !== undefined) {
       try {
-        record = await cancelChange(client, record, cancelNote, ctx.timeline)
+        record = await cancelChange(deps, record, cancelNote)
         message += ` ${record.number} was canceled.`
       } catch (error) {
         message += ` Canceling ${record.number} failed: ${error instanceof Error ? error.message : String(error)}`

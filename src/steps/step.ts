@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { dataPolicyAdvice } from '../change/data-policy.js'
+import type { ChangeDeps } from '../change/deps.js'
 import { Timeline } from '../change/timeline.js'
 import { Output } from '../constants.js'
 import { ServiceNowClient } from '../servicenow/client.js'
@@ -9,9 +10,12 @@ import { explainConnectionFailure } from '../servicenow/preflight.js'
 import { redactStdout } from '../servicenow/redact.js'
 import { jsonLine } from '../servicenow/text.js'
 import { connectionOptions, type ConnectionSettings } from '../settings/connection.js'
+import { info } from './log.js'
 
 export interface StepContext {
   client(settings: ConnectionSettings): ServiceNowClient
+  /** What the change layer's operations take: this step's client, log and timeline. */
+  deps(settings: ConnectionSettings): ChangeDeps
   timeline: Timeline
   metrics: RunMetrics
 }
@@ -45,6 +49,7 @@ export async function runStep(body: (ctx: StepContext) => Promise<void>, options
       }
       return client
     },
+    deps: (settings) => ({ client: ctx.client(settings), info, warn: core.warning, timeline: ctx.timeline }),
     timeline: new Timeline(systemClock),
     metrics
   }

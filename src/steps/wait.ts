@@ -10,8 +10,8 @@ export function run(): Promise<void> {
     const settings = readWaitSettings()
     const opened = await openChange(ctx, settings, 'wait for', Date.now() + settings.timeoutMs)
     if (opened === undefined) return
-    const { client, record } = opened
-    const result = await waitPhase(ctx, client, record, settings, signal)
+    const { deps, record } = opened
+    const result = await waitPhase(ctx, deps, record, settings, signal)
     await writeSummary({
       title: result.ok ? `ServiceNow change ${result.record.number} approved` : `ServiceNow change ${result.record.number}: ${result.outcome.decision}`,
       record: result.record,
