@@ -1,4 +1,8 @@
-import { parseGlideDate, type RawRecord, valueOf } from '../servicenow/fields.js'
+import { formatGlideDate, parseGlideDate, type RawRecord, valueOf } from '../servicenow/fields.js'
+import { query } from '../servicenow/query.js'
+import type { ReportSettings } from '../settings/dora-settings.js'
+import type { ChangeDeps } from './deps.js'
+import { resolveReference } from './lookup.js'
 
 /** One week of DORA figures, from the change requests closed and the incidents they caused. */
 export interface DoraWeek {
@@ -19,6 +23,40 @@ export interface DoraReport {
   scope: Record<string, string>
   totals: Omit<DoraWeek, 'week' | 'partial'>
   weeks: DoraWeek[]
+}
+
+/** Reads every change closed in the period within the scope (page by page), and the incidents they caused. */
+export async function buildReport({ client }: ChangeDeps, settings: ReportSettings): Promise<DoraReport> {
+  // Closed is 3 unless the instance renumbered it: its choice list says.
+  const closed = String((await client.changes.states()).value('closed'))
+  const q = query().eq('state', closed).atLeast('closed_at', formatGlideDate(settings.from)).before('closed_at', formatGlideDate(settings.until))
+  const scope: Record<string, string> = {}
+  if (settings.cmdbCi !== '') {
+    q.eq('cmdb_ci', await resolveReference(client, 'cmdb_ci', settings.cmdbCi, { table: 'cmdb_ci', nameField: 'name', what: 'configuration item' }))
+    scope.cmdb_ci = settings.cmdbCi
+  }
+  if (settings.assignmentGroup !== '') {
+    q.eq('assignment_group', await resolveReference(client, 'assignment_group', settings.assignmentGroup, { table: 'sys_user_group', nameField: 'name', what: 'group' }))
+    scope.assignment_group = settings.assignmentGroup
+  }
+  if (settings.correlationPrefix !== '') {
+    q.startsWith('correlation_id', settings.correlationPrefix)
+    scope.correlation_prefix = settings.correlationPrefix
+  }
+  const changes: RawRecord[] = []
+  for await (const row of client.table.all('change_request', { query: q.orderBy('closed_at'), fields: ['sys_id', 'sys_created_on', 'closed_at', 'close_code'], pageSize: 500 })) {
+    changes.push(row)
+  }
+  const incidents: RawRecord[] = []
+  const ids = changes.map((c) => String(c.sys_id))
+  // IN lists stay short enough for a URL.
+  for (let i = 0; i < ids.length; i += 100) {
+    const causedBy = query().in('caused_by', ids.slice(i, i + 100))
+    for await (const row of client.table.all('incident', { query: causedBy, fields: ['caused_by', 'opened_at', 'resolved_at'], excludeReferenceLink: true, pageSize: 500 })) {
+      incidents.push(row)
+    }
+  }
+  return computeDora(changes, incidents, settings.from, settings.until, scope)
 }
 
 /**

@@ -1,22 +1,17 @@
 import * as core from '@actions/core'
 import { readableDay } from './summary-parts.js'
 import { info } from './log.js'
-import { computeDora, type DoraReport } from '../change/dora.js'
-import { resolveReference } from '../change/lookup.js'
+import { buildReport, type DoraReport } from '../change/dora.js'
 import { Output } from '../constants.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
-import { formatGlideDate, type RawRecord } from '../servicenow/fields.js'
-import { query } from '../servicenow/query.js'
 import { jsonLine } from '../servicenow/text.js'
-import { readReportSettings, type ReportSettings } from '../settings/dora-settings.js'
+import { readReportSettings } from '../settings/dora-settings.js'
 import { runStep } from './step.js'
 
 /** The report step: DORA figures by week for a period and a scope, read from ServiceNow. */
 export function run(): Promise<void> {
   return runStep(async (ctx) => {
     const settings = readReportSettings()
-    const client = ctx.client(settings.connection)
-    const report = await core.group('Read changes and incidents', () => buildReport(client, settings))
+    const report = await core.group('Read changes and incidents', () => buildReport(ctx.deps(settings.connection), settings))
     core.setOutput(Output.Report, jsonLine(report))
     const t = report.totals
     info(
@@ -25,40 +20,6 @@ export function run(): Promise<void> {
     )
     await writeReportSummary(report)
   })
-}
-
-/** Reads every change closed in the period within the scope (page by page), and the incidents they caused. */
-export async function buildReport(client: ServiceNowClient, settings: ReportSettings): Promise<DoraReport> {
-  // Closed is 3 unless the instance renumbered it: its choice list says.
-  const closed = String((await client.changes.states()).value('closed'))
-  const q = query().eq('state', closed).atLeast('closed_at', formatGlideDate(settings.from)).before('closed_at', formatGlideDate(settings.until))
-  const scope: Record<string, string> = {}
-  if (settings.cmdbCi !== '') {
-    q.eq('cmdb_ci', await resolveReference(client, 'cmdb_ci', settings.cmdbCi, { table: 'cmdb_ci', nameField: 'name', what: 'configuration item' }))
-    scope.cmdb_ci = settings.cmdbCi
-  }
-  if (settings.assignmentGroup !== '') {
-    q.eq('assignment_group', await resolveReference(client, 'assignment_group', settings.assignmentGroup, { table: 'sys_user_group', nameField: 'name', what: 'group' }))
-    scope.assignment_group = settings.assignmentGroup
-  }
-  if (settings.correlationPrefix !== '') {
-    q.startsWith('correlation_id', settings.correlationPrefix)
-    scope.correlation_prefix = settings.correlationPrefix
-  }
-  const changes: RawRecord[] = []
-  for await (const row of client.table.all('change_request', { query: q.orderBy('closed_at'), fields: ['sys_id', 'sys_created_on', 'closed_at', 'close_code'], pageSize: 500 })) {
-    changes.push(row)
-  }
-  const incidents: RawRecord[] = []
-  const ids = changes.map((c) => String(c.sys_id))
-  // IN lists stay short enough for a URL.
-  for (let i = 0; i < ids.length; i += 100) {
-    const causedBy = query().in('caused_by', ids.slice(i, i + 100))
-    for await (const row of client.table.all('incident', { query: causedBy, fields: ['caused_by', 'opened_at', 'resolved_at'], excludeReferenceLink: true, pageSize: 500 })) {
-      incidents.push(row)
-    }
-  }
-  return computeDora(changes, incidents, settings.from, settings.until, scope)
 }
 
 async function writeReportSummary(report: DoraReport): Promise<void> {
