@@ -2,15 +2,11 @@ import * as core from '@actions/core'
 import { info } from './log.js'
 import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
 import type { ChangeDeps } from '../change/deps.js'
-import { pollChange, readChange, resolveChange } from '../change/lookup.js'
-import { cancelChange } from '../change/move.js'
+import { resolveChange } from '../change/lookup.js'
 import { settleDuplicates } from '../change/duplicates.js'
-import { cancellationMessage } from '../change/who-canceled.js'
-import { waitForDecision, type WaitOutcome } from '../change/wait-loop.js'
+import { concludeWait, waitForApproval, type WaitResult } from '../change/wait-policy.js'
 import { Output, SKIPPED_ENV } from '../constants.js'
-import type { Approver } from '../servicenow/approvers.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
-import { systemClock } from '../servicenow/clock.js'
 import type { ChangeRef } from '../settings/change-ref.js'
 import type { ConnectionSettings } from '../settings/connection.js'
 import type { CreateSettings } from '../settings/create.js'
@@ -93,71 +89,16 @@ export async function createPhase(ctx: StepContext, settings: CreateSettings): P
   return outcome
 }
 
-export interface WaitPhaseResult {
-  ok: boolean
-  message: string
-  outcome: WaitOutcome
-  record: ChangeRecord
-  approvers: Approver[]
-}
-
-export async function waitPhase(ctx: StepContext, deps: ChangeDeps, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitPhaseResult> {
-  const { client } = deps
-  // No retry or rate-limit wait inside a poll may outlast the wait itself (check once means once).
-  const until = systemClock.now() + options.timeoutMs
-  const outcome = await core.group(`Wait for ${start.number} to be approved`, () =>
-    waitForDecision({
-      ...options,
-      clock: systemClock,
-      random: Math.random,
-      poll: () => client.connection.within(until, () => pollChange(client, start.sysId)),
-      signal,
-      info,
-      warn: core.warning,
-      onChange: (r) => ctx.timeline.add(`seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`)
-    })
-  )
-  // The full record once (the polls asked only for what the decision needs); a cancel re-reads it itself.
-  const last = outcome.record ?? start
-  let record = await readChange(client, last.sysId).catch(() => last)
-  let message = ''
-  const ok = outcome.decision === 'approved'
-  if (!ok) {
-    message = outcome.reason.endsWith('.') || outcome.reason.endsWith(')') ? outcome.reason : `${outcome.reason}.`
-    const cancelNote =
-      outcome.decision === 'timeout' && options.onTimeout === 'cancel'
-        ? `Canceled by the pipeline: ${outcome.reason}.`
-        : outcome.decision === 'aborted' && options.cancelOnAbort
-          ? 'Canceled by the pipeline: the GitHub workflow run was cancelled while waiting for approval.'
-          : undefined
-    if (cancelNote !== undefined) {
-      try {
-        record = await cancelChange(deps, record, cancelNote)
-        message += ` ${record.number} was canceled.`
-      } catch (error) {
-        message += ` Canceling ${record.number} failed: ${error instanceof Error ? error.message : String(error)}`
-      }
-    }
-  }
-  const approvers = await client.approvers(record.sysId).catch((error: unknown) => {
-    core.warning(`Could not read the approvers of ${record.number}: ${error instanceof Error ? error.message : String(error)}`)
-    return [] as Approver[]
-  })
-  if (outcome.decision === 'rejected') message = rejectionMessage(record, approvers)
-  if (outcome.decision === 'canceled' && record.stateLabel === 'canceled') message = await cancellationMessage(client, record).catch(() => message)
+/** Waits (the loop in its own log group), concludes by the wait policy, then sets the outputs. */
+export async function waitPhase(ctx: StepContext, deps: ChangeDeps, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitResult> {
+  const outcome = await core.group(`Wait for ${start.number} to be approved`, () => waitForApproval(deps, start, options, signal))
+  const result = await concludeWait(deps, start, outcome, options)
+  const { record } = result
   setChangeOutputs(record)
-  core.setOutput(Output.Decision, outcome.decision === 'aborted' ? 'canceled' : outcome.decision)
-  core.setOutput(Output.Approvers, approversJson(approvers))
+  core.setOutput(Output.Decision, result.decision)
+  core.setOutput(Output.Approvers, approversJson(result.approvers))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
-  if (ok) info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
-  return { ok, message, outcome, record, approvers }
-}
-
-/** Who rejected it and what they said: the first thing a person needs. */
-function rejectionMessage(record: ChangeRecord, approvers: Approver[]): string {
-  const rejected = approvers.filter((a) => a.state === 'rejected')
-  if (rejected.length === 0) return `${record.number} was rejected.`
-  const who = rejected.map((a) => `${a.name}${a.comments ? `: "${a.comments}"` : ' (no comment)'}`).join('; ')
-  return `${record.number} was rejected by ${who}.`
+  if (result.ok) info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
+  return result
 }
