@@ -8,6 +8,7 @@ import type { ChangeRecord } from '../src/servicenow/change-record.js'
 import type { ServiceNowClient } from '../src/servicenow/client.js'
 import type { Simulator } from '../src/simulator/server.js'
 import type { FaultRule } from '../src/simulator/faults.js'
+import { changeIn as changeInOn, patches as patchesOn, workNotes } from './helpers/changes.js'
 import { clientFor, withSimulator } from './helpers/sim.js'
 
 /** moveChange in-process against the simulator over HTTP: each row one behaviour, the writes counted on the wire. */
@@ -22,17 +23,7 @@ afterAll(async () => {
   await sim.stop()
 })
 
-const STATE_VALUE: Partial<Record<StateLabel, string>> = { new: '-5', assess: '-4', scheduled: '-2', implement: '-1', review: '0' }
-
-/** A normal change placed straight in `state` (approved past Assess), as a person or the change model would have left it. */
-async function changeIn(state: StateLabel, type: 'normal' | 'standard' = 'normal'): Promise<ChangeRecord> {
-  // Assess needs an assignment group (the base system's data policy).
-  const group = sim.instance.store.rows('sys_user_group').find((g) => g.name === 'DevOps Team')!.sys_id!
-  const made = await client.changes.createNormal({ short_description: `move test from ${state}`, assignment_group: group })
-  const row = sim.instance.store.get('change_request', made.sysId)!
-  sim.instance.store.update('change_request', row, { type, state: STATE_VALUE[state]!, approval: state === 'new' || state === 'assess' ? 'not requested' : 'approved' }, 'system')
-  return readChange(client, made.sysId)
-}
+const changeIn = (state: StateLabel, type?: 'normal' | 'standard'): Promise<ChangeRecord> => changeInOn(sim, client, state, type)
 
 function recorded(): { deps: ChangeDeps; lines: string[]; timeline: Timeline } {
   const lines: string[] = []
@@ -40,8 +31,8 @@ function recorded(): { deps: ChangeDeps; lines: string[]; timeline: Timeline } {
   return { deps: { client, info: (l) => lines.push(l), warn: (l) => lines.push(`warn: ${l}`), timeline }, lines, timeline }
 }
 
-const patches = (sysId: string): number => sim.requests({ method: 'PATCH', path: sysId }).length
-const notes = (sysId: string): string[] => sim.instance.store.journal(sysId, 'work_notes').map((j) => j.value)
+const patches = (sysId: string): number => patchesOn(sim, sysId)
+const notes = (sysId: string): string[] => workNotes(sim, sysId)
 
 interface Row {
   from: StateLabel

@@ -1,0 +1,32 @@
+import { readChange } from '../../src/change/lookup.js'
+import type { StateLabel } from '../../src/servicenow/change-model.js'
+import type { ChangeRecord } from '../../src/servicenow/change-record.js'
+import type { ServiceNowClient } from '../../src/servicenow/client.js'
+import type { Simulator } from '../../src/simulator/server.js'
+
+const STATE_VALUE: Partial<Record<StateLabel, string>> = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', canceled: '4' }
+
+/**
+ * A normal change created over HTTP, then placed straight in `state` on the simulator's store (approved
+ * past Assess), as a person or the change model would have left it. In Assess its approvals are
+ * requested, so an approver can decide.
+ */
+export async function changeIn(sim: Simulator, client: ServiceNowClient, state: StateLabel, type: 'normal' | 'standard' = 'normal'): Promise<ChangeRecord> {
+  // Assess needs an assignment group (the base system's data policy).
+  const group = sim.instance.store.rows('sys_user_group').find((g) => g.name === 'DevOps Team')!.sys_id!
+  const made = await client.changes.createNormal({ short_description: `test change from ${state}`, assignment_group: group })
+  const row = sim.instance.store.get('change_request', made.sysId)!
+  sim.instance.store.update('change_request', row, { type, state: STATE_VALUE[state]!, approval: state === 'new' || state === 'assess' ? 'not requested' : 'approved' }, 'system')
+  if (state === 'assess') sim.instance.requestApprovals(row)
+  return readChange(client, made.sysId)
+}
+
+/** PATCH requests the simulator saw for this change. */
+export function patches(sim: Simulator, sysId: string): number {
+  return sim.requests({ method: 'PATCH', path: sysId }).length
+}
+
+/** The change's work notes, oldest first. */
+export function workNotes(sim: Simulator, sysId: string): string[] {
+  return sim.instance.store.journal(sysId, 'work_notes').map((j) => j.value)
+}
