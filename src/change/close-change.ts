@@ -8,6 +8,7 @@ import { oneLine } from '../servicenow/text.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import { claimsSuccess, type CloseOptions, type JobResult } from '../settings/close.js'
 import { finishOwnTasks } from './change-tasks.js'
+import { readChange } from './lookup.js'
 import type { ChangeDeps } from './deps.js'
 import { cancelChange, moveChange, TransitionError } from './move.js'
 import { onHoldRefusal } from './transition-check.js'
@@ -78,6 +79,17 @@ export async function closeFromResult(deps: ChangeDeps, record: ChangeRecord, { 
   }
   info(`${closed.number} closed: ${closed.closeCode}.`)
   return { record: closed, action: 'closed', incident }
+}
+
+/**
+ * When the job's outcome cannot be told: never successful by default. A work note says why and
+ * the change stays where it is, for a person (or the close action) to decide from what they can see.
+ */
+export async function leaveForAPerson(deps: ChangeDeps, record: ChangeRecord, why: string, run: RunContext): Promise<ChangeRecord> {
+  await deps.client.changes.patch(record.sysId, {
+    work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${why}. The change is left in ${record.stateName} for a person to close.`
+  })
+  return readChange(deps.client, record.sysId)
 }
 
 /** Who last wrote the change (sys_updated_by), as far as the record says. */

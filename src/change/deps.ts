@@ -3,7 +3,8 @@ import type { Timeline } from './timeline.js'
 
 /**
  * What every operation of the change layer is given first: the client it talks through and
- * where it says what it did. The operation's own arguments follow it.
+ * where it says what it did. The operation's own arguments follow it. Plain reads (lookup.ts,
+ * who-canceled.ts) take only the client: they write nothing and say nothing.
  */
 export interface ChangeDeps {
   client: ServiceNowClient

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { info } from './log.js'
 import { attachFiles, resolveAttachments } from '../change/attachments.js'
-import { closeFromResult } from '../change/close-change.js'
+import { closeFromResult, leaveForAPerson } from '../change/close-change.js'
 import { readChange } from '../change/lookup.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import { moveChange } from '../change/move.js'
@@ -78,9 +78,8 @@ export function post(): Promise<void> {
       }
       const run = runContext()
       const deps = ctx.deps(connection)
-      const { client } = deps
       // The state first: a change someone closed or canceled while the job ran is theirs; nothing is written to it.
-      const record = await readChange(client, saved.sysId)
+      const record = await readChange(deps.client, saved.sysId)
       if (isTerminal(record.stateLabel)) {
         const already = `${record.number} is already ${record.stateName}${record.closeCode === '' ? '' : ` (${record.closeCode})`} on the instance: this post step leaves it as it is and writes nothing.`
         info(already)
@@ -97,13 +96,9 @@ export function post(): Promise<void> {
         : { result: 'cancelled' }
       const result = seen.result
       if (result === undefined) {
-        // Never successful by default: a person (or the close action) decides from what they can see.
-        await client.changes.patch(record.sysId, {
-          work_notes: `The pipeline could not tell how the deployment ended (${run.runUrl}): ${seen.why}. The change is left in ${record.stateName} for a person to close.`
-        })
+        const left = await leaveForAPerson(deps, record, seen.why, run)
         const todo = `Close it by hand or with the close action; give github_token 'actions: read' if it has not.`
         core.warning(`${record.number} is left in ${record.stateName}: the job's outcome could not be read (${seen.why}). ${todo}`)
-        const left = await readChange(client, record.sysId)
         setChangeOutputs(left)
         await writeSummary({
           title: `ServiceNow change ${left.number}: left in ${left.stateLabel ?? left.state}`,
