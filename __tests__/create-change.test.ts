@@ -1,32 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { createOrAdopt } from '../src/change/create-change.js'
-import type { ChangeDeps } from '../src/change/deps.js'
-import { Timeline } from '../src/change/timeline.js'
 import type { StateLabel } from '../src/servicenow/change-model.js'
 import { OWN_MARK } from '../src/servicenow/change-task.js'
-import type { ServiceNowClient } from '../src/servicenow/client.js'
 import { InputError } from '../src/servicenow/errors.js'
 import type { CreateSettings } from '../src/settings/create.js'
 import type { FaultRule } from '../src/simulator/faults.js'
-import type { Simulator } from '../src/simulator/server.js'
-import { clientFor, integrationUser, withSimulator } from './helpers/sim.js'
+import { recordingDeps, simulatorForSuite } from './helpers/changes.js'
+import { integrationUser } from './helpers/sim.js'
 
 /** createOrAdopt in-process against the simulator over HTTP: each row one behaviour, creates counted on the wire and in the table. */
-let sim: Simulator
-let client: ServiceNowClient
-beforeAll(async () => {
-  sim = await withSimulator()
-  client = clientFor(sim).client
-})
-afterAll(async () => {
-  client.dispose()
-  await sim.stop()
-})
+const suite = simulatorForSuite()
 
 /** What create's settings reader makes of a deployment's inputs: a normal change, marked as this action's. */
 function settingsFor(correlationId: string, over: Partial<CreateSettings> = {}): CreateSettings {
   return {
-    connection: { baseUrl: sim.url, auth: integrationUser, timeoutMs: 5000, maxAttempts: 3, rateLimitWaitMs: 60_000 },
+    connection: { baseUrl: suite.sim.url, auth: integrationUser, timeoutMs: 5000, maxAttempts: 3, rateLimitWaitMs: 60_000 },
     adoptNumber: undefined,
     type: 'normal',
     template: undefined,
@@ -43,14 +31,10 @@ function settingsFor(correlationId: string, over: Partial<CreateSettings> = {}):
   }
 }
 
-function deps(): ChangeDeps & { lines: string[] } {
-  const lines: string[] = []
-  const push = (l: string): number => lines.push(l)
-  return { client, info: push, warn: (l) => push(`warn: ${l}`), timeline: new Timeline({ now: () => Date.now(), sleep: async () => {} }), random: () => 0.5, lines }
-}
+const deps = (): ReturnType<typeof recordingDeps> => recordingDeps(suite)
 
-const creates = (): number => sim.requests({ method: 'POST', path: '/api/sn_chg_rest/change/' }).length
-const changesFor = (correlationId: string): number => sim.instance.store.rows('change_request').filter((r) => r.correlation_id === correlationId).length
+const creates = (): number => suite.sim.requests({ method: 'POST', path: '/api/sn_chg_rest/change/' }).length
+const changesFor = (correlationId: string): number => suite.sim.instance.store.rows('change_request').filter((r) => r.correlation_id === correlationId).length
 
 interface Row {
   /** What is on the instance before (a change made earlier); returns its number. */
@@ -96,11 +80,11 @@ describe('createOrAdopt: one change request per deployment, never two', () => {
     if (row.before !== undefined) {
       const earlier = await createOrAdopt(deps(), settingsFor(row.before === 'same deployment' ? id : `${id}/other`))
       if (row.before === 'a canceled change') {
-        sim.instance.store.update('change_request', sim.instance.store.get('change_request', earlier.record.sysId)!, { state: '4', active: 'false' }, 'system')
+        suite.sim.instance.store.update('change_request', suite.sim.instance.store.get('change_request', earlier.record.sysId)!, { state: '4', active: 'false' }, 'system')
       }
       before = earlier.record.number
     }
-    if (row.fault !== undefined) sim.faults.add(row.fault)
+    if (row.fault !== undefined) suite.sim.faults.add(row.fault)
     const postsBefore = creates()
     const d = deps()
     const made = createOrAdopt(d, settingsFor(id, row.settings?.(id, before)))

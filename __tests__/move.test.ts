@@ -1,38 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { ChangeDeps } from '../src/change/deps.js'
+import { describe, expect, it } from '@jest/globals'
 import { readChange } from '../src/change/lookup.js'
 import { cancelChange, moveChange, TransitionError, type MoveOptions } from '../src/change/move.js'
-import { Timeline } from '../src/change/timeline.js'
 import type { StateLabel } from '../src/servicenow/change-model.js'
 import type { ChangeRecord } from '../src/servicenow/change-record.js'
-import type { ServiceNowClient } from '../src/servicenow/client.js'
-import type { Simulator } from '../src/simulator/server.js'
 import type { FaultRule } from '../src/simulator/faults.js'
-import { changeIn as changeInOn, patches as patchesOn, workNotes } from './helpers/changes.js'
-import { clientFor, withSimulator } from './helpers/sim.js'
+import { changeIn as changeInOn, patches as patchesOn, recordingDeps, simulatorForSuite, workNotes } from './helpers/changes.js'
 
 /** moveChange in-process against the simulator over HTTP: each row one behaviour, the writes counted on the wire. */
-let sim: Simulator
-let client: ServiceNowClient
-beforeAll(async () => {
-  sim = await withSimulator()
-  client = clientFor(sim).client
-})
-afterAll(async () => {
-  client.dispose()
-  await sim.stop()
-})
+const suite = simulatorForSuite()
 
-const changeIn = (state: StateLabel, type?: 'normal' | 'standard'): Promise<ChangeRecord> => changeInOn(sim, client, state, type)
+const changeIn = (state: StateLabel, type?: 'normal' | 'standard'): Promise<ChangeRecord> => changeInOn(suite.sim, suite.client, state, type)
 
-function recorded(): { deps: ChangeDeps; lines: string[]; timeline: Timeline } {
-  const lines: string[] = []
-  const timeline = new Timeline({ now: () => Date.now(), sleep: async () => {} })
-  return { deps: { client, info: (l) => lines.push(l), warn: (l) => lines.push(`warn: ${l}`), timeline }, lines, timeline }
-}
 
-const patches = (sysId: string): number => patchesOn(sim, sysId)
-const notes = (sysId: string): string[] => workNotes(sim, sysId)
+const patches = (sysId: string): number => patchesOn(suite.sim, sysId)
+const notes = (sysId: string): string[] => workNotes(suite.sim, sysId)
 
 interface Row {
   from: StateLabel
@@ -72,18 +53,18 @@ describe('moveChange: one state at a time, each write read back', () => {
     ]
   ])('%s', async (_, row) => {
     const start = await changeIn(row.from, row.type)
-    if (row.fault !== undefined) sim.faults.add({ ...row.fault, path: start.sysId })
-    const { deps, timeline } = recorded()
+    if (row.fault !== undefined) suite.sim.faults.add({ ...row.fault, path: start.sysId })
+    const deps = recordingDeps(suite)
     const moved = moveChange(deps, start, row.to, row.options)
     if (row.ends instanceof RegExp) {
       await expect(moved).rejects.toThrow(TransitionError)
       await expect(moved).rejects.toThrow(row.ends)
     } else {
       expect((await moved).stateLabel).toBe(row.ends)
-      expect((await readChange(client, start.sysId)).stateLabel).toBe(row.ends)
+      expect((await readChange(suite.client, start.sysId)).stateLabel).toBe(row.ends)
     }
     expect(patches(start.sysId)).toBe(row.writes)
-    expect(timeline.entries.map((e) => e.what)).toEqual(row.steps)
+    expect(deps.timeline.entries.map((e) => e.what)).toEqual(row.steps)
     expect(notes(start.sysId)).toEqual(row.notes ?? [])
   })
 })
@@ -91,15 +72,15 @@ describe('moveChange: one state at a time, each write read back', () => {
 describe('cancelChange', () => {
   it('cancels with its note in one write, and logs nothing itself (its caller says why)', async () => {
     const start = await changeIn('assess')
-    const { deps, lines, timeline } = recorded()
+    const deps = recordingDeps(suite)
     const canceled = await cancelChange(deps, start, 'no longer needed')
-    expect([canceled.stateLabel, patches(start.sysId), notes(start.sysId), lines]).toEqual(['canceled', 1, ['no longer needed'], []])
-    expect(timeline.entries.map((e) => e.what)).toEqual(['assess → canceled'])
+    expect([canceled.stateLabel, patches(start.sysId), notes(start.sysId), deps.lines]).toEqual(['canceled', 1, ['no longer needed'], []])
+    expect(deps.timeline.entries.map((e) => e.what)).toEqual(['assess → canceled'])
   })
 
   it('refuses a change past Implement without writing', async () => {
     const start = await changeIn('review')
-    await expect(cancelChange(recorded().deps, start, 'too late')).rejects.toThrow(/cannot be canceled from there/)
+    await expect(cancelChange(recordingDeps(suite), start, 'too late')).rejects.toThrow(/cannot be canceled from there/)
     expect(patches(start.sysId)).toBe(0)
   })
 })

@@ -1,36 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { ChangeDeps } from '../src/change/deps.js'
+import { describe, expect, it } from '@jest/globals'
 import { readChange } from '../src/change/lookup.js'
-import { Timeline } from '../src/change/timeline.js'
 import type { WaitOutcome } from '../src/change/wait-loop.js'
 import { concludeWait, waitForApproval } from '../src/change/wait-policy.js'
 import type { StateLabel } from '../src/servicenow/change-model.js'
-import type { ServiceNowClient } from '../src/servicenow/client.js'
 import type { WaitOptions } from '../src/settings/wait.js'
-import type { Simulator } from '../src/simulator/server.js'
-import { changeIn, patches, workNotes } from './helpers/changes.js'
-import type { FakeClock } from './helpers/clock.js'
-import { clientFor, withSimulator } from './helpers/sim.js'
+import { changeIn, patches, recordingDeps, simulatorForSuite, workNotes } from './helpers/changes.js'
 
 /** The wait policy in-process against the simulator over HTTP: what each way a wait ends does to the change and says. */
-let sim: Simulator
-let client: ServiceNowClient
-let clock: FakeClock
-beforeAll(async () => {
-  sim = await withSimulator()
-  ;({ client, clock } = clientFor(sim))
-})
-afterAll(async () => {
-  client.dispose()
-  await sim.stop()
-})
+const suite = simulatorForSuite()
 
 const OPTIONS: WaitOptions = { timeoutMs: 60 * 60_000, pollIntervalMs: 30_000, proceedWhen: 'approved', honorChangeWindow: true, onTimeout: 'fail', cancelOnAbort: true }
 
-function deps(): ChangeDeps & { warnings: string[] } {
-  const warnings: string[] = []
-  return { client, info: () => {}, warn: (l) => warnings.push(l), timeline: new Timeline(clock), random: () => 0.5, warnings }
-}
+const deps = (): ReturnType<typeof recordingDeps> => recordingDeps(suite)
 
 const ended = (decision: WaitOutcome['decision'], reason: string): WaitOutcome => ({ decision, reason, record: undefined, waitedMs: 120_000, polls: 4 })
 const TIMEOUT = 'no decision within 60 min (waiting for approval)'
@@ -115,33 +96,33 @@ describe('concludeWait: what the wait policy does with each ending', () => {
       { from: 'assess', outcome: ended('rejected', '{n} was rejected'), rejectedWith: 'not this week', ok: false, decision: 'rejected', message: '{n} was rejected by Alice Approver: "not this week".', state: 'new', writes: 0, notes: [] }
     ]
   ])('%s', async (_, row) => {
-    const start = await changeIn(sim, client, row.from)
+    const start = await changeIn(suite.sim, suite.client, row.from)
     if (row.rejectedWith !== undefined) {
-      const pending = sim.instance.pendingApprovals(sim.instance.store.get('change_request', start.sysId)!)[0]!
-      sim.instance.decide(pending, 'rejected', row.rejectedWith)
+      const pending = suite.sim.instance.pendingApprovals(suite.sim.instance.store.get('change_request', start.sysId)!)[0]!
+      suite.sim.instance.decide(pending, 'rejected', row.rejectedWith)
     }
     const result = await concludeWait(deps(), start, row.outcome, { ...OPTIONS, ...row.options })
     const n = (text: string): string => text.replaceAll('{n}', start.number)
     expect([result.ok, result.decision, result.message]).toEqual([row.ok, row.decision, n(row.message)])
-    expect([result.record.stateLabel, (await readChange(client, start.sysId)).stateLabel]).toEqual([row.state, row.state])
-    expect(patches(sim, start.sysId)).toBe(row.writes)
-    expect(workNotes(sim, start.sysId)).toEqual(row.notes)
+    expect([result.record.stateLabel, (await readChange(suite.client, start.sysId)).stateLabel]).toEqual([row.state, row.state])
+    expect(patches(suite.sim, start.sysId)).toBe(row.writes)
+    expect(workNotes(suite.sim, start.sysId)).toEqual(row.notes)
   })
 })
 
 describe('waitForApproval: the loop on the connection clock', () => {
   it('an approved change ends the wait at the first poll', async () => {
-    const start = await changeIn(sim, client, 'scheduled')
-    const before = sim.requests({ method: 'GET', path: start.sysId }).length
+    const start = await changeIn(suite.sim, suite.client, 'scheduled')
+    const before = suite.sim.requests({ method: 'GET', path: start.sysId }).length
     const outcome = await waitForApproval(deps(), start, OPTIONS, undefined)
-    expect([outcome.decision, outcome.polls, sim.requests({ method: 'GET', path: start.sysId }).length - before]).toEqual(['approved', 1, 1])
+    expect([outcome.decision, outcome.polls, suite.sim.requests({ method: 'GET', path: start.sysId }).length - before]).toEqual(['approved', 1, 1])
   })
 
   it('timeout 0 checks once and ends with timeout, sleeping never', async () => {
-    const start = await changeIn(sim, client, 'assess')
-    const sleeps = clock.sleeps.length
+    const start = await changeIn(suite.sim, suite.client, 'assess')
+    const sleeps = suite.clock.sleeps.length
     const outcome = await waitForApproval(deps(), start, { ...OPTIONS, timeoutMs: 0 }, undefined)
-    expect([outcome.decision, outcome.polls, clock.sleeps.length - sleeps]).toEqual(['timeout', 1, 0])
+    expect([outcome.decision, outcome.polls, suite.clock.sleeps.length - sleeps]).toEqual(['timeout', 1, 0])
     expect(outcome.reason).toMatch(/^checked once: .* waiting for approval\.$/)
   })
 })

@@ -1,8 +1,13 @@
+import { afterAll, beforeAll } from '@jest/globals'
+import type { ChangeDeps } from '../../src/change/deps.js'
 import { readChange } from '../../src/change/lookup.js'
+import { Timeline } from '../../src/change/timeline.js'
 import type { StateLabel } from '../../src/servicenow/change-model.js'
 import type { ChangeRecord } from '../../src/servicenow/change-record.js'
 import type { ServiceNowClient } from '../../src/servicenow/client.js'
 import type { Simulator } from '../../src/simulator/server.js'
+import type { FakeClock } from './clock.js'
+import { clientFor, withSimulator } from './sim.js'
 
 const STATE_VALUE: Partial<Record<StateLabel, string>> = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', canceled: '4' }
 
@@ -29,4 +34,37 @@ export function patches(sim: Simulator, sysId: string): number {
 /** The change's work notes, oldest first. */
 export function workNotes(sim: Simulator, sysId: string): string[] {
   return sim.instance.store.journal(sysId, 'work_notes').map((j) => j.value)
+}
+
+/** A simulator and a client on it (instant backoff, FakeClock) for one suite: started before its tests, stopped after. */
+export interface SuiteSimulator {
+  sim: Simulator
+  client: ServiceNowClient
+  clock: FakeClock
+}
+
+export function simulatorForSuite(): SuiteSimulator {
+  const suite = {} as SuiteSimulator
+  beforeAll(async () => {
+    suite.sim = await withSimulator()
+    Object.assign(suite, clientFor(suite.sim))
+  })
+  afterAll(async () => {
+    suite.client.dispose()
+    await suite.sim.stop()
+  })
+  return suite
+}
+
+/** The change layer's deps on the suite's client, keeping what was said: info lines as they are, warnings as 'warn: …'. */
+export function recordingDeps(suite: SuiteSimulator): ChangeDeps & { lines: string[]; timeline: Timeline } {
+  const lines: string[] = []
+  return {
+    client: suite.client,
+    info: (line) => void lines.push(line),
+    warn: (line) => void lines.push(`warn: ${line}`),
+    timeline: new Timeline(suite.clock),
+    random: () => 0.5,
+    lines
+  }
 }
