@@ -13,8 +13,7 @@ import { connectionOptions, type ConnectionSettings } from '../settings/connecti
 import { info } from './log.js'
 
 export interface StepContext {
-  client(settings: ConnectionSettings): ServiceNowClient
-  /** What the change layer's operations take: this step's client, log and timeline. */
+  /** What the change layer's operations take: the step's one client (made on first use), its log and timeline. */
   deps(settings: ConnectionSettings): ChangeDeps
   timeline: Timeline
   metrics: RunMetrics
@@ -36,20 +35,20 @@ export interface RunMetrics {
 export async function runStep(body: (ctx: StepContext) => Promise<void>, options: { post?: boolean } = {}): Promise<void> {
   let client: ServiceNowClient | undefined
   const metrics: RunMetrics = { api_calls: 0, retries: 0, errors: 0 }
+  const clientFor = (settings: ConnectionSettings): ServiceNowClient => {
+    if (client === undefined) {
+      client = new ServiceNowClient(connectionOptions(settings))
+      client.changes.warn = core.warning
+      client.connection.onRequest((event) => {
+        metrics.api_calls++
+        if (event.attempt > 1) metrics.retries++
+        if (event.error !== undefined) metrics.errors++
+      })
+    }
+    return client
+  }
   const ctx: StepContext = {
-    client: (settings) => {
-      if (client === undefined) {
-        client = new ServiceNowClient(connectionOptions(settings))
-        client.changes.warn = core.warning
-        client.connection.onRequest((event) => {
-          metrics.api_calls++
-          if (event.attempt > 1) metrics.retries++
-          if (event.error !== undefined) metrics.errors++
-        })
-      }
-      return client
-    },
-    deps: (settings) => ({ client: ctx.client(settings), info, warn: core.warning, timeline: ctx.timeline }),
+    deps: (settings) => ({ client: clientFor(settings), info, warn: core.warning, timeline: ctx.timeline }),
     timeline: new Timeline(systemClock),
     metrics
   }
