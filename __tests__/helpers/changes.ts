@@ -9,7 +9,7 @@ import type { Simulator } from '../../src/simulator/server.js'
 import type { FakeClock } from './clock.js'
 import { clientFor, withSimulator } from './sim.js'
 
-const STATE_VALUE: Partial<Record<StateLabel, string>> = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', canceled: '4' }
+const STATE_VALUE: Partial<Record<StateLabel, string>> = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', closed: '3', canceled: '4' }
 
 /**
  * A normal change created over HTTP, then placed straight in `state` on the simulator's store (approved
