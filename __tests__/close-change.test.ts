@@ -1,29 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { closeFromResult } from '../src/change/close-change.js'
 import { TransitionError } from '../src/change/move.js'
-import type { RunContext } from '../src/github-context.js'
 import type { StateLabel } from '../src/servicenow/change-model.js'
 import { OWN_MARK } from '../src/servicenow/change-task.js'
 import type { JobResult } from '../src/settings/close.js'
-import { changeIn, patches, recordingDeps, simulatorForSuite, workNotes } from './helpers/changes.js'
+import { changeIn, patches, recordingDeps, RUN, simulatorForSuite, workNotes } from './helpers/changes.js'
 
 /** closeFromResult in-process against the simulator over HTTP: what each job result does to the change, its tasks and incidents. */
 const suite = simulatorForSuite()
 
-const RUN: RunContext = {
-  repository: 'octo-org/payments',
-  sha: '1a2b3c4d',
-  ref: 'refs/heads/main',
-  actor: 'mona',
-  workflow: 'Deploy',
-  job: 'deploy',
-  runId: 4242,
-  runNumber: 17,
-  runAttempt: 1,
-  serverUrl: 'https://github.com',
-  runUrl: 'https://github.com/octo-org/payments/actions/runs/4242',
-  commitUrl: 'https://github.com/octo-org/payments/commit/1a2b3c4d'
-}
 const NOTES = 'Deployment job result: {r}. Deploy run #17 (attempt 1) by mona: https://github.com/octo-org/payments/actions/runs/4242'
 
 /** A change task on the change, as this action makes them (ours) or anyone else does. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from '@jest/globals'
 import type { ChangeDeps } from '../../src/change/deps.js'
 import { readChange } from '../../src/change/lookup.js'
 import { Timeline } from '../../src/change/timeline.js'
+import type { RunContext } from '../../src/github-context.js'
 import type { StateLabel } from '../../src/servicenow/change-model.js'
 import type { ChangeRecord } from '../../src/servicenow/change-record.js'
 import type { ServiceNowClient } from '../../src/servicenow/client.js'
@@ -67,4 +68,20 @@ export function recordingDeps(suite: SuiteSimulator): ChangeDeps & { lines: stri
     random: () => 0.5,
     lines
   }
+}
+
+/** The workflow run the change-layer tests deploy from. */
+export const RUN: RunContext = {
+  repository: 'octo-org/payments',
+  sha: '1a2b3c4d',
+  ref: 'refs/heads/main',
+  actor: 'mona',
+  workflow: 'Deploy',
+  job: 'deploy',
+  runId: 4242,
+  runNumber: 17,
+  runAttempt: 1,
+  serverUrl: 'https://github.com',
+  runUrl: 'https://github.com/octo-org/payments/actions/runs/4242',
+  commitUrl: 'https://github.com/octo-org/payments/commit/1a2b3c4d'
 }
