@@ -6,7 +6,7 @@ import type { RunContext } from '../../src/github-context.js'
 import type { StateLabel } from '../../src/servicenow/change-model.js'
 import type { ChangeRecord } from '../../src/servicenow/change-record.js'
 import type { ServiceNowClient } from '../../src/servicenow/client.js'
-import type { Simulator } from '../../src/simulator/server.js'
+import type { Simulator, SimulatorOptions } from '../../src/simulator/server.js'
 import type { FakeClock } from './clock.js'
 import { clientFor, withSimulator } from './sim.js'
 
@@ -44,10 +44,10 @@ export interface SuiteSimulator {
   clock: FakeClock
 }
 
-export function simulatorForSuite(): SuiteSimulator {
+export function simulatorForSuite(options: SimulatorOptions = {}): SuiteSimulator {
   const suite = {} as SuiteSimulator
   beforeAll(async () => {
-    suite.sim = await withSimulator()
+    suite.sim = await withSimulator(options)
     Object.assign(suite, clientFor(suite.sim))
   })
   afterAll(async () => {
