@@ -1,6 +1,7 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingHttpHeaders } from 'node:http'
-import { createAuthenticator, type Authenticator, type AuthSettings } from './auth.js'
+import { createAuthenticator, type AuthSettings } from './auth.js'
+import type { Authenticator } from './authenticator.js'
 import { systemClock, type Clock } from './clock.js'
 import { ServiceNowError } from './errors.js'
 import { exchange, ExchangeError } from './exchange.js'
