@@ -5,8 +5,12 @@ import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pollChange } from '../src/change/lookup.js'
+import { waitForDecision } from '../src/change/wait-loop.js'
 import { errors } from '../src/local-runner.js'
+import { ServiceNowClient } from '../src/servicenow/client.js'
 import type { Simulator } from '../src/simulator/server.js'
+import { FakeClock } from './helpers/clock.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 import { withSimulator } from './helpers/sim.js'
@@ -107,5 +111,35 @@ describe('TLS and proxies', () => {
     expect(errors(run)).toEqual([expect.stringMatching(/the TLS certificate was not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. A proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS/)])
     expect(sim.requests().length).toBe(before)
     add(counts, 'untrusted certificates refused')
+  })
+
+  it('ends an hour-long wait at the first poll on a certificate it cannot trust, instead of riding it out', async () => {
+    // This process does not trust the test CA: every handshake fails, as behind a TLS-inspecting
+    // proxy whose CA is not in NODE_EXTRA_CA_CERTS. Time is a fake clock, so riding it out would
+    // cost no real hour: it would show as many polls and sleeps.
+    const clock = new FakeClock()
+    const client = new ServiceNowClient({ baseUrl: sim.url, auth: { method: 'basic', username: 'devops.integration', password: 'sn-integration-pw' }, clock })
+    const attempts: number[] = []
+    client.connection.onRequest((event) => attempts.push(event.attempt))
+    const before = sim.requests().length
+    let polls = 0
+    const waiting = waitForDecision({
+      timeoutMs: 60 * 60_000,
+      pollIntervalMs: 30_000,
+      proceedWhen: 'approved',
+      honorChangeWindow: true,
+      clock,
+      random: () => 0.5,
+      poll: () => (polls++, pollChange(client, '0123456789abcdef0123456789abcdef')),
+      info: () => {},
+      warn: () => {}
+    })
+    try {
+      await expect(waiting).rejects.toThrow(/the TLS certificate was not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/)
+    } finally {
+      client.connection.dispose()
+    }
+    expect({ polls, attempts, sleeps: clock.sleeps, requestsReached: sim.requests().length - before }).toEqual({ polls: 1, attempts: [1], sleeps: [], requestsReached: 0 })
+    add(counts, 'waits ended at once on an untrusted certificate')
   })
 })

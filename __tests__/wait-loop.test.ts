@@ -15,13 +15,14 @@ useNock()
 const counts = suiteCounts('long-outage')
 
 /** The answers ServiceNow gives, one per poll, in order (status 200 unless given). */
-type Answer = { state?: string; approval?: string; start_date?: string; end_date?: string } | { status: number; retryAfter?: string }
+type Answer = { state?: string; approval?: string; start_date?: string; end_date?: string } | { status: number; retryAfter?: string } | { networkError: string }
 
 function script(answers: Answer[]): void {
   const scope = nock(BASE)
   for (const a of answers) {
     const interceptor = scope.get(PATH).query(true)
-    if ('status' in a) interceptor.reply(a.status, { error: { message: 'fault' } }, a.retryAfter ? { 'Retry-After': a.retryAfter } : {})
+    if ('networkError' in a) interceptor.replyWithError(Object.assign(new Error(`getaddrinfo ${a.networkError} acme.service-now.com`), { code: a.networkError }))
+    else if ('status' in a) interceptor.reply(a.status, { error: { message: 'fault' } }, a.retryAfter ? { 'Retry-After': a.retryAfter } : {})
     else interceptor.reply(200, { result: { sys_id: ID, number: 'CHG0030001', type: 'normal', state: '-4', approval: 'requested', start_date: '', end_date: '', on_hold: 'false', ...a } })
   }
 }
@@ -199,5 +200,30 @@ describe('a long wait says where it stands', () => {
     expect(lines.filter((l) => l.startsWith('info: Still waiting'))).toEqual([
       expect.stringMatching(/^info: Still waiting after 5 min, 11 checks, 55 min left: the last check failed \(.*503.*\); before that: CHG0030001 is assess/)
     ])
+  })
+})
+
+describe('a failure waiting cannot fix ends the wait', () => {
+  // A certificate not trusted or a name that does not exist stays so for the hour the wait may
+  // last: the wait ends with the failure's own message instead of retrying it every interval.
+  it.each([
+    ['a host name that does not resolve (ENOTFOUND)', 'ENOTFOUND', /the host name does not resolve: check instance_url/],
+    ['a certificate not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', /the TLS certificate was not accepted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/],
+    ['a certificate that expired (CERT_HAS_EXPIRED)', 'CERT_HAS_EXPIRED', /the TLS certificate was not accepted \(CERT_HAS_EXPIRED\)/]
+  ])('on %s: after the poll that met it, with no further poll or sleep', async (_what, code, message) => {
+    script([{}, { networkError: code }])
+    let polls = 0
+    const { options, clock } = setup()
+    const poll = options.poll
+    await expect(waitForDecision({ ...options, poll: () => (polls++, poll()) })).rejects.toMatchObject({ kind: 'network', message })
+    expect(polls).toBe(2)
+    expect(clock.sleeps).toEqual([30_000])
+  })
+
+  it('but a resolver that did not answer (EAI_AGAIN) may answer next time: ridden out', async () => {
+    script([{}, { networkError: 'EAI_AGAIN' }, { networkError: 'EAI_AGAIN' }, SCHEDULED])
+    const { options, lines } = setup()
+    expect(await waitForDecision(options)).toMatchObject({ decision: 'approved', polls: 4 })
+    expect(lines.filter((l) => l.startsWith('warn: Checking the change failed'))).toHaveLength(2)
   })
 })

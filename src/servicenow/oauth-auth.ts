@@ -1,5 +1,6 @@
 import type { AuthDeps, Authenticator, AuthSettings } from './authenticator.js'
-import { explainTokenRefusal, isTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type Token } from './oauth-token.js'
+import { isTokenRefusal } from './failure.js'
+import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type Token } from './oauth-token.js'
 
 type OAuthSettings = Extract<AuthSettings, { method: 'oauth_password' | 'oauth_client_credentials' }>
 

@@ -1,5 +1,6 @@
 import type { AuthDeps } from './authenticator.js'
 import { ServiceNowError } from './errors.js'
+import { isTokenRefusal, TOKEN_PATH } from './failure.js'
 
 /**
  * What the authenticators that sign in at /oauth_token.do share (OAuth password and client
@@ -35,7 +36,7 @@ export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'
     throw new ServiceNowError({
       kind: 'invalid-response',
       method: 'POST',
-      path: '/oauth_token.do',
+      path: TOKEN_PATH,
       message: 'the token endpoint answered without an access_token'
     })
   }
@@ -46,11 +47,6 @@ export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'
   const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
   const expiresAt = deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
   return { access: body.access_token, refresh, expiresAt }
-}
-
-/** Whether the token endpoint turned the request down (bad client, credentials or assertion), rather than failing. */
-export function isTokenRefusal(error: unknown): error is ServiceNowError {
-  return error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400)
 }
 
 /** A refused token request as an error that says what to check (`hint`); any other failure as it is. */
