@@ -13,6 +13,7 @@ import type { Simulator } from '../src/simulator/server.js'
 import { FakeClock } from './helpers/clock.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
+import { hourLongWait } from './helpers/wait.js'
 import { withSimulator } from './helpers/sim.js'
 
 /**
@@ -123,17 +124,7 @@ describe('TLS and proxies', () => {
     client.connection.onRequest((event) => attempts.push(event.attempt))
     const before = sim.requests().length
     let polls = 0
-    const waiting = waitForDecision({
-      timeoutMs: 60 * 60_000,
-      pollIntervalMs: 30_000,
-      proceedWhen: 'approved',
-      honorChangeWindow: true,
-      clock,
-      random: () => 0.5,
-      poll: () => (polls++, pollChange(client, '0123456789abcdef0123456789abcdef')),
-      info: () => {},
-      warn: () => {}
-    })
+    const waiting = waitForDecision(hourLongWait(clock, () => (polls++, pollChange(client, '0123456789abcdef0123456789abcdef'))))
     try {
       await expect(waiting).rejects.toThrow(/the TLS certificate was not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/)
     } finally {

@@ -5,6 +5,7 @@ import { waitForDecision, type WaitLoopOptions } from '../src/change/wait-loop.j
 import { ServiceNowClient } from '../src/servicenow/client.js'
 import { FakeClock } from './helpers/clock.js'
 import { useNock } from './helpers/nock.js'
+import { hourLongWait } from './helpers/wait.js'
 import { add, suiteCounts } from './helpers/counts.js'
 
 const BASE = 'https://acme.service-now.com'
@@ -34,18 +35,7 @@ function setup(overrides: Partial<WaitLoopOptions> = {}): { options: WaitLoopOpt
   const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, random: () => 0.5, retry: { maxAttempts: 1 } })
   // The client reads the instance's state choices once, with the first record: none here, so ServiceNow's numbers.
   nock(BASE).get('/api/now/table/sys_choice').query(true).optionally().reply(200, { result: [] })
-  const options: WaitLoopOptions = {
-    timeoutMs: 60 * 60_000,
-    pollIntervalMs: 30_000,
-    proceedWhen: 'approved',
-    honorChangeWindow: true,
-    clock,
-    random: () => 0.5,
-    poll: () => pollChange(client, ID),
-    info: (l) => lines.push(`info: ${l}`),
-    warn: (l) => lines.push(`warn: ${l}`),
-    ...overrides
-  }
+  const options: WaitLoopOptions = { ...hourLongWait(clock, () => pollChange(client, ID), lines), ...overrides }
   return { options, clock, lines }
 }
 

@@ -38,23 +38,34 @@ interface CompactJws {
   signature: Buffer
 }
 
+/**
+ * base64url without padding (RFC 7515 §2, RFC 4648 §5). Node's decoder skips characters outside
+ * the alphabet; a verifier refuses them, so a client that sends a mangled token hears about it.
+ */
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
 function parseCompactJws(token: string): CompactJws | undefined {
-  const parts = token.split('.')
-  if (parts.length !== 3) return undefined
-  const [encodedHeader = '', encodedClaims = '', encodedSignature = ''] = parts
-  const header = jsonObject(encodedHeader)
-  const claims = jsonObject(encodedClaims)
+  // The signature may be empty: an unsecured JWT (RFC 7519 §6.1, alg none) is well formed, and refused for its algorithm.
+  const match = /^([^.]+)\.([^.]+)\.([^.]*)$/.exec(token)
+  if (match === null) return undefined
+  const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] = match
+  if (![encodedHeader, encodedClaims, encodedSignature].every((part) => BASE64URL.test(part))) return undefined
+  const header = decodedObject(encodedHeader)
+  const claims = decodedObject(encodedClaims)
   if (header === undefined || claims === undefined) return undefined
   return { header, claims, signingInput: `${encodedHeader}.${encodedClaims}`, signature: Buffer.from(encodedSignature, 'base64url') }
 }
 
-function jsonObject(base64url: string): Record<string, unknown> | undefined {
+/** A JOSE header and a JWT claims set are each a JSON object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
+function decodedObject(part: string): Record<string, unknown> | undefined {
+  let value: unknown
   try {
-    const value: unknown = JSON.parse(Buffer.from(base64url, 'base64url').toString('utf8'))
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
   } catch {
     return undefined
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  return value as Record<string, unknown>
 }
 
 function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
