@@ -5,7 +5,7 @@ import type { Authenticator } from './authenticator.js'
 import { systemClock, type Clock } from './clock.js'
 import { ServiceNowError } from './errors.js'
 import { exchange, ExchangeError } from './exchange.js'
-import { mayPass, TOKEN_PATH } from './failure.js'
+import { classifyFailure, mayPass, TOKEN_PATH } from './failure.js'
 import { registerSecret, safeUrl } from './redact.js'
 import { backoffDelay, defaultRetryPolicy, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js'
 
@@ -280,7 +280,7 @@ export class Connection {
 
 /** A 429 that said when to come back (later than now): waited out by time, not counted as a failed try. */
 function toldWhen(error: ServiceNowError): boolean {
-  return error.status === 429 && error.retryAfterMs !== undefined && error.retryAfterMs > 0
+  return classifyFailure(error) === 'rate-limited' && error.retryAfterMs !== undefined && error.retryAfterMs > 0
 }
 
 const TRUNCATED = 'The body ends before the JSON does: the connection was probably cut mid-answer.'
