@@ -5,6 +5,7 @@ import { waitForDecision, type WaitLoopOptions } from '../src/change/wait-loop.j
 import { ServiceNowClient } from '../src/servicenow/client.js'
 import { FakeClock } from './helpers/clock.js'
 import { useNock } from './helpers/nock.js'
+import { hourLongWait } from './helpers/wait.js'
 import { add, suiteCounts } from './helpers/counts.js'
 
 const BASE = 'https://acme.service-now.com'
@@ -15,13 +16,14 @@ useNock()
 const counts = suiteCounts('long-outage')
 
 /** The answers ServiceNow gives, one per poll, in order (status 200 unless given). */
-type Answer = { state?: string; approval?: string; start_date?: string; end_date?: string } | { status: number; retryAfter?: string }
+type Answer = { state?: string; approval?: string; start_date?: string; end_date?: string } | { status: number; retryAfter?: string } | { networkError: string }
 
 function script(answers: Answer[]): void {
   const scope = nock(BASE)
   for (const a of answers) {
     const interceptor = scope.get(PATH).query(true)
-    if ('status' in a) interceptor.reply(a.status, { error: { message: 'fault' } }, a.retryAfter ? { 'Retry-After': a.retryAfter } : {})
+    if ('networkError' in a) interceptor.replyWithError(Object.assign(new Error(`getaddrinfo ${a.networkError} acme.service-now.com`), { code: a.networkError }))
+    else if ('status' in a) interceptor.reply(a.status, { error: { message: 'fault' } }, a.retryAfter ? { 'Retry-After': a.retryAfter } : {})
     else interceptor.reply(200, { result: { sys_id: ID, number: 'CHG0030001', type: 'normal', state: '-4', approval: 'requested', start_date: '', end_date: '', on_hold: 'false', ...a } })
   }
 }
@@ -33,18 +35,7 @@ function setup(overrides: Partial<WaitLoopOptions> = {}): { options: WaitLoopOpt
   const client = new ServiceNowClient({ baseUrl: BASE, auth: { method: 'token', token: 't' }, clock, random: () => 0.5, retry: { maxAttempts: 1 } })
   // The client reads the instance's state choices once, with the first record: none here, so ServiceNow's numbers.
   nock(BASE).get('/api/now/table/sys_choice').query(true).optionally().reply(200, { result: [] })
-  const options: WaitLoopOptions = {
-    timeoutMs: 60 * 60_000,
-    pollIntervalMs: 30_000,
-    proceedWhen: 'approved',
-    honorChangeWindow: true,
-    clock,
-    random: () => 0.5,
-    poll: () => pollChange(client, ID),
-    info: (l) => lines.push(`info: ${l}`),
-    warn: (l) => lines.push(`warn: ${l}`),
-    ...overrides
-  }
+  const options: WaitLoopOptions = { ...hourLongWait(clock, () => pollChange(client, ID), lines), ...overrides }
   return { options, clock, lines }
 }
 
@@ -199,5 +190,30 @@ describe('a long wait says where it stands', () => {
     expect(lines.filter((l) => l.startsWith('info: Still waiting'))).toEqual([
       expect.stringMatching(/^info: Still waiting after 5 min, 11 checks, 55 min left: the last check failed \(.*503.*\); before that: CHG0030001 is assess/)
     ])
+  })
+})
+
+describe('a failure waiting cannot fix ends the wait', () => {
+  // A certificate not trusted or a name that does not exist stays so for the hour the wait may
+  // last: the wait ends with the failure's own message instead of retrying it every interval.
+  it.each([
+    ['a host name that does not resolve (ENOTFOUND)', 'ENOTFOUND', /the host name does not resolve: check instance_url/],
+    ['a certificate not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', /the TLS certificate was not accepted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/],
+    ['a certificate that expired (CERT_HAS_EXPIRED)', 'CERT_HAS_EXPIRED', /the TLS certificate was not accepted \(CERT_HAS_EXPIRED\)/]
+  ])('on %s: after the poll that met it, with no further poll or sleep', async (_what, code, message) => {
+    script([{}, { networkError: code }])
+    let polls = 0
+    const { options, clock } = setup()
+    const poll = options.poll
+    await expect(waitForDecision({ ...options, poll: () => (polls++, poll()) })).rejects.toMatchObject({ kind: 'network', message })
+    expect(polls).toBe(2)
+    expect(clock.sleeps).toEqual([30_000])
+  })
+
+  it('but a resolver that did not answer (EAI_AGAIN) may answer next time: ridden out', async () => {
+    script([{}, { networkError: 'EAI_AGAIN' }, { networkError: 'EAI_AGAIN' }, SCHEDULED])
+    const { options, lines } = setup()
+    expect(await waitForDecision(options)).toMatchObject({ decision: 'approved', polls: 4 })
+    expect(lines.filter((l) => l.startsWith('warn: Checking the change failed'))).toHaveLength(2)
   })
 })

@@ -1,5 +1,6 @@
-import { isTransient, type Connection } from '../servicenow/connection.js'
+import type { Connection } from '../servicenow/connection.js'
 import { ServiceNowError } from '../servicenow/errors.js'
+import { mayPass } from '../servicenow/failure.js'
 import { defaultRetryPolicy } from '../servicenow/retry.js'
 
 /**
@@ -25,7 +26,7 @@ export async function createChecked<T>(
     try {
       return await create()
     } catch (error) {
-      if (!(error instanceof ServiceNowError) || !(isTransient(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
+      if (!(error instanceof ServiceNowError) || !(mayPass(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
       onRetry(error)
       // A rate limit's wait comes out of the step's budget: a Retry-After of days fails now, naming when.
       await client.connection.waitToRetry(error, attempt, random)

@@ -1,6 +1,7 @@
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import type { Clock } from '../servicenow/clock.js'
 import { ServiceNowError } from '../servicenow/errors.js'
+import { mayPass } from '../servicenow/failure.js'
 
 export type Decision = 'approved' | 'rejected' | 'canceled' | 'timeout'
 
@@ -71,7 +72,9 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
       }
       lastWhy = verdict.why
     } catch (error) {
-      if (!isPassing(error)) throw error
+      // What may pass is ridden out until the deadline; what will not (bad credentials, a deleted
+      // change, a certificate not trusted, a host name that does not resolve) ends the wait with its message.
+      if (!(error instanceof ServiceNowError) || !mayPass(error)) throw error
       failures++
       lastError = error
     }
@@ -125,13 +128,6 @@ function evaluate(record: ChangeRecord, now: number, options: WaitLoopOptions): 
     }
   }
   return { kind: 'proceed' }
-}
-
-/** Failures the wait rides out; anything else (bad credentials, a deleted change) ends it. */
-function isPassing(error: unknown): error is ServiceNowError {
-  if (!(error instanceof ServiceNowError)) return false
-  if (error.kind !== 'http') return true
-  return error.status === 429 || (error.status !== undefined && error.status >= 500)
 }
 
 function sleep(options: WaitLoopOptions, ms: number): Promise<void> {

@@ -1,16 +1,17 @@
-import { InputError, ServiceNowError } from './errors.js'
-import type { Clock } from './clock.js'
+import { apiKeyAuthenticator } from './api-key-auth.js'
+import type { AuthDeps, Authenticator, AuthSettings } from './authenticator.js'
+import { basicAuthenticator } from './basic-auth.js'
+import { bearerTokenAuthenticator } from './bearer-token-auth.js'
+import { InputError } from './errors.js'
+import { OAuthAuthenticator } from './oauth-auth.js'
 import { OidcAuthenticator } from './oidc-auth.js'
 
-/** How the action signs in. Chosen from the connection inputs by resolveAuth. */
-export type AuthSettings =
-  | { method: 'basic'; username: string; password: string }
-  | { method: 'oauth_password'; clientId: string; clientSecret: string; username: string; password: string }
-  | { method: 'oauth_client_credentials'; clientId: string; clientSecret: string }
-  | { method: 'token'; token: string }
-  | { method: 'api_key'; apiKey: string }
-  | { method: 'oidc'; audience: string }
-  | { method: 'oidc_jwt_bearer'; clientId: string; clientSecret: string; audience: string }
+/**
+ * Which way the action signs in, from the connection inputs: resolveAuth picks the method and
+ * createAuthenticator builds it. Each method's sign-in is in its own module (basic-auth,
+ * bearer-token-auth, api-key-auth, oauth-auth, oidc-auth).
+ */
+export type { AuthSettings } from './authenticator.js'
 
 export const AUTH_CHOICES = ['auto', 'basic', 'oauth_password', 'oauth_client_credentials', 'token', 'api_key', 'oidc', 'oidc_jwt_bearer'] as const
 export type AuthChoice = (typeof AUTH_CHOICES)[number]
@@ -132,190 +133,20 @@ function pairCheck(has: (k: CredentialName) => boolean, a: CredentialName, b: Cr
   }
 }
 
-/** Supplies the Authorization header and renews it when the instance says it is no longer good. */
-export interface Authenticator {
-  readonly method: AuthSettings['method']
-  /** The request header the credential goes in; Authorization unless the method says otherwise. */
-  readonly header?: string
-  authorization(): Promise<string>
-  /** After a 401: get a fresh credential if that can help. Returns false when nothing can be renewed. */
-  renew(): Promise<boolean>
-  /** After a final 401: what the instance was shown and what it checks, when the method can say more than "check the credentials". */
-  explainRefusal?(): string | undefined
-}
-
-/** Sends a form to /oauth_token.do and returns the parsed JSON answer (errors as ServiceNowError). */
-export type TokenRequester = (form: Record<string, string>) => Promise<unknown>
-
-export interface AuthDeps {
-  requestToken: TokenRequester
-  clock: Clock
-  /** Registers a value that must never appear in a log line (core.setSecret in the action). */
-  mask: (secret: string) => void
-  /** Asks GitHub for an OIDC ID token with this audience (core.getIDToken in the action). */
-  idToken?: (audience: string) => Promise<string>
-}
-
-/** Refresh this long before the instance's stated expiry, so no request is sent with a dying token. */
-export const TOKEN_EXPIRY_MARGIN_MS = 60_000
-
+/** The authenticator for the method resolveAuth chose; each registers its own secrets with deps.mask. */
 export function createAuthenticator(settings: AuthSettings, deps: AuthDeps): Authenticator {
   switch (settings.method) {
-    case 'basic': {
-      deps.mask(settings.password)
-      // GitHub masks the password, not its base64: that has to be registered itself.
-      const encoded = Buffer.from(`${settings.username}:${settings.password}`, 'utf8').toString('base64')
-      deps.mask(encoded)
-      return fixed('basic', `Basic ${encoded}`)
-    }
+    case 'basic':
+      return basicAuthenticator(settings, deps)
     case 'token':
-      deps.mask(settings.token)
-      return fixed('token', `Bearer ${settings.token}`)
+      return bearerTokenAuthenticator(settings, deps)
     case 'api_key':
-      deps.mask(settings.apiKey)
-      // A REST API key is not a bearer token: the instance reads it from the x-sn-apikey header
-      // (markdown/platform-security/authentication/configure-api-key.md, "Auth Parameter: x-sn-apikey: Auth Header").
-      return { ...fixed('api_key', settings.apiKey), header: API_KEY_HEADER }
+      return apiKeyAuthenticator(settings, deps)
     case 'oauth_password':
-      deps.mask(settings.password)
-      deps.mask(settings.clientSecret)
-      return new OAuthAuthenticator(settings, deps)
     case 'oauth_client_credentials':
-      deps.mask(settings.clientSecret)
       return new OAuthAuthenticator(settings, deps)
     case 'oidc':
     case 'oidc_jwt_bearer':
-      if (settings.method === 'oidc_jwt_bearer' && settings.clientSecret !== '') deps.mask(settings.clientSecret)
       return new OidcAuthenticator(settings, deps)
   }
 }
-
-export const API_KEY_HEADER = 'x-sn-apikey'
-
-function fixed(method: 'basic' | 'token' | 'api_key', header: string): Authenticator {
-  return { method, authorization: async () => header, renew: async () => false }
-}
-
-/** One sign-in at a time: requests that need one while it runs share it instead of each starting one. */
-export class SingleFlight<T> {
-  private pending: Promise<T> | undefined
-
-  run(start: () => Promise<T>): Promise<T> {
-    this.pending ??= start().finally(() => {
-      this.pending = undefined
-    })
-    return this.pending
-  }
-}
-
-export interface Token {
-  access: string
-  refresh: string | undefined
-  expiresAt: number
-}
-
-/** Reads /oauth_token.do's answer, masking what it issued before anything else can see it. */
-export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'>, previousRefresh?: string): Token {
-  const body = answer as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown }
-  if (typeof body?.access_token !== 'string' || body.access_token === '') {
-    throw new ServiceNowError({
-      kind: 'invalid-response',
-      method: 'POST',
-      path: '/oauth_token.do',
-      message: 'the token endpoint answered without an access_token'
-    })
-  }
-  deps.mask(body.access_token)
-  const refresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previousRefresh
-  if (refresh !== undefined) deps.mask(refresh)
-  // ServiceNow's default access token lifespan is 1800 s; expires_in says the instance's own.
-  const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
-  const expiresAt = deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
-  return { access: body.access_token, refresh, expiresAt }
-}
-
-class OAuthAuthenticator implements Authenticator {
-  readonly method: 'oauth_password' | 'oauth_client_credentials'
-  private token: Token | undefined
-  private readonly signIns = new SingleFlight<Token>()
-
-  constructor(
-    private readonly settings: Extract<AuthSettings, { method: 'oauth_password' | 'oauth_client_credentials' }>,
-    private readonly deps: AuthDeps
-  ) {
-    this.method = settings.method
-  }
-
-  async authorization(): Promise<string> {
-    const token = this.token
-    if (token !== undefined && this.deps.clock.now() < token.expiresAt - TOKEN_EXPIRY_MARGIN_MS) {
-      return `Bearer ${token.access}`
-    }
-    return `Bearer ${(await this.obtain()).access}`
-  }
-
-  async renew(): Promise<boolean> {
-    if (this.token !== undefined) this.token = { ...this.token, expiresAt: 0 }
-    await this.obtain()
-    return true
-  }
-
-  private obtain(): Promise<Token> {
-    return this.signIns.run(() => this.fetchToken())
-  }
-
-  private async fetchToken(): Promise<Token> {
-    const refresh = this.token?.refresh
-    if (refresh !== undefined) {
-      try {
-        return this.store(await this.deps.requestToken({ ...this.client(), grant_type: 'refresh_token', refresh_token: refresh }))
-      } catch (error) {
-        // A refused refresh token (revoked, expired) is not fatal: sign in again from the start.
-        if (!(error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400))) throw error
-      }
-    }
-    const grant: Record<string, string> =
-      this.settings.method === 'oauth_password'
-        ? { grant_type: 'password', username: this.settings.username, password: this.settings.password }
-        : { grant_type: 'client_credentials' }
-    try {
-      return this.store(await this.deps.requestToken({ ...this.client(), ...grant }))
-    } catch (error) {
-      throw explainTokenRefusal(error, TOKEN_REFUSAL_HINTS[this.settings.method])
-    }
-  }
-
-  private client(): Record<string, string> {
-    return { client_id: this.settings.clientId, client_secret: this.settings.clientSecret }
-  }
-
-  private store(answer: unknown): Token {
-    this.token = tokenFrom(answer, this.deps, this.token?.refresh)
-    return this.token
-  }
-}
-
-/** Whether the token endpoint turned the request down (bad client, credentials or assertion), rather than failing. */
-function isTokenRefusal(error: unknown): error is ServiceNowError {
-  return error instanceof ServiceNowError && error.kind === 'http' && (error.status === 401 || error.status === 400)
-}
-
-/** A refused token request as an error that says what to check (`hint`); any other failure as it is. */
-export function explainTokenRefusal(error: unknown, hint: string): unknown {
-  if (!isTokenRefusal(error)) return error
-  return new ServiceNowError({
-    kind: 'http',
-    method: error.method,
-    path: error.path,
-    status: error.status,
-    message: `OAuth token request refused (${error.serviceNowMessage ?? 'no reason given'})`,
-    detail: hint
-  })
-}
-
-const TOKEN_REFUSAL_HINTS = {
-  oauth_password: 'check client_id and client_secret (System OAuth > Application Registry) and the username and password of the integration user',
-  oauth_client_credentials:
-    'check client_id and client_secret, and that the instance allows the client credentials grant ' +
-    '(system property glide.oauth.inbound.client.credential.grant_type.enabled = true, Washington DC or later)'
-} as const

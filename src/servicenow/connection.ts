@@ -1,11 +1,13 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingHttpHeaders } from 'node:http'
-import { createAuthenticator, type Authenticator, type AuthSettings } from './auth.js'
+import { createAuthenticator, type AuthSettings } from './auth.js'
+import type { Authenticator } from './authenticator.js'
 import { systemClock, type Clock } from './clock.js'
 import { ServiceNowError } from './errors.js'
 import { exchange, ExchangeError } from './exchange.js'
+import { classifyFailure, mayPass, TOKEN_PATH } from './failure.js'
 import { registerSecret, safeUrl } from './redact.js'
-import { backoffDelay, defaultRetryPolicy, parseRateLimitReset, parseRetryAfter, RETRYABLE_STATUSES, type RetryPolicy } from './retry.js'
+import { backoffDelay, defaultRetryPolicy, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export type QueryParams = Record<string, string | number | boolean | undefined>
@@ -111,7 +113,7 @@ export class Connection {
       },
       ...(options.idToken === undefined ? {} : { idToken: options.idToken }),
       requestToken: async (form) =>
-        (await this.request({ method: 'POST', path: '/oauth_token.do', form, authenticated: false, idempotent: true })).body
+        (await this.request({ method: 'POST', path: TOKEN_PATH, form, authenticated: false, idempotent: true })).body
     })
   }
 
@@ -239,7 +241,7 @@ export class Connection {
    */
   private retryDelay(error: ServiceNowError, idempotent: boolean, failures: number, turnedAway: number): number | undefined {
     const told = toldWhen(error)
-    if (!isTransient(error) || (!told && failures >= this.retry.maxAttempts)) return undefined
+    if (!mayPass(error) || (!told && failures >= this.retry.maxAttempts)) return undefined
     // A request that is not safe to repeat is repeated here only when it certainly never left
     // (connection refused): anything else is for the caller, who can check first whether it landed.
     if (!idempotent && (error.status !== undefined || error.mayHaveLanded)) return undefined
@@ -278,7 +280,7 @@ export class Connection {
 
 /** A 429 that said when to come back (later than now): waited out by time, not counted as a failed try. */
 function toldWhen(error: ServiceNowError): boolean {
-  return error.status === 429 && error.retryAfterMs !== undefined && error.retryAfterMs > 0
+  return classifyFailure(error) === 'rate-limited' && error.retryAfterMs !== undefined && error.retryAfterMs > 0
 }
 
 const TRUNCATED = 'The body ends before the JSON does: the connection was probably cut mid-answer.'
@@ -412,36 +414,9 @@ function defaultMessage(status: number): string {
   return known[status] ?? `HTTP ${status}`
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'])
 // Refused before anything was sent: even a POST cannot have landed.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'])
 const TLS_HINT = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
-
-/**
- * Failures that may pass: 429, 5xx (see RETRYABLE_STATUSES), timeouts, passing network errors,
- * and a page or a cut body where JSON belongs (a proxy's glitch; a hibernating
- * instance just fails a few tries later).
- */
-export function isTransient(error: ServiceNowError): boolean {
-  return (
-    (error.kind === 'http' && error.status !== undefined && RETRYABLE_STATUSES.has(error.status)) ||
-    error.kind === 'timeout' ||
-    (error.kind === 'invalid-response' && !isTooLarge(error)) ||
-    (error.kind === 'network' && isTransientNetworkError(error))
-  )
-}
-
-/** An answer past MAX_ANSWER_BYTES comes back as large when asked again. */
-function isTooLarge(error: ServiceNowError): boolean {
-  return error.cause instanceof ExchangeError && error.cause.failure === 'too-large'
-}
-
-function isTransientNetworkError(error: ServiceNowError): boolean {
-  // A cut answer is a glitch of the network or a proxy, like a reset.
-  if (error.cause instanceof ExchangeError) return error.cause.failure === 'cut'
-  const code = (error.cause as { code?: string } | undefined)?.code
-  return code !== undefined ? TRANSIENT_CODES.has(code) : /socket hang up/i.test(String((error.cause as Error | undefined)?.message))
-}
 
 function asNetworkError(error: unknown, method: Method, path: string): ServiceNowError {
   if (error instanceof ServiceNowError) return error

@@ -1,9 +1,11 @@
-import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom, type AuthDeps, type AuthSettings, type Authenticator } from './auth.js'
+import type { AuthDeps, Authenticator, AuthSettings } from './authenticator.js'
+import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom } from './oauth-token.js'
 import { decodeJwt, stringClaim, timeClaim } from './jwt.js'
 
 type OidcSettings = Extract<AuthSettings, { method: 'oidc' | 'oidc_jwt_bearer' }>
 
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** RFC 7523 §2.1: the grant_type of "JWT Bearer Token as an Authorization Grant". */
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 
 interface IdToken {
   value: string
@@ -43,6 +45,7 @@ export class OidcAuthenticator implements Authenticator {
     private readonly deps: AuthDeps
   ) {
     this.method = settings.method
+    if (settings.method === 'oidc_jwt_bearer' && settings.clientSecret !== '') deps.mask(settings.clientSecret)
   }
 
   async authorization(): Promise<string> {

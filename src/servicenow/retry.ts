@@ -2,7 +2,7 @@
  * When to try a request again, and how long to wait first.
  *
  * Only what cannot have changed anything is retried blindly: idempotent
- * requests on network errors, timeouts, 429 and 5xx. A request that is not
+ * requests after a failure that may pass (failure.ts says which). A request that is not
  * safe to repeat is repeated only when it certainly never left; otherwise the
  * caller decides, e.g. by looking the record up by correlation id first.
  */
@@ -29,13 +29,6 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxDelayMs: 30_000,
   maxRateLimitWaitMs: 10 * 60_000
 }
-
-/**
- * 500 is among them: an instance answers some passing conditions (a node restarting, a
- * cancelled transaction) with 500, and repeating an idempotent read costs one request.
- * A 500 that is a script error simply fails again after max_attempts tries.
- */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
 
 /**
  * "Equal jitter": half the exponential delay fixed, half random. Keeps a floor

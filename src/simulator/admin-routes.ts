@@ -1,16 +1,43 @@
 import { APPROVAL_PAGE } from './approval-page.js'
+import type { Attachments } from './attachments.js'
 import { SnError } from './errors.js'
-import type { FaultRule } from './faults.js'
+import type { FaultRule, Faults } from './faults.js'
+import type { Instance } from './instance.js'
+import type { OAuthServer } from './oauth.js'
+import type { OidcSignIn } from './oidc.js'
+import type { RateLimiter } from './rate-limit.js'
 import type { Reply } from './reply.js'
-import type { Simulator } from './server.js'
 import type { Row } from './store.js'
+
+/** Settings that can change while the simulator runs (admin API: PATCH /__sim/config). */
+export interface LiveSettings {
+  latencyMs: number
+  hibernating: boolean
+  changeApi: boolean
+}
+
+/**
+ * The parts of a running simulator its controls reach. Named here, not taken from server.ts's
+ * class, so that the server imports its routes and the routes do not import the server back.
+ */
+export interface SimulatorControls {
+  readonly instance: Instance
+  readonly oauth: OAuthServer
+  readonly oidc: OidcSignIn
+  readonly faults: Faults
+  readonly rateLimiter: RateLimiter
+  readonly attachments: Attachments
+  /** The request log: read and cleared here, written by the server. */
+  readonly log: unknown[]
+  readonly settings: LiveSettings
+}
 
 /**
  * /__sim/…: the simulator's own controls, no authentication (it listens on
  * loopback). Tests and the demo use them to decide approvals, inject faults
  * and read the request log and the reasons OIDC tokens were refused.
  */
-export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffer): Reply {
+export function adminRoute(sim: SimulatorControls, method: string, url: URL, body: Buffer): Reply {
   const path = url.pathname.slice('/__sim'.length)
   const input = parse(body)
   const ok = (json: unknown = { ok: true }): Reply => ({ status: 200, json })
@@ -84,7 +111,7 @@ export function adminRoute(sim: Simulator, method: string, url: URL, body: Buffe
   throw new SnError(404, `No simulator endpoint ${method} ${url.pathname}`, null)
 }
 
-function summary(sim: Simulator, row: Row): Record<string, unknown> {
+function summary(sim: SimulatorControls, row: Row): Record<string, unknown> {
   const store = sim.instance.store
   return {
     number: row.number,

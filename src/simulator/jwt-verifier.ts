@@ -1,5 +1,4 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto'
-import { decodeJwt, stringClaim, timeClaim } from '../servicenow/jwt.js'
 
 /**
  * What an instance trusts an external OIDC provider with: the OIDC provider
@@ -26,6 +25,60 @@ export interface OidcTrust {
   clockSkewSeconds?: number
 }
 
+/**
+ * A JWS in compact serialization (RFC 7515 §7.1, as RFC 7519 §3 uses it): three base64url parts,
+ * header.payload.signature, the first two JSON objects. The simulator reads it from the standard,
+ * not with the client's decoder: a test double that shares the client's code shares its mistakes.
+ */
+interface CompactJws {
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+  /** header.payload as sent: the bytes the signature covers (RFC 7515 §5.2). */
+  signingInput: string
+  signature: Buffer
+}
+
+/**
+ * base64url without padding (RFC 7515 §2, RFC 4648 §5). Node's decoder skips characters outside
+ * the alphabet; a verifier refuses them, so a client that sends a mangled token hears about it.
+ */
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+function parseCompactJws(token: string): CompactJws | undefined {
+  // The signature may be empty: an unsecured JWT (RFC 7519 §6.1, alg none) is well formed, and refused for its algorithm.
+  const match = /^([^.]+)\.([^.]+)\.([^.]*)$/.exec(token)
+  if (match === null) return undefined
+  const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] = match
+  if (![encodedHeader, encodedClaims, encodedSignature].every((part) => BASE64URL.test(part))) return undefined
+  const header = decodedObject(encodedHeader)
+  const claims = decodedObject(encodedClaims)
+  if (header === undefined || claims === undefined) return undefined
+  return { header, claims, signingInput: `${encodedHeader}.${encodedClaims}`, signature: Buffer.from(encodedSignature, 'base64url') }
+}
+
+/** A JOSE header and a JWT claims set are each a JSON object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
+function decodedObject(part: string): Record<string, unknown> | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  return value as Record<string, unknown>
+}
+
+function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
+  const value = claims[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** A NumericDate (RFC 7519 §2: seconds since the epoch) in milliseconds. */
+function timeClaim(claims: Record<string, unknown>, name: string): number | undefined {
+  const value = claims[name]
+  return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined
+}
+
 export type Verdict = { ok: true; claims: Record<string, unknown>; user: string } | { ok: false; reason: string }
 
 /** JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS. */
@@ -47,7 +100,7 @@ const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
  * its system log rather than telling the caller.
  */
 export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict {
-  const jwt = decodeJwt(token)
+  const jwt = parseCompactJws(token)
   if (jwt === undefined) return { ok: false, reason: 'not a JSON Web Token (three base64url parts, header and claims JSON)' }
   const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : ''
   const algorithm = ALGORITHMS[alg]
@@ -57,7 +110,7 @@ export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict
   if (key === undefined) return { ok: false, reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}` }
   let signed: boolean
   try {
-    signed = verify(algorithm.hash, Buffer.from(jwt.signedPart), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der' }, jwt.signature)
+    signed = verify(algorithm.hash, Buffer.from(jwt.signingInput), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der' }, jwt.signature)
   } catch {
     signed = false
   }

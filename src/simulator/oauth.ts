@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { JWT_BEARER_GRANT } from '../servicenow/oidc-auth.js'
 import type { OidcSignIn } from './oidc.js'
 import { SEED_OAUTH_CLIENT } from './seed.js'
 import type { Store, Row } from './store.js'
 import type { Reply } from './reply.js'
+
+/** RFC 7523 §2.1: the grant_type of "JWT Bearer Token as an Authorization Grant". */
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 
 export interface OAuthConfig {
   /** Access token lifetime; ServiceNow's default is 1800 s and expires_in says 1799. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import { adminRoute } from './admin-routes.js'
+import { adminRoute, type LiveSettings } from './admin-routes.js'
 import { Attachments } from './attachments.js'
 import { changeRoute } from './change-routes.js'
 import { SnError } from './errors.js'
@@ -51,13 +51,6 @@ export interface RequestLogEntry {
   bytes: number
   user: string | undefined
   at: number
-}
-
-/** Settings that can change while the simulator runs (admin API: PATCH /__sim/config). */
-export interface LiveSettings {
-  latencyMs: number
-  hibernating: boolean
-  changeApi: boolean
 }
 
 /**

@@ -1,0 +1,61 @@
+import { describe, expect, test } from '@jest/globals'
+import { fileURLToPath } from 'node:url'
+import { findCycles, importsOf, readImportGraph } from './helpers/imports.js'
+
+const SRC = fileURLToPath(new URL('../src', import.meta.url))
+const graph = readImportGraph(SRC)
+
+describe('the import reader', () => {
+  test.each([
+    ["import { a } from './a.js'", ['./a.js']],
+    ["import type { A } from '../servicenow/auth.js'", ['../servicenow/auth.js']],
+    ["export { b } from './b.js'", ['./b.js']],
+    ["export * from './c.js'", ['./c.js']],
+    ["import './side-effect.js'", ['./side-effect.js']],
+    ["const m = await import('./lazy.js')", ['./lazy.js']],
+    ['import {\n  a,\n  b\n} from "./multi-line.js"', ['./multi-line.js']],
+    ["import { createHash } from 'node:crypto'", ['node:crypto']],
+    ["const text = 'not an import'", []]
+  ])('%s', (source, expected) => {
+    expect(importsOf(source)).toEqual(expected)
+  })
+
+  test('resolves the tree: the simulator server imports its admin routes', () => {
+    expect(graph.edges.get('simulator/server.ts')).toContain('simulator/admin-routes.ts')
+  })
+})
+
+describe('the cycle finder', () => {
+  test('finds a loop of two and a loop of three, and nothing in a diamond', () => {
+    const edges = new Map([
+      ['a', ['b']],
+      ['b', ['a']],
+      ['c', ['d']],
+      ['d', ['e']],
+      ['e', ['c']],
+      ['top', ['left', 'right']],
+      ['left', ['bottom']],
+      ['right', ['bottom']],
+      ['bottom', []]
+    ])
+    expect(findCycles(edges)).toEqual([
+      ['a', 'b', 'a'],
+      ['c', 'd', 'e', 'c']
+    ])
+  })
+})
+
+describe('src/', () => {
+  test('has no import cycle, type-only imports included', () => {
+    expect(findCycles(graph.edges)).toEqual([])
+  })
+
+  // A test double that shares the client's code shares its mistakes: what both need from a
+  // standard (a JWT's shape, a grant type's name) each takes from the standard.
+  test('the simulator imports nothing from outside src/simulator but node: built-ins', () => {
+    const outside = [...graph.edges]
+      .filter(([file]) => file.startsWith('simulator/'))
+      .flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('simulator/') && !t.startsWith('node:')).map((t) => `${file} → ${t}`))
+    expect(outside).toEqual([])
+  })
+})
