@@ -122,9 +122,9 @@ describe.each([
 describe('the client against the simulator', () => {
   it('signs in with OAuth, and renews transparently when the instance expires its token mid-run', async () => {
     const { client } = clientFor(sim, { method: 'oauth_password', clientId: SEED_OAUTH_CLIENT.clientId, clientSecret: SEED_OAUTH_CLIENT.clientSecret, username: 'devops.integration', password: 'sn-integration-pw' })
-    await client.checkConnection()
+    await client.table.list('change_request', { fields: ['sys_id'], limit: 1 })
     await admin(sim, 'POST', '/tokens/expire')
-    await client.checkConnection()
+    await client.table.list('change_request', { fields: ['sys_id'], limit: 1 })
     const tokenCalls = sim.requests({ path: '/oauth_token.do' })
     expect(tokenCalls.map((r) => r.status)).toEqual([200, 200])
     client.dispose()

@@ -63,7 +63,7 @@ interface Fact {
 
 /**
  * - result-as-array: the document shows `result` as a one-element array where the API answers one
- *   object (SERVICENOW.md: "the docs' examples show an array: accept both").
+ *   object (the Change Management API's recorded answers are one object: accept both).
  * - string-for-field-object: the document shows a field as a bare string where the rest of the same
  *   document (its recorded GET example) shows a {display_value, value} object.
  * - string-for-typed-value: the document shows a {display_value, value} object's value as a string where

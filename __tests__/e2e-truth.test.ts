@@ -56,7 +56,7 @@ const OUTCOMES: OutcomeCase[] = [
   { what: 'a step was skipped, the rest succeeded', answer: { steps: [done('Gate', 'success'), done('Deploy', 'skipped'), self] }, closeCode: 'successful' },
   { what: 'a step failed', answer: { steps: [done('Gate', 'success'), done('Deploy', 'failure'), self] }, closeCode: 'unsuccessful' },
   { what: 'a step timed out', answer: { steps: [done('Gate', 'success'), done('Deploy', 'timed_out'), self] }, closeCode: 'unsuccessful' },
-  // DESIGN.md close rules: cancelled after implementation began → Closed/unsuccessful.
+  // The close rules (README "close"): cancelled after implementation began → Closed/unsuccessful.
   { what: 'a step was cancelled after Implement', answer: { steps: [done('Gate', 'success'), done('Deploy', 'cancelled'), self] }, closeCode: 'unsuccessful' },
   { what: 'steps: []', answer: { steps: [] }, closeCode: undefined },
   { what: 'no steps key', answer: { job: deployJob({}) }, closeCode: undefined },

@@ -58,4 +58,17 @@ describe('src/', () => {
       .flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('simulator/') && !t.startsWith('node:')).map((t) => `${file} → ${t}`))
     expect(outside).toEqual([])
   })
+
+  // The layers point one way: steps → change → settings / servicenow. A folder names what it may
+  // not import; the top files (constants, github-*) are shared by all.
+  test.each([
+    ['servicenow/', ['change/', 'steps/', 'settings/']],
+    ['settings/', ['change/', 'steps/']],
+    ['change/', ['steps/']]
+  ])('%s imports nothing from %j', (folder, forbidden) => {
+    const upward = [...graph.edges]
+      .filter(([file]) => file.startsWith(folder))
+      .flatMap(([file, targets]) => targets.filter((t) => forbidden.some((f) => t.startsWith(f))).map((t) => `${file} → ${t}`))
+    expect(upward).toEqual([])
+  })
 })

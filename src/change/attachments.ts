@@ -5,7 +5,7 @@ import type { Attachment } from '../servicenow/attachment-api.js'
 import type { ChangeRecord } from '../servicenow/change-record.js'
 import { InputError } from '../servicenow/errors.js'
 import type { AttachmentSpec } from '../settings/attachments.js'
-import { createChecked } from './checked-retry.js'
+import { createChecked } from '../servicenow/checked-create.js'
 import type { ChangeDeps } from './deps.js'
 
 export interface AttachmentFile {
@@ -67,13 +67,12 @@ export async function attachFiles(deps: ChangeDeps, change: ChangeRecord, files:
     }
     const data = await readFile(file.path)
     attached.push(
-      await createChecked(
-        client,
-        () => client.attach(target, { name: file.name, contentType: file.contentType, data }),
-        async () => (await client.attachments(target)).find(same(file)),
-        (error) => info(`Attaching ${file.name} failed (${error.message}); checking whether it arrived before trying again.`),
-        deps.random
-      )
+      await createChecked(client, {
+        create: () => client.attach(target, { name: file.name, contentType: file.contentType, data }),
+        landed: async () => (await client.attachments(target)).find(same(file)),
+        onRetry: (error) => info(`Attaching ${file.name} failed (${error.message}); checking whether it arrived before trying again.`),
+        random: deps.random
+      })
     )
     info(`Attached ${file.name} (${file.size} bytes) to ${change.number}.`)
   }

@@ -3,7 +3,7 @@ import type { ServiceNowClient } from '../servicenow/client.js'
 import { InputError } from '../servicenow/errors.js'
 import { isTerminal } from '../servicenow/change-model.js'
 import type { CreateSettings } from '../settings/create.js'
-import { createChecked } from './checked-retry.js'
+import { createChecked } from '../servicenow/checked-create.js'
 import { closeNames } from './close-names.js'
 import type { ChangeDeps } from './deps.js'
 import { findChangeByNumber, findOpenByCorrelation, readChange, resolveReference } from './lookup.js'
@@ -89,18 +89,17 @@ function createOnce(
   template: Awaited<ReturnType<typeof findTemplate>> | undefined
 ): Promise<ChangeRecord> {
   const { client } = deps
-  return createChecked(
-    client,
-    () =>
+  return createChecked(client, {
+    create: () =>
       template !== undefined
         ? client.changes.createStandard(template, body)
         : settings.type === 'emergency'
           ? client.changes.createEmergency(body)
           : client.changes.createNormal(body),
-    async () => (await findOpenByCorrelation(client, settings.correlationId))[0],
-    (error) => deps.warn(`Creating the change failed (${error.message}); checking whether it was created before trying again.`),
-    deps.random
-  )
+    landed: async () => (await findOpenByCorrelation(client, settings.correlationId))[0],
+    onRetry: (error) => deps.warn(`Creating the change failed (${error.message}); checking whether it was created before trying again.`),
+    random: deps.random
+  })
 }
 
 /** Parallel attempts may each have created one: keep the oldest, cancel ours if it is not. */

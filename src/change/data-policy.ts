@@ -1,6 +1,6 @@
 /**
  * ServiceNow's data policy names the fields it wants by their form labels ("Data Policy Exception:
- * The following fields are mandatory: Assignment group", SERVICENOW.md "Errors"). A pipeline author
+ * The following fields are mandatory: Assignment group", as a 403 over REST). A pipeline author
  * knows this action's inputs, not the form: name the input that sets each field, or how to pass a
  * field no input sets.
  */

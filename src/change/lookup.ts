@@ -62,7 +62,7 @@ export async function resolveChange(client: ServiceNowClient, ref: Exclude<Chang
  * instance may answer records that were not asked for; neither is ever adopted
  * or settled as a duplicate, so the answer is checked, not only the query.
  * (correlation_id and correlation_display are plain text fields of change_request,
- * ≤100 characters each, with no unique constraint: SERVICENOW.md "change_request".)
+ * ≤100 characters each, with no unique constraint: the change_request dictionary.)
  */
 export async function findOpenByCorrelation(client: ServiceNowClient, correlationId: string): Promise<ChangeRecord[]> {
   const page = await client.table.list('change_request', {

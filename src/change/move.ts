@@ -43,7 +43,7 @@ export async function moveChange(deps: ChangeDeps, start: ChangeRecord, target: 
 
 /**
  * Sent back by a rejection: approval rejected and the change in New again (a rejected
- * normal change returns to New, SERVICENOW.md). Any other approval change with the state
+ * normal change returns to New: markdown/it-service-management/change-management/c_ChangeStateModel.md). Any other approval change with the state
  * left behind is a lost move, not an answer.
  */
 function sentBack(record: ChangeRecord): boolean {

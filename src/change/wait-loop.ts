@@ -37,8 +37,11 @@ type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'st
 /**
  * Waits until the change may be implemented, it may not, or time runs out.
  * A loop, not recursion; time and randomness are injected so tests run it
- * instantly. Errors that can pass (network, 5xx, 429, an HTML page) do not end
- * the wait: it backs off and tries again until the deadline.
+ * instantly. A check that fails in a way that passes (servicenow/failure.ts:
+ * rate-limited or transient) does not end the wait: the client has already
+ * retried it with backoff, and the loop checks again one poll interval later
+ * (or when the instance's Retry-After says), until the deadline. Any other
+ * failure ends the wait with its own message.
  */
 export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOutcome> {
   const { clock } = options

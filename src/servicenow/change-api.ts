@@ -1,4 +1,4 @@
-import { createChecked } from '../change/checked-retry.js'
+import { createChecked } from './checked-create.js'
 import { type ChangeType, type StateLabel } from './change-model.js'
 import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
 import { CHANGE_TASK_FIELDS, toChangeTask, type ChangeTask } from './change-task.js'
@@ -152,13 +152,15 @@ export class ChangeApi {
     const rest = Object.fromEntries(Object.entries(fields).filter(([f]) => !journal.includes(f)))
     return createChecked(
       { connection: this.conn },
-      () => this.patchOnce(sysId, fields, false),
-      async () => {
-        const after = await this.journalCounts(sysId, fields, journal)
-        if (!journal.some((f) => (after[f] ?? 0) > (before[f] ?? 0))) return undefined
-        return Object.keys(rest).length === 0 ? this.get(sysId) : this.patchOnce(sysId, rest, true)
-      },
-      (error) => this.warn(`Writing to ${sysId} failed (${error.message}); looking whether the note landed before writing it again.`)
+      {
+        create: () => this.patchOnce(sysId, fields, false),
+        landed: async () => {
+          const after = await this.journalCounts(sysId, fields, journal)
+          if (!journal.some((f) => (after[f] ?? 0) > (before[f] ?? 0))) return undefined
+          return Object.keys(rest).length === 0 ? this.get(sysId) : this.patchOnce(sysId, rest, true)
+        },
+        onRetry: (error) => this.warn(`Writing to ${sysId} failed (${error.message}); looking whether the note landed before writing it again.`)
+      }
     )
   }
 

@@ -1,5 +1,7 @@
 /**
- * The change_request state machine as ServiceNow ships it (SERVICENOW.md):
+ * The change_request state machine as ServiceNow ships it (markdown/it-service-management/
+ * change-management/normal-standard-emergency-states.md; the numbers as the Change Management
+ * API's answers carry them, markdown/api-reference/rest-apis/change-management-api.md):
  * state numbers, lower-case labels (the action's `state` output) and the path
  * each change type walks.
  */

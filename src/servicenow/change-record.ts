@@ -61,7 +61,7 @@ export function changeUrl(baseUrl: string, sysId: string): string {
   return `${baseUrl}/change_request.do?sys_id=${sysId}`
 }
 
-/** The values of change_request.approval (task's choice list: SERVICENOW.md; change-management-api.md answers show `approved`). */
+/** The values of change_request.approval (task's approval choice list; change-management-api.md answers show `approved`). */
 export const APPROVALS = ['not requested', 'requested', 'approved', 'rejected', 'cancelled', 'not_required'] as const
 
 const TYPE = /^[a-z0-9_]{0,40}$/

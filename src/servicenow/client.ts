@@ -3,7 +3,6 @@ import { Connection, type ConnectionOptions } from './connection.js'
 import { listApprovers, type Approver } from './approvers.js'
 import { listAttachments, uploadAttachment, type Attachment } from './attachment-api.js'
 import { createIncident, type IncidentRecord } from './incidents.js'
-import { checkConnection } from './preflight.js'
 import { TableApi } from './table-api.js'
 
 /**
@@ -23,10 +22,6 @@ export class ServiceNowClient {
 
   get baseUrl(): string {
     return this.connection.baseUrl
-  }
-
-  checkConnection(): Promise<void> {
-    return checkConnection(this.connection, this.table)
   }
 
   approvers(changeSysId: string): Promise<Approver[]> {

@@ -105,7 +105,7 @@ function describe(init: ServiceNowErrorInit): string {
 
 /**
  * A business rule's abort names the rule as '<name>^<sys_id of the rule>' and may
- * append "Business Rule Stack:<names>" (SERVICENOW.md, "Business-rule aborts"):
+ * append "Business Rule Stack:<names>" (answers recorded in public integrations' logs):
  * a person needs the name, not the rule's sys_id or the stack repeated.
  */
 function withoutRuleIds(text: string): string {

@@ -3,7 +3,7 @@ import { ExchangeError } from './exchange.js'
 
 /**
  * What a failed request means for asking again, decided here once for every caller: the
- * connection's own retries, the create that checks before it repeats (change/checked-retry.ts),
+ * connection's own retries, the create that checks before it repeats (checked-create.ts),
  * the wait that polls for an hour (change/wait-loop.ts), and the OAuth sign-ins.
  */
 export type FailureClass =

@@ -117,7 +117,7 @@ function checkValue(field: string, value: string): string {
  * - `^` starts another condition and has no escape.
  * - A line break ends the query in some versions (U+2028/U+2029 are line breaks too).
  * - A value beginning with `javascript:` (any case) is run as a script on the
- *   instance (SERVICENOW.md "Queries"; the docs' own example is
+ *   instance (the docs' own example is
  *   `caller_id=javascript:gs.getUserID()`). The instance (Java `trim()`) strips
  *   every char up to U+0020 before it looks, so all of those (and invisibles)
  *   are skipped here before the prefix check: `\u0001javascript:` is a script too.

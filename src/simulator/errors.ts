@@ -32,7 +32,7 @@ export function aclDenied(operation: 'Read' | 'Insert' | 'Update' | 'Delete'): S
  * Can change state?" rule does for a transition the model does not allow
  * (ServiceNow KB2804110 describes that rule aborting state updates). The text
  * is as instances send it (recorded answers in public integrations' logs and
- * tests, SERVICENOW.md "Business-rule aborts"): the rule is named with the
+ * tests): the rule is named with the
  * sys_id of its own sys_script record after a '^', never the aborted record's.
  * The Table API answers message "Operation Failed" with the abort in
  * `detail`; the Change Management API puts the whole text in `message` and

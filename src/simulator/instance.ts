@@ -75,7 +75,7 @@ export class Instance {
       values.impact ||= '3'
       values.priority ||= '4'
       // An insert may set any state: the state model's rule guards updates only. Pipelines create
-      // changes directly in Scheduled this way (recorded in public integrations; SERVICENOW.md).
+      // changes directly in Scheduled this way (recorded in public integrations' create requests).
     } else if (table === 'incident') {
       values.state ||= '1'
       values.active ||= 'true'

@@ -343,7 +343,10 @@ function errorReply(error: unknown): Reply {
   return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
 }
 
-/** As SERVICENOW.md records: a missing Accept, or a body without Content-Type, is a 400. */
+/**
+ * A missing Accept, or a body without Content-Type, is a 400: the Table API's request headers
+ * (markdown/api-reference/rest-apis/c_TableAPI.md); the 400 itself is recorded from instances.
+ */
 function checkHeaders(ctx: RequestContext): void {
   const accept = ctx.req.headers.accept ?? ''
   if (!/json|\*\/\*/.test(accept)) throw new SnError(400, 'Invalid Accept header', 'Requests must accept application/json')

@@ -180,7 +180,7 @@ export class Store {
 
   private journalDisplay(sysId: string, field: string): string {
     // Instances head comments "(Additional comments)", the field's label (recorded journal texts,
-    // e.g. the Cortex XSOAR ServiceNow integration's test data; SERVICENOW.md "Journal headers").
+    // e.g. the Cortex XSOAR ServiceNow integration's test data).
     const label = field === 'work_notes' ? 'Work notes' : 'Additional comments'
     return (this.journals.get(sysId) ?? [])
       .filter((e) => e.field === field)

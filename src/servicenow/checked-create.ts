@@ -1,7 +1,7 @@
-import type { Connection } from '../servicenow/connection.js'
-import { ServiceNowError } from '../servicenow/errors.js'
-import { mayPass } from '../servicenow/failure.js'
-import { defaultRetryPolicy } from '../servicenow/retry.js'
+import type { Connection } from './connection.js'
+import { ServiceNowError } from './errors.js'
+import { mayPass } from './failure.js'
+import { defaultRetryPolicy } from './retry.js'
 
 /**
  * Creates something that must exist once (a change request, an attachment).
@@ -12,15 +12,19 @@ import { defaultRetryPolicy } from '../servicenow/retry.js'
  * second insert it looks once more after twice as long as the request was
  * allowed, so that an insert up to three times that slow has landed and is found. That makes the race
  * rare; the later steps of the deployment settle any duplicate that still
- * lands late (duplicates.ts).
+ * lands late (change/duplicates.ts). It lives beside the connection because a
+ * journal write (change-api.ts) is such a create too.
  */
-export async function createChecked<T>(
-  client: { readonly connection: Connection },
-  create: () => Promise<T>,
-  landed: () => Promise<T | undefined>,
-  onRetry: (error: ServiceNowError) => void,
-  random: () => number = Math.random
-): Promise<T> {
+export interface CheckedCreate<T> {
+  create: () => Promise<T>
+  /** The thing if it arrived after all (a failed try may have landed), else undefined. */
+  landed: () => Promise<T | undefined>
+  /** Told of each failure that is followed by a look and another try. */
+  onRetry: (error: ServiceNowError) => void
+  random?: () => number
+}
+
+export async function createChecked<T>(client: { readonly connection: Connection }, { create, landed, onRetry, random = Math.random }: CheckedCreate<T>): Promise<T> {
   const policy = { ...defaultRetryPolicy, maxAttempts: client.connection.maxAttempts }
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,57 +1,29 @@
 import type { Connection } from './connection.js'
-import { ServiceNowError } from './errors.js'
-import type { TableApi } from './table-api.js'
-
-/**
- * Checks the connection before the action does anything: signs in and reads
- * one change request. On failure, says what is wrong in words a ServiceNow
- * admin can act on.
- */
-export async function checkConnection(conn: Connection, table: TableApi): Promise<void> {
-  try {
-    await table.list('change_request', { fields: ['sys_id'], limit: 1 })
-  } catch (error) {
-    throw new PreflightError(advice(error, conn), error)
-  }
-}
-
-export class PreflightError extends Error {
-  override name = 'PreflightError'
-  constructor(message: string, cause: unknown) {
-    super(message, { cause })
-  }
-}
-
-function advice(error: unknown, conn: Connection): string {
-  if (!(error instanceof ServiceNowError)) return `Cannot reach ServiceNow at ${conn.baseUrl}: ${String(error)}`
-  const known = explainConnectionFailure(error, conn)
-  if (known !== undefined) return known
-  const at = conn.baseUrl
-  switch (error.status) {
-    case 400:
-    case 404:
-      return `${at} has no Table API at /api/now/table (${error.status}). Check that instance_url is the instance's address, not a portal or proxy page.`
-    case 429:
-      return `${at} is rate-limiting this user (429). Retry later, or ask the admin to raise the REST rate limit for the integration user.`
-    default:
-      return `${at} failed the connection check. ${error.message}`
-  }
-}
+import type { ServiceNowError } from './errors.js'
+import { TOKEN_PATH } from './failure.js'
 
 /**
  * Failures that say the connection itself is wrong, whichever call met them,
  * in words a ServiceNow admin can act on; undefined for any other failure.
+ * There is no separate connection check before a step's work: the step's first
+ * request is the check, and runStep (steps/step.ts) explains its failure here.
  */
 export function explainConnectionFailure(error: ServiceNowError, conn: Connection): string | undefined {
   const said = error.message
   const at = conn.baseUrl
-  if (error.path.startsWith('/oauth_token.do')) return `${at} refused the OAuth sign-in. ${said}`
+  if (error.path.startsWith(TOKEN_PATH)) return `${at} refused the OAuth sign-in. ${said}`
   switch (error.kind) {
     case 'network':
     case 'timeout':
       return `Cannot reach ServiceNow at ${at}. ${said}. Check instance_url, and any proxy (HTTPS_PROXY/NO_PROXY) between the runner and the instance.`
     case 'invalid-response':
       return `${at} did not answer like a ServiceNow instance. ${said}`
+  }
+  // The Table API's latest version (the one this client calls) answers a list with no match 200
+  // and an empty result; only version 1 answered 404 (markdown/api-reference/rest-apis/
+  // c_TableAPI.md, GET /now/table/{tableName}). A 404 to a list is a server with no Table API.
+  if (error.status === 404 && TABLE_LIST.test(error.path)) {
+    return `${at} has no Table API at /api/now/table (404). Check that instance_url is the instance's address, not a portal or proxy page.`
   }
   if (error.status === 401) {
     const explained = conn.explainAuthRefusal()
@@ -79,6 +51,9 @@ export function explainConnectionFailure(error: ServiceNowError, conn: Connectio
 export const WRITE_ROLES_ADVICE =
   'Give the integration user the itil or change_manager role: creating and updating change requests needs itil, change_manager or admin ' +
   '(sn_change_read and sn_change_write allow reading only). It also needs read access to sysapproval_approver.'
+
+/** A list of a table's records, not one record (/api/now/table/<table>, then a query or nothing). */
+const TABLE_LIST = /^\/api\/now\/table\/[a-z0-9_]+(\?|$)/
 
 /** What to check after a 401, for the methods whose setup has more to it than a valid token. */
 const REFUSAL_ADVICE: Partial<Record<Connection['authMethod'], string>> = {
