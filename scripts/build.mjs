@@ -3,14 +3,30 @@
 // once, not once per entrypoint (a job downloads the whole repository for every `uses:`).
 // Usage: node scripts/build.mjs [--out DIR]   (default dist; the freshness test builds elsewhere and compares)
 import ncc from '@vercel/ncc'
+import { readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-
-/** Entry folder → the function src/index.ts exports for it. */
-export const ENTRIES = { create: 'create', wait: 'wait', update: 'update', close: 'close', gate: 'gateMain', 'gate-post': 'gatePost', report: 'report' }
+import ts from 'typescript'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * Entry folder → the function src/index.ts exports for it. src/index.ts is the one list of
+ * entrypoints: each export is one, and its folder is the export's name in kebab-case
+ * (gatePost → dist/gate-post/). Read from the source, not by running it.
+ */
+export function entries(source = readFileSync(join(root, 'src/index.ts'), 'utf8')) {
+  const names = []
+  for (const statement of ts.createSourceFile('index.ts', source, ts.ScriptTarget.Latest).statements) {
+    if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+      names.push(...statement.exportClause.elements.map((e) => e.name.text))
+    } else if (ts.isVariableStatement(statement) && statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      names.push(...statement.declarationList.declarations.map((d) => (ts.isIdentifier(d.name) ? d.name.text : '')))
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), name]))
+}
 
 export async function build(outDir) {
   // ncc never cleans its output: start from nothing so no stale file survives.
@@ -25,7 +41,7 @@ export async function build(outDir) {
   }
   // Without this, node may load the ESM bundle as CommonJS and crash; it covers the entry folders too.
   await writeFile(join(outDir, 'package.json'), '{"type":"module"}\n')
-  for (const [entry, fn] of Object.entries(ENTRIES)) {
+  for (const [entry, fn] of Object.entries(entries())) {
     await mkdir(join(outDir, entry), { recursive: true })
     // process.exit: nothing left pending (a keep-alive socket, a timer) may hold the step open.
     await writeFile(join(outDir, entry, 'index.js'), `import { ${fn} } from '../index.js'\nawait ${fn}()\nprocess.exit()\n`)
@@ -45,6 +61,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(`build failed: ${String(error?.message ?? error).slice(0, 4000)}`)
     process.exit(1)
   }
-  console.log(`dist/index.js  ${(bytes / 1024).toFixed(1)} KiB (shared by ${Object.keys(ENTRIES).map((e) => `dist/${e}/`).join(', ')})`)
+  console.log(`dist/index.js  ${(bytes / 1024).toFixed(1)} KiB (shared by ${Object.keys(entries()).map((e) => `dist/${e}/`).join(', ')})`)
   console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
+import { actionFileRunning } from './action-files.js'
 
 /**
  * Runs the bundled steps on this machine the way a GitHub runner does. Used by
@@ -11,17 +11,6 @@ import { parse } from 'yaml'
  */
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
-
-/** Which action.yml declares each bundle's inputs and their defaults. */
-const ACTION_FILE: Record<string, string> = {
-  create: 'create/action.yml',
-  wait: 'wait/action.yml',
-  update: 'update/action.yml',
-  close: 'close/action.yml',
-  gate: 'action.yml',
-  'gate-post': 'action.yml',
-  report: 'report/action.yml'
-}
 
 export interface StepRun {
   code: number | null
@@ -76,7 +65,8 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_ENV: 'env' }
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
   const actionRoot = options.root ?? root
-  const declared = parse(readFileSync(join(actionRoot, ACTION_FILE[entry] ?? ''), 'utf8')).inputs as Record<string, { default?: string }>
+  // The inputs and defaults a runner applies are those of the action.yml that runs this bundle.
+  const declared = actionFileRunning(actionRoot, entry).inputs
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...githubEnv(), ...options.env }
   for (const [name, spec] of Object.entries(declared)) {
     let value = inputs[name] ?? spec.default ?? ''
