@@ -1,7 +1,7 @@
 // Bundles src/index.ts with ncc into dist/index.js, and writes one dist/<entry>/index.js per
 // entrypoint that only imports and runs its function from there: the dependencies are carried
 // once, not once per entrypoint (a job downloads the whole repository for every `uses:`).
-// Usage: node scripts/build.mjs [--out DIR]   (default dist; the freshness test builds elsewhere and compares)
+// Usage: node scripts/build.mjs [--out DIR] [--for-coverage]   (default dist; the freshness test builds elsewhere and compares)
 import ncc from '@vercel/ncc'
 import { readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
@@ -28,12 +28,20 @@ export function entries(source = readFileSync(join(root, 'src/index.ts'), 'utf8'
   return Object.fromEntries(names.map((name) => [name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), name]))
 }
 
-export async function build(outDir) {
+/**
+ * `forCoverage`: the copy the tests run when they measure coverage (never dist/): not minified,
+ * so each statement keeps its own place, with index.js.map beside it to map what ran back to
+ * src/. No sourceMappingURL comment and no source-map-support: node would otherwise copy the map
+ * into every child's coverage file, and stack traces would differ from the shipped bundle's.
+ */
+export async function build(outDir, { forCoverage = false } = {}) {
   // ncc never cleans its output: start from nothing so no stale file survives.
   await rm(outDir, { recursive: true, force: true })
-  const { code, assets } = await ncc(join(root, 'src/index.ts'), { minify: true, sourceMap: false, quiet: true, license: 'licenses.txt' })
+  const options = forCoverage ? { minify: false, sourceMap: true, sourceMapRegister: false } : { minify: true, sourceMap: false }
+  const { code, map, assets } = await ncc(join(root, 'src/index.ts'), { ...options, quiet: true, license: 'licenses.txt' })
   await mkdir(outDir, { recursive: true })
-  await writeFile(join(outDir, 'index.js'), code)
+  await writeFile(join(outDir, 'index.js'), code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'))
+  if (forCoverage) await writeFile(join(outDir, 'index.js.map'), map)
   for (const [name, asset] of Object.entries(assets ?? {})) {
     if (name === 'package.json') continue
     await mkdir(dirname(join(outDir, name)), { recursive: true })
@@ -52,10 +60,11 @@ export async function build(outDir) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--out')
   const outDir = resolve(root, at === -1 ? 'dist' : process.argv[at + 1])
+  const forCoverage = process.argv.includes('--for-coverage')
   const started = Date.now()
   let bytes
   try {
-    bytes = await build(outDir)
+    bytes = await build(outDir, { forCoverage })
   } catch (error) {
     // ncc's own stack points into its minified webpack: the message is what matters.
     console.error(`build failed: ${String(error?.message ?? error).slice(0, 4000)}`)

@@ -79,7 +79,13 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   for (const [file, name] of Object.entries(files)) env[file] = join(dir, name)
   for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value
 
-  const child = spawn(process.execPath, [join(actionRoot, 'dist', entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // With coverage on, this repository's bundles run from the source-mapped copy that
+  // scripts/coverage/setup.mjs built, and write V8 coverage for the report. A release tree's own
+  // dist/ runs as it is (and is not measured).
+  const measured = process.env.CHILD_COVERAGE !== undefined && options.root === undefined
+  const bundles = measured ? join(process.env.CHILD_COVERAGE!, 'dist') : join(actionRoot, 'dist')
+  if (measured) env.NODE_V8_COVERAGE = join(process.env.CHILD_COVERAGE!, 'v8')
+  const child = spawn(process.execPath, [join(bundles, entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d) => (stdout += d))
