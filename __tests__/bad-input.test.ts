@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../src/simulator/server.js'
 import { withSimulator } from './helpers/sim.js'
-import { errors } from '../src/local-runner.js'
+import { errors } from '../scripts/local-runner.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
-import { errors } from '../src/local-runner.js'
+import { errors } from '../scripts/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'

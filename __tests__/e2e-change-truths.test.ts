@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, raw, withSimulator } from './helpers/sim.js'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 

@@ -3,7 +3,7 @@ import type { Simulator } from '../src/simulator/server.js'
 import { admin, raw } from './helpers/sim.js'
 import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { add, suiteCounts } from './helpers/counts.js'
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 

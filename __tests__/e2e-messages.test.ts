@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { errors } from '../src/local-runner.js'
+import { errors } from '../scripts/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { errors } from '../src/local-runner.js'
+import { errors } from '../scripts/local-runner.js'
 import { SEED_OIDC_USER } from '../src/simulator/seed.js'
 import type { OidcTrust } from '../src/simulator/jwt-verifier.js'
 import type { Simulator } from '../src/simulator/server.js'

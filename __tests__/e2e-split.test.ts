@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../src/simulator/server.js'
 import { admin, withSimulator } from './helpers/sim.js'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { suiteCounts } from './helpers/counts.js'
 import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
 import { admin, raw } from './helpers/sim.js'

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { browserOrSkip, openBrowser, screenshotDir } from './helpers/browser.js'
 import { suiteCounts } from './helpers/counts.js'

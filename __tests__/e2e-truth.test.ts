@@ -3,7 +3,7 @@ import type { Simulator } from '../src/simulator/server.js'
 import type { FaultRule } from '../src/simulator/faults.js'
 import { admin, raw, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
-import { errors, type StepRun } from '../src/local-runner.js'
+import { errors, type StepRun } from '../scripts/local-runner.js'
 import { add, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseFileCommands } from '../src/local-runner.js'
+import { parseFileCommands } from '../scripts/local-runner.js'
 import { loadGateState, saveGateState, type GateState } from '../src/steps/gate-state.js'
 
 /** The gate's state goes through the runner's real channel: main writes GITHUB_STATE, post reads STATE_* variables. */

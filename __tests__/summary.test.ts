@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import type { ChangeRecord } from '../src/servicenow/change-record.js'
 import { approversJson, summaryHtml } from '../src/steps/summary.js'
 import { lifecycleStrip, names, readableTime, toneOf } from '../src/steps/summary-parts.js'
-import { summaryText } from '../src/local-runner.js'
+import { summaryText } from '../scripts/local-runner.js'
 
 /** The job summary's parts, as a person reads them. */
 function change(over: Partial<ChangeRecord> = {}): ChangeRecord {

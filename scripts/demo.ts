@@ -10,7 +10,7 @@
  * step's log, its job summary as text, and the final change request as the simulator holds it.
  */
 import { parseArgs } from 'node:util'
-import { runStep, summaryText, type StepRun } from '../src/local-runner.js'
+import { runStep, summaryText, type StepRun } from './local-runner.js'
 import { SEED_USERS } from '../src/simulator/seed.js'
 import { startSimulator } from '../src/simulator/server.js'
 

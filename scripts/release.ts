@@ -6,24 +6,16 @@
 //   --dry-run: build and check the tree and print its size; no commit, no tag.
 // The release workflow pushes the tags; this script never talks to a remote.
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { parse } from 'yaml'
+import { actionFiles, scriptsRun } from './action-files.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/
-
-/** The folders holding an entrypoint's action.yml, '' being the root action. */
-function actionFolders(dir: string): string[] {
-  const folders = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'action.yml')))
-    .map((e) => e.name)
-  return ['', ...folders.sort()]
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -38,20 +30,16 @@ function filesUnder(dir: string): string[] {
 export function buildReleaseTree(to: string, from = root): string[] {
   rmSync(to, { recursive: true, force: true })
   mkdirSync(to, { recursive: true })
-  for (const folder of actionFolders(from)) {
+  for (const { folder } of actionFiles(from)) {
     mkdirSync(join(to, folder), { recursive: true })
     cpSync(join(from, folder, 'action.yml'), join(to, folder, 'action.yml'))
   }
   cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true })
   cpSync(join(from, 'LICENSE'), join(to, 'LICENSE'))
-  for (const folder of actionFolders(to)) {
-    const runs = (parse(readFileSync(join(to, folder, 'action.yml'), 'utf8')) as { runs?: Record<string, string> }).runs ?? {}
-    for (const key of ['main', 'pre', 'post']) {
-      const script = runs[key]
-      if (script === undefined) continue
-      const path = resolve(to, folder, script)
-      if (relative(to, path).startsWith('..') || !existsSync(path)) {
-        throw new Error(`${join(folder, 'action.yml')} runs ${script}, which is not in the release tree`)
+  for (const file of actionFiles(to)) {
+    for (const { script, path } of scriptsRun(to, file)) {
+      if (path.startsWith('..') || !existsSync(join(to, path))) {
+        throw new Error(`${join(file.folder, 'action.yml')} runs ${script}, which is not in the release tree`)
       }
     }
   }

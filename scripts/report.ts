@@ -3,7 +3,7 @@
  * deployments and incidents, printed as a person reads it. To report on a real instance, run the
  * report action in a workflow (report/action.yml).
  */
-import { runStep, summaryText } from '../src/local-runner.js'
+import { runStep, summaryText } from './local-runner.js'
 import { SEED_USERS } from '../src/simulator/seed.js'
 import { startSimulator } from '../src/simulator/server.js'
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { StepRun } from '../../src/local-runner.js'
+import type { StepRun } from '../../scripts/local-runner.js'
 import type { FaultRule } from '../../src/simulator/faults.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { add } from './counts.js'

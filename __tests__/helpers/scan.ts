@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals'
-import { runStep, type RunOptions, type StepRun } from '../../src/local-runner.js'
+import { runStep, type RunOptions, type StepRun } from '../../scripts/local-runner.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { add } from './counts.js'
 

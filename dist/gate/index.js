@@ -1,3 +1,3 @@
-import { gateMain } from '../index.js'
-await gateMain()
+import { gate } from '../index.js'
+await gate()
 process.exit()

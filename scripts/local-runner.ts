@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
+import { actionFileRunning } from './action-files.js'
 
 /**
  * Runs the bundled steps on this machine the way a GitHub runner does. Used by
@@ -11,17 +11,6 @@ import { parse } from 'yaml'
  */
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
-
-/** Which action.yml declares each bundle's inputs and their defaults. */
-const ACTION_FILE: Record<string, string> = {
-  create: 'create/action.yml',
-  wait: 'wait/action.yml',
-  update: 'update/action.yml',
-  close: 'close/action.yml',
-  gate: 'action.yml',
-  'gate-post': 'action.yml',
-  report: 'report/action.yml'
-}
 
 export interface StepRun {
   code: number | null
@@ -76,7 +65,8 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_ENV: 'env' }
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
   const actionRoot = options.root ?? root
-  const declared = parse(readFileSync(join(actionRoot, ACTION_FILE[entry] ?? ''), 'utf8')).inputs as Record<string, { default?: string }>
+  // The inputs and defaults a runner applies are those of the action.yml that runs this bundle.
+  const declared = actionFileRunning(actionRoot, entry).inputs
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...githubEnv(), ...options.env }
   for (const [name, spec] of Object.entries(declared)) {
     let value = inputs[name] ?? spec.default ?? ''
@@ -89,7 +79,13 @@ export async function runStep(entry: string, inputs: Record<string, string>, opt
   for (const [file, name] of Object.entries(files)) env[file] = join(dir, name)
   for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value
 
-  const child = spawn(process.execPath, [join(actionRoot, 'dist', entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // With coverage on, this repository's bundles run from the source-mapped copy that
+  // scripts/coverage/setup.mjs built, and write V8 coverage for the report. A release tree's own
+  // dist/ runs as it is (and is not measured).
+  const measured = process.env.CHILD_COVERAGE !== undefined && options.root === undefined
+  const bundles = measured ? join(process.env.CHILD_COVERAGE!, 'dist') : join(actionRoot, 'dist')
+  if (measured) env.NODE_V8_COVERAGE = join(process.env.CHILD_COVERAGE!, 'v8')
+  const child = spawn(process.execPath, [join(bundles, entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d) => (stdout += d))
