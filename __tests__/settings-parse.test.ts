@@ -1,14 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { isControlled, oneLine, parseDate, parseFields, parseLevel, queryValue, RISK_LEVELS } from '../src/settings/parse.js'
-
-/** What a parser gave: its value, or the message it refused the text with. */
-function outcome<T>(parse: () => T): { value: T } | { refused: string } {
-  try {
-    return { value: parse() }
-  } catch (error) {
-    return { refused: (error as Error).message }
-  }
-}
+import { outcomeOf } from './helpers/inputs.js'
 
 describe('parseFields', () => {
   const UPDATE_INPUTS = { state: 'state', work_notes: 'work_notes' }
@@ -32,7 +24,7 @@ describe('parseFields', () => {
     ['a system field is refused', 'sys_updated_by: mona', { refused: "Invalid fields: 'sys_updated_by' cannot be set through fields: ServiceNow sets system fields." }],
     ['a field the step has an input for is refused, naming the input', 'work_notes: hi', { refused: "Invalid fields: 'work_notes' cannot be set through fields: use the work_notes input." }]
   ])('%s', (_, raw, expected) => {
-    expect(outcome(() => parseFields('fields', raw, UPDATE_INPUTS))).toEqual(expected)
+    expect(outcomeOf(() => parseFields('fields', raw, UPDATE_INPUTS))).toEqual(expected)
   })
 })
 
@@ -47,7 +39,7 @@ describe('parseDate', () => {
     ['a date that does not exist is refused, not rolled over', '2026-02-30 10:00:00', { refused: "Invalid start_date '2026-02-30 10:00:00': not a real date." }],
     ['a day past the month in ISO form is refused', '2026-04-31T10:00:00Z', { refused: "Invalid start_date '2026-04-31T10:00:00Z': not a real date." }]
   ])('%s', (_, raw, expected) => {
-    expect(outcome(() => parseDate('start_date', raw))).toEqual(expected)
+    expect(outcomeOf(() => parseDate('start_date', raw))).toEqual(expected)
   })
 })
 
@@ -58,7 +50,7 @@ describe('parseLevel', () => {
     ['the stored number as given', '3', { value: '3' }],
     ['anything else is refused, naming labels and numbers', 'severe', { refused: "Invalid risk 'severe'. Expected one of: very high, high, moderate, low (or 1, 2, 3, 4)." }]
   ])('%s', (_, raw, expected) => {
-    expect(outcome(() => parseLevel('risk', raw, RISK_LEVELS))).toEqual(expected)
+    expect(outcomeOf(() => parseLevel('risk', raw, RISK_LEVELS))).toEqual(expected)
   })
 })
 
@@ -84,13 +76,13 @@ describe('values that meet a query or a one-line field', () => {
     ['a leading javascript: is refused', ' javascript:gs.log(1)', { refused: "Invalid cmdb_ci: it begins with 'javascript:', which ServiceNow would run as a script on the instance." }],
     ['an invisible character is refused, named by its code point', 'Pay\u200bments', { refused: 'Invalid cmdb_ci: it contains the control or invisible character U+200B, which cannot be used in a ServiceNow query.' }]
   ])('queryValue: %s', (_, raw, expected) => {
-    expect(outcome(() => queryValue('cmdb_ci', raw))).toEqual(expected)
+    expect(outcomeOf(() => queryValue('cmdb_ci', raw))).toEqual(expected)
   })
 
   it.each([
     ['one line passes', 'Deploy v1.2.3', { value: 'Deploy v1.2.3' }],
     ['a line break is refused, saying where the rest goes', 'Deploy\nv1.2.3', { refused: 'Invalid short_description: it has a line break; ServiceNow shows it as one line. Put the rest in description.' }]
   ])('oneLine: %s', (_, raw, expected) => {
-    expect(outcome(() => oneLine('short_description', raw))).toEqual(expected)
+    expect(outcomeOf(() => oneLine('short_description', raw))).toEqual(expected)
   })
 })

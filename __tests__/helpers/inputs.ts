@@ -20,9 +20,7 @@ export function readWith<T>(read: () => T, inputs: Record<string, string>, env: 
     return true
   })
   try {
-    return { value: read(), commands }
-  } catch (error) {
-    return { refused: (error as Error).message, commands }
+    return { ...outcomeOf(read), commands }
   } finally {
     write.mockRestore()
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
@@ -33,4 +31,13 @@ export function readWith<T>(read: () => T, inputs: Record<string, string>, env: 
 /** The value read, or the refusal's message, for a table cell that expects one or the other. */
 export function outcome<T>(read: Read<T>): { value: T } | { refused: string } {
   return 'refused' in read ? { refused: read.refused } : { value: read.value }
+}
+
+/** What a parser or reader gave: its value, or the message it refused the text with. */
+export function outcomeOf<T>(parse: () => T): { value: T } | { refused: string } {
+  try {
+    return { value: parse() }
+  } catch (error) {
+    return { refused: (error as Error).message }
+  }
 }
