@@ -3,9 +3,9 @@ import type { RunContext } from '../src/github-context.js'
 import { readAttachmentSpec } from '../src/settings/attachments.js'
 import { readChangeRef } from '../src/settings/change-ref.js'
 import { readCloseSettings } from '../src/settings/close.js'
-import { readConnectionSettings } from '../src/settings/connection.js'
+import { connectionOptions, readConnectionSettings } from '../src/settings/connection.js'
 import { defaultCorrelationId, readCreateSettings } from '../src/settings/create.js'
-import { readGateSettings } from '../src/settings/gate.js'
+import { readGateSettings, readGithubToken } from '../src/settings/gate.js'
 import { readReportSettings } from '../src/settings/report.js'
 import { readUpdateSettings } from '../src/settings/update.js'
 import { readWaitSettings } from '../src/settings/wait.js'
@@ -91,6 +91,18 @@ describe('readConnectionSettings', () => {
   it('masks the secrets even when another input is then refused', () => {
     const read = readWith(readConnectionSettings, { ...connection, max_attempts: '11' })
     expect(read).toEqual({ refused: "Invalid max_attempts '11': must be from 1 to 10.", commands: ['::add-mask::sn-integration-pw'] })
+  })
+})
+
+describe('connectionOptions', () => {
+  it("gives the client the settings' retry limits, and the runner's masking for what it learns", () => {
+    const read = readWith(() => {
+      const options = connectionOptions(readConnectionSettings())
+      options.mask?.('issued-token')
+      return options
+    }, { ...connection, max_attempts: '3', rate_limit_wait_minutes: '2' })
+    expect('value' in read && read.value).toMatchObject({ baseUrl: 'https://acme.service-now.com', timeoutMs: 30_000, retry: { maxAttempts: 3, maxRateLimitWaitMs: 120_000 } })
+    expect(read.commands.at(-1)).toBe('::add-mask::issued-token')
   })
 })
 
@@ -318,6 +330,10 @@ describe('readReportSettings', () => {
 })
 
 describe('readGateSettings', () => {
+  it('reads the github_token for post, masked', () => {
+    expect(readWith(readGithubToken, { github_token: 'ghs_abc' })).toEqual({ value: 'ghs_abc', commands: ['::add-mask::ghs_abc'] })
+  })
+
   it("reads create's, wait's and close's inputs but the result", () => {
     const read = outcome(readWith(() => readGateSettings(run), { ...connection, template: 'Deploy web application', timeout_minutes: '5', close_code: 'successful_issues' }))
     expect(read).toEqual({
