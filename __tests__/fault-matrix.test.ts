@@ -67,9 +67,9 @@ interface CleanFailure {
 
 /**
  * The contract, cell by cell: every call survives every fault, except the
- * cells below. A 64 MB answer is refused and not asked for again (it would come
- * back as large); where the step cannot learn another way what the call did, it
- * stops there.
+ * cells below, which fail cleanly. A 64 MB answer is refused and not asked for
+ * again (it would come back as large); most calls get past it all the same (a
+ * create, for one, looks whether it landed), these do not.
  */
 const GIVES: Record<string, Record<string, CleanFailure>> = {
   token: {
