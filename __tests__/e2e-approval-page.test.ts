@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { errors } from '../scripts/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { add, counted, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 import { browserOrSkip, openBrowser, screenshotDir } from './helpers/browser.js'
 import { withSimulator } from './helpers/sim.js'
@@ -58,7 +58,7 @@ const approvalOf = (row: Locator): Promise<string> => row.locator('td.approval')
 
 const withBrowser = CHROMIUM ? describe : describe.skip
 withBrowser('the approval page', () => {
-  it('lists the change with its state, approval and approvers; Approve lets the wait step pass', async () => {
+  it('lists the change with its state, approval and approvers; Approve lets the wait step pass', counted(counts, 'wait steps passed by a click', async () => {
     const { number, wait } = await changeUnderWait('page-approve')
     const row = await openPage(number)
     expect(await row.getAttribute('class')).toBe('focus')
@@ -83,10 +83,9 @@ withBrowser('the approval page', () => {
     // The page follows the state the approval moved the change to.
     await page.waitForFunction(([n, s]) => document.querySelector(`tr[data-number="${n}"] td.state`)?.textContent === s, [number, 'Scheduled'] as const)
     await page.screenshot({ path: join(SHOTS, 'approval-page-approved.png'), fullPage: true })
-    add(counts, 'wait steps passed by a click')
-  }, 60_000)
+  }), 60_000)
 
-  it('Reject asks for a comment, and the wait step fails with it', async () => {
+  it('Reject asks for a comment, and the wait step fails with it', counted(counts, 'wait steps failed by a rejection', async () => {
     const { number, wait } = await changeUnderWait('page-reject')
     const row = await openPage(number)
     await row.getByRole('button', { name: 'Reject' }).first().click()
@@ -104,8 +103,7 @@ withBrowser('the approval page', () => {
     expect(run.code).not.toBe(0)
     expect(errors(run)).toEqual([`::error::${number} was rejected by Alice Approver: "${comment}".`])
     expect(run.outputs.decision).toBe('rejected')
-    add(counts, 'wait steps failed by a rejection')
-  }, 60_000)
+  }), 60_000)
 
   it('writes what pipelines send as text, never as markup', async () => {
     const create = await runStep('create', { ...connection(), template: 'Deploy web application', short_description: '<img src=x onerror="window.pwned=1"> Deploy', correlation_id: 'page-markup' })

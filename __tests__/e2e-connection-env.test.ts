@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { errors, type StepRun } from '../scripts/local-runner.js'
 import type { Simulator } from '../src/simulator/server.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { counted, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 import { admin, withSimulator } from './helpers/sim.js'
 
@@ -30,7 +30,7 @@ function ok(run: StepRun): void {
 }
 
 describe('connection settings from the environment', () => {
-  it('runs create → wait → close with no connection input at all', async () => {
+  it('runs create → wait → close with no connection input at all', counted(counts, 'steps run from the environment', async () => {
     const env = jobEnv()
     const create = await runStep('create', { environment: 'production', assignment_group: 'DevOps Team', correlation_id: 'env-only' }, { env })
     ok(create)
@@ -40,8 +40,8 @@ describe('connection settings from the environment', () => {
     ok(await runStep('wait', { ...ref, poll_interval_seconds: '5', timeout_minutes: '1' }, { env }))
     ok(await runStep('close', { ...ref, result: 'success' }, { env }))
     expect(await admin(sim, 'GET', `/changes/${create.outputs.change_number}`)).toMatchObject({ state: '3', close_code: 'successful' })
-    add(counts, 'steps run from the environment', 3)
-  }, 120_000)
+    return 3
+  }), 120_000)
 
   it('lets an input win over the environment', async () => {
     // The environment points at nothing and carries a wrong password; the inputs are right.

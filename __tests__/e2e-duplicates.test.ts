@@ -4,7 +4,7 @@ import { admin, raw } from './helpers/sim.js'
 import { e2eEnvironment, type E2eEnvironment } from './helpers/e2e.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
 import { errors, type StepRun } from '../scripts/local-runner.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { counted, suiteCounts } from './helpers/counts.js'
 
 /**
  * One change per deployment, settled without harm: the change a step was given is
@@ -54,7 +54,7 @@ function olderCopy(sysId: string, extra: Record<string, string> = {}): { sys_id:
 }
 
 describe('the change a step was given survives; an older duplicate is canceled naming it', () => {
-  it('gate post: the implemented change is closed successful, the older one (never used) is canceled once', async () => {
+  it('gate post: the implemented change is closed successful, the older one (never used) is canceled once', counted(counts, 'older duplicates canceled naming the change in use', async () => {
     const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv('8601') })
     ok(main)
     const used = main.outputs.change_number!
@@ -73,10 +73,9 @@ describe('the change a step was given survives; an older duplicate is canceled n
     expect(entries(other.work_notes, `a duplicate of ${used} for the same deployment`)).toBe(1)
     expect(entries((await record(used)).work_notes, 'a duplicate of')).toBe(0)
     expect(warnings(post)).toEqual([`::warning::${older.number} duplicated ${used} for this deployment (correlation id octo-org/payments/8601/deploy); canceled it, ${used} goes on.`])
-    add(counts, 'older duplicates canceled naming the change in use')
-  }, 60_000)
+  }), 60_000)
 
-  it('split steps: wait, update and close keep to the change create reported; the older one is canceled once', async () => {
+  it('split steps: wait, update and close keep to the change create reported; the older one is canceled once', counted(counts, 'older duplicates canceled naming the change in use', async () => {
     const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'dup-older-split' })
     ok(create)
     const used = { sys_id: create.outputs.change_sys_id!, number: create.outputs.change_number! }
@@ -95,12 +94,11 @@ describe('the change a step was given survives; an older duplicate is canceled n
     expect(entries(other.work_notes, `a duplicate of ${used.number} for the same deployment`)).toBe(1)
     // Settled by the first step that looked; the later steps found nothing more to do.
     expect([wait, update, close].map((run) => warnings(run).length)).toEqual([1, 0, 0])
-    add(counts, 'older duplicates canceled naming the change in use')
-  }, 90_000)
+  }), 90_000)
 })
 
 describe("only this action's changes for exactly this deployment are settled or adopted", () => {
-  it('a change adopted with change_number: the other changes sharing its (another tool\'s) correlation id are never touched', async () => {
+  it('a change adopted with change_number: the other changes sharing its (another tool\'s) correlation id are never touched', counted(counts, "other tools' changes left alone", async () => {
     const jira = { type: 'standard', state: '-2', approval: 'approved', correlation_id: 'PROJ-123', correlation_display: 'Jira' }
     const a = await asAdmin({ ...jira, short_description: 'Release train 42, part 1' })
     const b = await asAdmin({ ...jira, short_description: 'Release train 42, part 2' })
@@ -115,10 +113,9 @@ describe("only this action's changes for exactly this deployment are settled or 
     expect((await record(b.json.result.number)).state_label).toBe('Scheduled')
     expect(modCount(b.json.result.sys_id)).toBe(untouched)
     expect([create, update, wait].flatMap(warnings)).toEqual([])
-    add(counts, "other tools' changes left alone")
-  }, 60_000)
+  }), 60_000)
 
-  it("an open change with the same correlation id but without the action's mark is not a duplicate", async () => {
+  it("an open change with the same correlation id but without the action's mark is not a duplicate", counted(counts, "other tools' changes left alone", async () => {
     const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'dup-unmarked' })
     ok(create)
     const theirs = await asAdmin({ type: 'standard', state: '-2', short_description: 'made by hand', correlation_id: 'dup-unmarked' })
@@ -128,10 +125,9 @@ describe("only this action's changes for exactly this deployment are settled or 
     ok(update)
     expect(warnings(update)).toEqual([])
     expect(modCount(theirs.json.result.sys_id)).toBe(untouched)
-    add(counts, "other tools' changes left alone")
-  }, 60_000)
+  }), 60_000)
 
-  it("create: a correlation lookup answering another deployment's change does not adopt it", async () => {
+  it("create: a correlation lookup answering another deployment's change does not adopt it", counted(counts, 'foreign lookup answers ignored', async () => {
     const other = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'someone-else/1/deploy' })
     ok(other)
     const untouched = modCount(other.outputs.change_sys_id!)
@@ -143,10 +139,9 @@ describe("only this action's changes for exactly this deployment are settled or 
     expect(mine.outputs.change_number).not.toBe(other.outputs.change_number)
     expect(modCount(other.outputs.change_sys_id!)).toBe(untouched)
     expect((await record(mine.outputs.change_number!)).correlation_id).toBe('dup-mine-1')
-    add(counts, 'foreign lookup answers ignored')
-  }, 60_000)
+  }), 60_000)
 
-  it("update: a correlation lookup answering another deployment's open change does not cancel it", async () => {
+  it("update: a correlation lookup answering another deployment's open change does not cancel it", counted(counts, 'foreign lookup answers ignored', async () => {
     const other = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'someone-else/2/deploy' })
     const mine = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'dup-mine-2' })
     ok(other)
@@ -159,16 +154,14 @@ describe("only this action's changes for exactly this deployment are settled or 
     expect(warnings(update)).toEqual([])
     expect((await record(other.outputs.change_number!)).state_label).toBe('Scheduled')
     expect(modCount(other.outputs.change_sys_id!)).toBe(untouched)
-    add(counts, 'foreign lookup answers ignored')
-  }, 60_000)
+  }), 60_000)
 
-  it("a correlation id set on the instance with '^' cannot be searched for: close goes on, with one warning saying why", async () => {
+  it("a correlation id set on the instance with '^' cannot be searched for: close goes on, with one warning saying why", counted(counts, 'unsearchable correlation ids skipped', async () => {
     const made = await asAdmin({ short_description: 'made by hand', type: 'standard', correlation_id: 'team-a^ops' })
     expect(made.status).toBe(201)
     const close = await runStep('close', { ...connection, change_sys_id: made.json.result.sys_id, result: 'cancelled' })
     ok(close)
     expect(warnings(close)).toEqual([`::warning::Not looking for duplicates of ${made.json.result.number}: its correlation id contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'.`])
     expect((await record(made.json.result.number)).state_label).toBe('Canceled')
-    add(counts, 'unsearchable correlation ids skipped')
-  }, 60_000)
+  }), 60_000)
 })

@@ -3,7 +3,7 @@ import { errors } from '../scripts/local-runner.js'
 import { SEED_OIDC_USER } from '../src/simulator/seed.js'
 import type { OidcTrust } from '../src/simulator/jwt-verifier.js'
 import type { Simulator } from '../src/simulator/server.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { counted, suiteCounts } from './helpers/counts.js'
 import { GITHUB_ISSUER, githubClaims, signingKey, signJwt, startIdTokenEndpoint, unsignedJwt, type IdTokenEndpoint } from './helpers/oidc.js'
 import { scannedSteps } from './helpers/scan.js'
 import { admin, raw, withSimulator } from './helpers/sim.js'
@@ -59,14 +59,13 @@ describe('the simulator verifies ID tokens like ServiceNow', () => {
     ['not yet valid', () => signJwt(githubClaims(CLIENT_ID, { nbf: now() + 600 }), github), /^not valid before/],
     ['unsigned (alg none)', () => unsignedJwt(githubClaims(CLIENT_ID)), /^algorithm 'none' is not accepted/],
     ['another repository', () => signJwt(githubClaims(CLIENT_ID, { sub: 'repo:octo-org/other:ref:refs/heads/main' }), github), /^no active user whose user_name is 'repo:octo-org\/other:ref:refs\/heads\/main'/]
-  ])('refuses a token with %s: 401 User Not Authenticated, the reason in its log', async (_name, token, reason) => {
+  ])('refuses a token with %s: 401 User Not Authenticated, the reason in its log', counted(counts, 'bad tokens refused', async (_name, token, reason) => {
     const reply = await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', { auth: `Bearer ${token()}` })
     expect(reply.status).toBe(401)
     expect(reply.json).toEqual({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' })
     expect(lastRefusal()).toMatch(reason)
     expect((await admin(sim, 'GET', '/auth-refusals')).at(-1).reason).toBe(lastRefusal())
-    add(counts, 'bad tokens refused')
-  })
+  }))
 
   it('exchanges a token once by the JWT bearer grant, and refuses it replayed', async () => {
     const assertion = goodToken(CLIENT_ID)
@@ -150,7 +149,7 @@ describe('a refused OIDC token says what to check', () => {
     ['expired', {}, (aud: string) => signJwt(githubClaims(aud, { exp: now() - 120 }), github), /^expired at/, [/The token had expired 1\d\d s before it was sent/]],
     ['bad signature', {}, (aud: string) => signJwt(githubClaims(aud), stranger), /^bad signature/, [/its JWKS must hold key id 'github-1'/]],
     ['unknown key id', {}, (aud: string) => signJwt(githubClaims(aud), stranger, 'rotated-away'), /^unknown key id/, [/key id 'rotated-away'/]]
-  ])('%s', async (_name, inputs, token, reason, says) => {
+  ])('%s', counted(counts, 'refusals explained', async (_name, inputs, token, reason, says) => {
     mint = token
     const issuedBefore = endpoint.issued.length
     const create = await runStep('create', { instance_url: sim.url, oidc_audience: CLIENT_ID, ...inputs, template: 'Deploy web application', correlation_id: 'oidc-refused' }, { env: endpoint.env })
@@ -162,8 +161,7 @@ describe('a refused OIDC token says what to check', () => {
     expect(lastRefusal()).toMatch(reason)
     // One token, then one fresh one after the first 401: no loop.
     expect(endpoint.issued.length - issuedBefore).toBe(2)
-    add(counts, 'refusals explained')
-  })
+  }))
 
   it('the JWT bearer grant refused: which entry settings to compare', async () => {
     mint = (aud) => signJwt(githubClaims(aud, { exp: now() - 120 }), github)

@@ -30,46 +30,77 @@ function ok(run: StepRun): void {
 }
 
 describe('create → wait → update → close', () => {
-  it('takes a normal change from creation to Closed/successful, each step feeding the next', async () => {
-    const create = await runStep('create', { ...connection, environment: 'production', assignment_group: 'DevOps Team', cmdb_ci: 'Payments API', risk: 'low' })
-    ok(create)
+  // The four steps run once, each fed the outputs of the one before; each test reads one behaviour off the recorded runs.
+  let create: StepRun
+  let wait: StepRun
+  let update: StepRun
+  let close: StepRun
+  let closed: any
+  beforeAll(async () => {
+    create = await runStep('create', { ...connection, environment: 'production', assignment_group: 'DevOps Team', cmdb_ci: 'Payments API', risk: 'low' })
+    wait = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, ...fast })
+    update = await runStep('update', { ...connection, change_sys_id: wait.outputs.change_sys_id!, state: 'implement', work_notes: 'Rolling out v1.2.3' })
+    close = await runStep('close', { ...connection, change_sys_id: update.outputs.change_sys_id!, result: 'success' })
+    closed = await record(create.outputs.change_number!)
+  }, 60_000)
+
+  it('every step passes: exit code 0, no error line, nothing on stderr', () => {
+    for (const run of [create, wait, update, close]) ok(run)
+  })
+
+  it('create opens a normal change in Assess with approval requested', () => {
     expect(create.outputs).toMatchObject({ created: 'true', skipped: 'false', state: 'assess', approval: 'requested', change_number: expect.stringMatching(/^CHG\d{7}$/) })
+  })
+
+  it("create links the change's form and announces it in a notice", () => {
     expect(create.outputs.change_url).toBe(`${sim.url}/change_request.do?sys_id=${create.outputs.change_sys_id}`)
     expect(create.stdout).toContain(`::notice title=ServiceNow change request::${create.outputs.change_number} created: ${create.outputs.change_url}`)
-    expect(create.summary).toContain(create.outputs.change_number)
+  })
+
+  it('create reports its requests, none retried or failed, in its metrics and job summary', () => {
     const metrics = JSON.parse(create.outputs.metrics!)
     expect(metrics).toEqual({ api_calls: expect.any(Number), retries: 0, errors: 0, create_seconds: expect.any(Number) })
     expect(metrics.api_calls).toBeGreaterThanOrEqual(5)
+    expect(create.summary).toContain(create.outputs.change_number)
     expect(create.summary).toMatch(/ServiceNow requests.*\d+ \(0 retries, 0 failed tries\)/)
-    const created = await record(create.outputs.change_number!)
-    expect(created.short_description).toBe('Deploy octo-org/payments@1a2b3c4 to production')
-    expect(created.correlation_id).toBe('octo-org/payments/4242/deploy/production')
+  })
 
-    const wait = await runStep('wait', { ...connection, change_sys_id: create.outputs.change_sys_id!, ...fast })
-    ok(wait)
+  it('create describes the deployment from the run: short description and correlation id', () => {
+    expect(closed.short_description).toBe('Deploy octo-org/payments@1a2b3c4 to production')
+    expect(closed.correlation_id).toBe('octo-org/payments/4242/deploy/production')
+  })
+
+  it('wait passes once the change is approved, and it is then Scheduled', () => {
     expect(wait.outputs).toMatchObject({ decision: 'approved', state: 'scheduled', approval: 'approved', change_number: create.outputs.change_number })
+  })
+
+  it('wait lists every approver and how each decided, in its output and job summary', () => {
     const approvers = JSON.parse(wait.outputs.approvers!)
     expect(approvers.map((a: any) => [a.name, a.state])).toEqual([
       ['Alice Approver', 'approved'],
       ['Bob CAB', 'approved'],
       ['Carol CAB', 'not_required']
     ])
+    expect(wait.summary).toMatch(/Approvals[\s\S]*Alice Approver[\s\S]*Timeline/)
+  })
+
+  it('wait reports how long it waited, the same figure in its output and metrics', () => {
     expect(Number(wait.outputs.waited_seconds)).toBeLessThan(15)
     expect(JSON.parse(wait.outputs.metrics!)).toMatchObject({ waited_seconds: Number(wait.outputs.waited_seconds) })
-    expect(wait.summary).toMatch(/Approvals[\s\S]*Alice Approver[\s\S]*Timeline/)
+  })
 
-    const update = await runStep('update', { ...connection, change_sys_id: wait.outputs.change_sys_id!, state: 'implement', work_notes: 'Rolling out v1.2.3' })
-    ok(update)
+  it('update moves the change to Implement', () => {
     expect(update.outputs.state).toBe('implement')
+  })
 
-    const close = await runStep('close', { ...connection, change_sys_id: update.outputs.change_sys_id!, result: 'success' })
-    ok(close)
+  it('close closes the change as successful', () => {
     expect(close.outputs).toMatchObject({ state: 'closed' })
-    const closed = await record(create.outputs.change_number!)
     expect(closed).toMatchObject({ state_label: 'Closed', close_code: 'successful' })
-    // Notes say who and which run.
+  })
+
+  it("update's work note says who ran the deployment and which run", () => {
     expect(closed.work_notes).toContain('Rolling out v1.2.3\n(mona, Deploy run #17: https://github.com/octo-org/payments/actions/runs/4242)')
-  }, 60_000)
+  })
 })
 
 describe('create', () => {

@@ -4,7 +4,7 @@ import type { FaultRule } from '../src/simulator/faults.js'
 import { admin, raw, withSimulator } from './helpers/sim.js'
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js'
 import { errors, type StepRun } from '../scripts/local-runner.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { add, counted, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 
 /**
@@ -179,14 +179,14 @@ describe('one write, one journal entry', () => {
   const writesTo = async (sysId: string): Promise<number> =>
     ((await admin(sim, 'GET', '/requests')) as { method: string; path: string }[]).filter((r) => r.method === 'PATCH' && r.path.includes(sysId)).length
 
-  it('update writes its work note once', async () => {
+  it('update writes its work note once', counted(counts, 'journal entries counted', async () => {
     const create = await scheduled('one-note-update')
     const update = await runStep('update', { ...connection, change_sys_id: create.outputs.change_sys_id!, state: 'implement', work_notes: 'Rolling out payments v1.2.3' })
     ok(update)
     const notes = (await record(create.outputs.change_number!)).work_notes
     expect(entries(notes, 'Rolling out payments v1.2.3')).toBe(1)
-    add(counts, 'journal entries counted', notes.length)
-  }, 60_000)
+    return notes.length
+  }), 60_000)
 
   it('close writes its final fields with the last move only, and the incident note once', async () => {
     const create = await scheduled('one-note-close')
@@ -244,13 +244,12 @@ describe('what reaches a query', () => {
     ['report', 'cmdb_ci', { cmdb_ci: 'Javascript:x' }],
     ['report', 'assignment_group', { assignment_group: 'x\u2029y' }]
   ]
-  it.each(CASES)('%s refuses %s %j before any request', async (entry, input, inputs) => {
+  it.each(CASES)('%s refuses %s %j before any request', counted(counts, 'query injections refused before any request', async (entry, input, inputs) => {
     const { run, requests } = await requestsDuring(() => runStep(entry, { ...connection, ...inputs }))
     expect(run.code).toBe(1)
     expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^::error::Invalid ${input}: it (begins with 'javascript:'|contains a line break)`))])
     expect(requests).toBe(0)
-    add(counts, 'query injections refused before any request')
-  }, 60_000)
+  }), 60_000)
 })
 
 /** Lines the runner would read as workflow commands that the action did not mean to write. */
@@ -272,7 +271,7 @@ describe('what reaches the log and the outputs', () => {
     ['approval', { approval: 'approved\n::error::forged' }],
     ['approval', { approval: 'approved\u2028::warning::forged' }],
     ['sys_id', { sys_id: '::error::forged' }]
-  ])('a record whose %s carries a line break and a command is an error, not an output', async (name, extra) => {
+  ])('a record whose %s carries a line break and a command is an error, not an output', counted(counts, 'forged commands kept out of the log', async (name, extra) => {
     const { sysId } = await answeredWith(`forged-${name}-${JSON.stringify(extra).length}`, extra)
     const update = await runStep('update', { ...connection, change_sys_id: sysId, work_notes: 'hello' })
     expect(update.code).toBe(1)
@@ -280,17 +279,15 @@ describe('what reaches the log and the outputs', () => {
     expect(forged(update)).toEqual([])
     expect(update.outputs.change_number).toBeUndefined()
     expect(update.outputs.approval).toBeUndefined()
-    add(counts, 'forged commands kept out of the log')
-  }, 60_000)
+  }), 60_000)
 
-  it('a short description carrying commands is never printed as one', async () => {
+  it('a short description carrying commands is never printed as one', counted(counts, 'forged commands kept out of the log', async () => {
     const { sysId } = await answeredWith('forged-short-description', { short_description: 'Deploy\n::error::forged\n::add-mask::forged\r::warning::forged' })
     const update = await runStep('update', { ...connection, change_sys_id: sysId, work_notes: 'hello' })
     ok(update)
     expect(forged(update)).toEqual([])
     for (const value of Object.values(update.outputs)) expect(value).not.toMatch(/[\r\n\u2028\u2029]/)
-    add(counts, 'forged commands kept out of the log')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe('odd answers: a valid record or one clear error naming what the instance sent', () => {
@@ -305,7 +302,7 @@ describe('odd answers: a valid record or one clear error naming what the instanc
     ['state "Infinity"', { json: { result: { sys_id: 'a'.repeat(32), number: 'CHG0030001', state: 'Infinity', approval: 'approved' } } }, /state "Infinity"/],
     ['approval unknown', { json: { result: { sys_id: 'a'.repeat(32), number: 'CHG0030001', state: '-2', approval: 'maybe' } } }, /approval "maybe"/]
   ]
-  it.each(ANSWERS)('create answered %s fails with one line and no outputs', async (_what, answer, names) => {
+  it.each(ANSWERS)('create answered %s fails with one line and no outputs', counted(counts, 'odd answers refused with one line', async (_what, answer, names) => {
     await fault({ kind: 'answer', method: 'POST', path: '/api/sn_chg_rest/change/standard', ...answer, times: 0 })
     const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: `odd-${_what.length}-${Math.random()}`.slice(0, 40), max_attempts: '1' })
     expect(create.code).toBe(1)
@@ -315,8 +312,7 @@ describe('odd answers: a valid record or one clear error naming what the instanc
     expect(lines[0]).toMatch(names)
     expect(create.outputs.change_number).toBeUndefined()
     expect(create.outputs.state).toBeUndefined()
-    add(counts, 'odd answers refused with one line')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe('one change per deployment, even when an insert is slow', () => {
@@ -324,7 +320,7 @@ describe('one change per deployment, even when an insert is slow', () => {
     ((await admin(sim, 'GET', '/changes')) as any[]).filter((c) => c.correlation_id === correlationId && !['Closed', 'Canceled'].includes(c.state_label))
   const allFor = async (correlationId: string): Promise<any[]> => ((await admin(sim, 'GET', '/changes')) as any[]).filter((c) => c.correlation_id === correlationId)
 
-  it('inserts taking 4 s under a 2 s request timeout: create looks again before inserting twice, and one change is open', async () => {
+  it('inserts taking 4 s under a 2 s request timeout: create looks again before inserting twice, and one change is open', counted(counts, 'slow inserts settled on one change', async () => {
     await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 4000, times: 0 })
     const create = await runStep('create', { ...connection, template: TEMPLATE, correlation_id: 'slow-insert-4s', request_timeout_seconds: '2' })
     ok(create)
@@ -332,10 +328,9 @@ describe('one change per deployment, even when an insert is slow', () => {
     await new Promise((resolve) => setTimeout(resolve, 5000))
     const all = await allFor('slow-insert-4s')
     expect(all.map((c) => c.number)).toEqual([create.outputs.change_number])
-    add(counts, 'slow inserts settled on one change')
-  }, 90_000)
+  }), 90_000)
 
-  it('an insert that lands after create finished is canceled by the next step, naming the survivor', async () => {
+  it('an insert that lands after create finished is canceled by the next step, naming the survivor', counted(counts, 'late duplicates canceled naming the survivor', async () => {
     // The first insert takes 20 s: create gives up at 2 s, looks twice (the second time 4 s later),
     // inserts again and finishes; the first lands long after, even on a busy machine.
     await fault({ kind: 'delay', method: 'POST', path: '/api/sn_chg_rest/change/standard', delayMs: 20_000, times: 1 })
@@ -354,12 +349,11 @@ describe('one change per deployment, even when an insert is slow', () => {
     expect(extra.state_label).toBe('Canceled')
     expect(entries(extra.work_notes, `a duplicate of ${survivor} for the same deployment`)).toBe(1)
     expect(wait.stdout).toMatch(new RegExp(`::warning::${extra.number} duplicated ${survivor} for this deployment`))
-    add(counts, 'late duplicates canceled naming the survivor')
-  }, 120_000)
+  }), 120_000)
 })
 
 describe("the gate's post settles a duplicate too", () => {
-  it('a younger open change of the same deployment is canceled naming the one the gate implemented, which is closed', async () => {
+  it('a younger open change of the same deployment is canceled naming the one the gate implemented, which is closed', counted(counts, 'late duplicates canceled naming the survivor', async () => {
     const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv('8301') })
     ok(main)
     const correlationId = 'octo-org/payments/8301/deploy'
@@ -377,8 +371,7 @@ describe("the gate's post settles a duplicate too", () => {
     const extra = await record(late.result.number)
     expect(extra.state_label).toBe('Canceled')
     expect(entries(extra.work_notes, `a duplicate of ${main.outputs.change_number} for the same deployment`)).toBe(1)
-    add(counts, 'late duplicates canceled naming the survivor')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe("the gate's post on a change a person already closed or canceled", () => {
@@ -392,7 +385,7 @@ describe("the gate's post on a change a person already closed or canceled", () =
     ['closed by a person, the outcome unreadable', [{ state: '0' }, { state: '3', close_code: 'successful', close_notes: 'closed by hand' }], [], 'Closed', 'successful', 8501],
     ['canceled by a person, every step succeeded', [{ state: '4' }], [done('Gate', 'success'), done('Deploy', 'success'), self], 'Canceled', '', 8502]
   ]
-  it.each(CASES)('%s: post says so and writes nothing to it', async (_what, moves, steps, label, closeCode, runId) => {
+  it.each(CASES)('%s: post says so and writes nothing to it', counted(counts, 'post steps that found the change already closed and wrote nothing', async (_what, moves, steps, label, closeCode, runId) => {
     const main = await runStep('gate', { ...connection, template: TEMPLATE }, { env: runEnv(String(runId)) })
     ok(main)
     const sysId = main.outputs.change_sys_id!
@@ -409,8 +402,7 @@ describe("the gate's post on a change a person already closed or canceled", () =
     expect(post.stdout).toContain(`${main.outputs.change_number} is already ${label}`)
     expect(post.stdout).not.toMatch(/left in/)
     expect(post.outputs.state).toBe(label.toLowerCase())
-    add(counts, 'post steps that found the change already closed and wrote nothing')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe("the gate's close_code never contradicts the outcome", () => {
@@ -432,7 +424,7 @@ describe('an answer for another record is never acted on', () => {
   it.each<[string, (y: unknown, x: unknown) => unknown, string, Record<string, string>]>([
     ['[Y, X] (a proxy mixing answers): update', (y, x) => ({ result: [y, x] }), 'update', { state: 'implement', work_notes: 'meant for X' }],
     ['record Y: close cancelled', (y) => ({ result: y }), 'close', { result: 'cancelled' }]
-  ])('GET change_request/X answered with %s fails in one line naming what came, and writes to neither change', async (_what, answer, entry, inputs) => {
+  ])('GET change_request/X answered with %s fails in one line naming what came, and writes to neither change', counted(counts, 'answers for another record refused', async (_what, answer, entry, inputs) => {
     const x = await scheduled(`mixed-x-${entry}`)
     const y = await scheduled(`mixed-y-${entry}`)
     const [xId, yId] = [x.outputs.change_sys_id!, y.outputs.change_sys_id!]
@@ -447,20 +439,18 @@ describe('an answer for another record is never acted on', () => {
     const [rx, ry] = [await record(x.outputs.change_number!), await record(y.outputs.change_number!)]
     expect([rx.state_label, ry.state_label]).toEqual(['Scheduled', 'Scheduled'])
     expect(entries(ry.work_notes, 'meant for X') + entries(rx.work_notes, 'meant for X')).toBe(0)
-    add(counts, 'answers for another record refused')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe("create's move to request approval, lost while the approval changes", () => {
-  it.each([['requested'], ['approved']])('approval becomes %s at that moment: create fails naming where the change is, never exits 0 in New', async (approval) => {
+  it.each([['requested'], ['approved']])('approval becomes %s at that moment: create fails naming where the change is, never exits 0 in New', counted(counts, 'lost moves caught', async (approval) => {
     await fault({ kind: 'swallow-state', method: 'PATCH', path: '/change', approval, times: 1 })
     const create = await runStep('create', { ...connection, assignment_group: 'DevOps Team', correlation_id: `lost-assess-${approval}` })
     expect(create.code).toBe(1)
     expect(errors(create)).toEqual([expect.stringMatching(new RegExp(`CHG\\d+ is new \\(approval ${approval}\\), not assess`))])
     expect(create.stdout).not.toMatch(/moved to new/)
     expect(create.outputs.state).toBeUndefined()
-    add(counts, 'lost moves caught')
-  }, 60_000)
+  }), 60_000)
 })
 
 describe('close reports the close code the record holds', () => {

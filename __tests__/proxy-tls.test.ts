@@ -12,7 +12,7 @@ import { errors } from '../scripts/local-runner.js'
 import { ServiceNowClient } from '../src/servicenow/client.js'
 import type { Simulator } from '../src/simulator/server.js'
 import { FakeClock } from './helpers/clock.js'
-import { add, suiteCounts } from './helpers/counts.js'
+import { add, counted, suiteCounts } from './helpers/counts.js'
 import { scannedSteps } from './helpers/scan.js'
 import { hourLongWait } from './helpers/wait.js'
 import { withSimulator } from './helpers/sim.js'
@@ -93,7 +93,7 @@ const inputs = (): Record<string, string> => ({
 })
 
 describe('TLS and proxies', () => {
-  it('goes through the CONNECT proxy in HTTPS_PROXY, trusting the CA in NODE_EXTRA_CA_CERTS', async () => {
+  it('goes through the CONNECT proxy in HTTPS_PROXY, trusting the CA in NODE_EXTRA_CA_CERTS', counted(counts, 'requests tunnelled through the proxy', async () => {
     tunnels.length = 0
     const run = await runStep('create', { ...inputs(), correlation_id: 'via-proxy' }, { env: { HTTPS_PROXY: proxyUrl, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } })
     expect(errors(run)).toEqual([])
@@ -101,10 +101,10 @@ describe('TLS and proxies', () => {
     expect(run.outputs.change_url).toMatch(new RegExp(`^https://${HOST}:\\d+/change_request.do`))
     expect(tunnels.length).toBeGreaterThan(0)
     expect(new Set(tunnels)).toEqual(new Set([`${HOST}:${new URL(sim.url).port}`]))
-    add(counts, 'requests tunnelled through the proxy', tunnels.length)
-  })
+    return tunnels.length
+  }))
 
-  it('bypasses the proxy for a host in NO_PROXY', async () => {
+  it('bypasses the proxy for a host in NO_PROXY', counted(counts, 'requests through the proxy with NO_PROXY set', async () => {
     tunnels.length = 0
     const run = await runStep('create', { ...inputs(), correlation_id: 'no-proxy' }, {
       env: { HTTPS_PROXY: proxyUrl, NO_PROXY: `.service-now.test`, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), NODE_OPTIONS: `--import=${join(dir, 'resolve-test-host.mjs')}` }
@@ -112,17 +112,16 @@ describe('TLS and proxies', () => {
     expect(errors(run)).toEqual([])
     expect(run.outputs.created).toBe('true')
     expect(tunnels).toEqual([])
-    add(counts, 'requests through the proxy with NO_PROXY set', tunnels.length)
-  })
+    return tunnels.length
+  }))
 
-  it('refuses a certificate it cannot trust, saying so in one line', async () => {
+  it('refuses a certificate it cannot trust, saying so in one line', counted(counts, 'untrusted certificates refused', async () => {
     const before = sim.requests().length
     const run = await runStep('create', { ...inputs(), correlation_id: 'untrusted' }, { env: { HTTPS_PROXY: proxyUrl } })
     expect(run.code).toBe(1)
     expect(errors(run)).toEqual([expect.stringMatching(/the TLS certificate was not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. A proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS/)])
     expect(sim.requests().length).toBe(before)
-    add(counts, 'untrusted certificates refused')
-  })
+  }))
 
   it('ends an hour-long wait at the first poll on a certificate it cannot trust, instead of riding it out', async () => {
     // This process does not trust the test CA: every handshake fails, as behind a TLS-inspecting
