@@ -78,6 +78,10 @@ const GIVES: Record<string, Record<string, CleanFailure>> = {
   lookup: {
     '64 MB answer': { step: 'create', says: /the answer is 64 MB, more than the 16 MB this action accepts: refused/, leaves: 'no change' }
   },
+  // The wait rides out what passes (servicenow/failure.ts); an answer too large is not among it.
+  poll: {
+    '64 MB answer': { step: 'wait', says: /the answer is 64 MB, more than the 16 MB this action accepts: refused/, leaves: 'Scheduled, named by the step' }
+  },
   'patch (answer lost after it landed)': {
     '64 MB answer': { step: 'update', says: /the answer is 64 MB, more than the 16 MB this action accepts: refused/, leaves: 'Implement, named by the step' }
   }
