@@ -5,9 +5,9 @@ export default {
   roots: ['<rootDir>/__tests__', '<rootDir>/src'],
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true }]
+    '^.+\\.ts$': ['ts-jest', {useESM: true}]
   },
   testMatch: ['**/*.test.ts'],
   // All of src/. The bundles the end-to-end tests run in child processes are measured too: setup

@@ -1,9 +1,20 @@
-import { describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseDocument, isMap, isScalar, Scalar } from 'yaml'
-import { AttachmentInput, ChangeRefInput, CloseInput, ConnectionInput, CreateInput, GateInput, Output, ReportInput, UpdateInput, WaitInput } from '../src/constants.js'
+import {describe, expect, it} from '@jest/globals'
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseDocument, isMap, isScalar, Scalar} from 'yaml'
+import {
+  AttachmentInput,
+  ChangeRefInput,
+  CloseInput,
+  ConnectionInput,
+  CreateInput,
+  GateInput,
+  Output,
+  ReportInput,
+  UpdateInput,
+  WaitInput
+} from '../src/constants.js'
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 
@@ -12,15 +23,35 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
  * node24): required keys, every input and output described, defaults quoted,
  * main paths present, names the code reads and writes.
  */
-const names = (...enums: object[]): string[] => [...new Set(enums.flatMap((e) => Object.values(e) as string[]))].sort()
-const closeOptions = Object.values(CloseInput).filter((n) => n !== CloseInput.Result)
+const names = (...enums: object[]): string[] =>
+  [...new Set(enums.flatMap(e => Object.values(e) as string[]))].sort()
+const closeOptions = Object.values(CloseInput).filter(
+  n => n !== CloseInput.Result
+)
 
 const ACTIONS: Record<string, string[]> = {
-  'action.yml': names(ConnectionInput, CreateInput, AttachmentInput, WaitInput, closeOptions, GateInput),
+  'action.yml': names(
+    ConnectionInput,
+    CreateInput,
+    AttachmentInput,
+    WaitInput,
+    closeOptions,
+    GateInput
+  ),
   'create/action.yml': names(ConnectionInput, CreateInput, AttachmentInput),
   'wait/action.yml': names(ConnectionInput, ChangeRefInput, WaitInput),
-  'update/action.yml': names(ConnectionInput, ChangeRefInput, UpdateInput, AttachmentInput),
-  'close/action.yml': names(ConnectionInput, ChangeRefInput, CloseInput, AttachmentInput),
+  'update/action.yml': names(
+    ConnectionInput,
+    ChangeRefInput,
+    UpdateInput,
+    AttachmentInput
+  ),
+  'close/action.yml': names(
+    ConnectionInput,
+    ChangeRefInput,
+    CloseInput,
+    AttachmentInput
+  ),
   'report/action.yml': names(ConnectionInput, ReportInput)
 }
 
@@ -34,30 +65,53 @@ describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
     expect(typeof data.description).toBe('string')
     // The Marketplace cuts a listing's description at 125 characters.
     expect([file, data.description.length <= 125]).toEqual([file, true])
-    expect(data.branding).toEqual({ icon: expect.any(String), color: expect.any(String) })
+    expect(data.branding).toEqual({
+      icon: expect.any(String),
+      color: expect.any(String)
+    })
     expect(data.runs.using).toBe('node24')
     for (const key of ['main', 'post'] as const) {
       if (data.runs[key] === undefined) continue
       const bundle = join(root, dirname(file), data.runs[key])
       expect([key, existsSync(bundle)]).toEqual([key, true])
-      expect(existsSync(join(dirname(dirname(bundle)), 'package.json'))).toBe(true)
+      expect(existsSync(join(dirname(dirname(bundle)), 'package.json'))).toBe(
+        true
+      )
     }
-    if (data.runs.post !== undefined) expect(data.runs['post-if']).toBe('always()')
+    if (data.runs.post !== undefined)
+      expect(data.runs['post-if']).toBe('always()')
   })
 
   it('declares exactly the inputs the code reads, each described and snake_case', () => {
     expect(Object.keys(data.inputs).sort()).toEqual(inputs)
     for (const [name, input] of Object.entries<any>(data.inputs)) {
-      expect([name, /^[a-z][a-z0-9_]*$/.test(name), typeof input.description === 'string' && input.description.length > 10]).toEqual([name, true, true])
+      expect([
+        name,
+        /^[a-z][a-z0-9_]*$/.test(name),
+        typeof input.description === 'string' && input.description.length > 10
+      ]).toEqual([name, true, true])
     }
   })
 
   it('declares only outputs the code sets, each described', () => {
     const known = Object.values(Output) as string[]
     for (const [name, output] of Object.entries<any>(data.outputs)) {
-      expect([name, known.includes(name), typeof output.description === 'string']).toEqual([name, true, true])
+      expect([
+        name,
+        known.includes(name),
+        typeof output.description === 'string'
+      ]).toEqual([name, true, true])
     }
-    const common = file === 'report/action.yml' ? [Output.Report, Output.Metrics] : [Output.ChangeNumber, Output.ChangeSysId, Output.ChangeUrl, Output.State, Output.Approval]
+    const common =
+      file === 'report/action.yml'
+        ? [Output.Report, Output.Metrics]
+        : [
+            Output.ChangeNumber,
+            Output.ChangeSysId,
+            Output.ChangeUrl,
+            Output.State,
+            Output.Approval
+          ]
     for (const name of common) expect(Object.keys(data.outputs)).toContain(name)
   })
 
@@ -70,7 +124,12 @@ describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
       if (!isMap(input) || !input.has('default')) continue
       const node = input.get('default', true)
       const name = String((pair.key as Scalar).value)
-      expect([name, isScalar(node) && (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE)]).toEqual([name, true])
+      expect([
+        name,
+        isScalar(node) &&
+          (node.type === Scalar.QUOTE_SINGLE ||
+            node.type === Scalar.QUOTE_DOUBLE)
+      ]).toEqual([name, true])
     }
   })
 })

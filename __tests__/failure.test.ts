@@ -1,20 +1,43 @@
-import { describe, expect, test } from '@jest/globals'
-import { ServiceNowError, type FailureKind } from '../src/servicenow/errors.js'
-import { ExchangeError, type ExchangeFailure } from '../src/servicenow/exchange.js'
-import { classifyFailure, isTokenRefusal, mayPass, type FailureClass } from '../src/servicenow/failure.js'
+import {describe, expect, test} from '@jest/globals'
+import {ServiceNowError, type FailureKind} from '../src/servicenow/errors.js'
+import {
+  ExchangeError,
+  type ExchangeFailure
+} from '../src/servicenow/exchange.js'
+import {
+  classifyFailure,
+  isTokenRefusal,
+  mayPass,
+  type FailureClass
+} from '../src/servicenow/failure.js'
 
 const TABLE = '/api/now/table/change_request'
 
-function failed(kind: FailureKind, more: { status?: number; path?: string; cause?: unknown } = {}): ServiceNowError {
-  return new ServiceNowError({ kind, method: 'GET', path: more.path ?? TABLE, ...more })
+function failed(
+  kind: FailureKind,
+  more: {status?: number; path?: string; cause?: unknown} = {}
+): ServiceNowError {
+  return new ServiceNowError({
+    kind,
+    method: 'GET',
+    path: more.path ?? TABLE,
+    ...more
+  })
 }
 
 function networkCode(code: string): ServiceNowError {
-  return failed('network', { cause: Object.assign(new Error(`connect ${code}`), { code }) })
+  return failed('network', {
+    cause: Object.assign(new Error(`connect ${code}`), {code})
+  })
 }
 
-function exchangeFailure(kind: FailureKind, failure: ExchangeFailure): ServiceNowError {
-  return failed(kind, { cause: new ExchangeError(failure, failure, 0, failure !== 'deadline') })
+function exchangeFailure(
+  kind: FailureKind,
+  failure: ExchangeFailure
+): ServiceNowError {
+  return failed(kind, {
+    cause: new ExchangeError(failure, failure, 0, failure !== 'deadline')
+  })
 }
 
 describe('an answer with an error status', () => {
@@ -39,18 +62,38 @@ describe('an answer with an error status', () => {
     [403, '/oauth_token.do', 'permanent'],
     [503, '/oauth_token.do', 'transient']
   ])('%i at %s is %s', (status, path, expected) => {
-    expect(classifyFailure(failed('http', { status, path }))).toBe(expected)
+    expect(classifyFailure(failed('http', {status, path}))).toBe(expected)
   })
 })
 
 describe('no answer, or not the answer ServiceNow sends', () => {
   test.each<[string, ServiceNowError, FailureClass]>([
-    ['a request past its deadline', exchangeFailure('timeout', 'deadline'), 'transient'],
+    [
+      'a request past its deadline',
+      exchangeFailure('timeout', 'deadline'),
+      'transient'
+    ],
     ['an answer cut mid-body', exchangeFailure('network', 'cut'), 'transient'],
-    ['an answer past MAX_ANSWER_BYTES', exchangeFailure('invalid-response', 'too-large'), 'permanent'],
-    ['an HTML page where JSON belongs', failed('invalid-response'), 'transient'],
-    ['a socket hung up without a code', failed('network', { cause: new Error('socket hang up') }), 'transient'],
-    ['a network error with neither code nor known message', failed('network', { cause: new Error('something else') }), 'permanent']
+    [
+      'an answer past MAX_ANSWER_BYTES',
+      exchangeFailure('invalid-response', 'too-large'),
+      'permanent'
+    ],
+    [
+      'an HTML page where JSON belongs',
+      failed('invalid-response'),
+      'transient'
+    ],
+    [
+      'a socket hung up without a code',
+      failed('network', {cause: new Error('socket hang up')}),
+      'transient'
+    ],
+    [
+      'a network error with neither code nor known message',
+      failed('network', {cause: new Error('something else')}),
+      'permanent'
+    ]
   ])('%s is %s', (_what, error, expected) => {
     expect(classifyFailure(error)).toBe(expected)
   })
@@ -94,10 +137,10 @@ describe('what is not a failed request', () => {
 
 describe('the predicates are the classes', () => {
   test.each<[ServiceNowError, boolean, boolean]>([
-    [failed('http', { status: 429 }), true, false],
-    [failed('http', { status: 503 }), true, false],
-    [failed('http', { status: 401, path: '/oauth_token.do' }), false, true],
-    [failed('http', { status: 401 }), false, false],
+    [failed('http', {status: 429}), true, false],
+    [failed('http', {status: 503}), true, false],
+    [failed('http', {status: 401, path: '/oauth_token.do'}), false, true],
+    [failed('http', {status: 401}), false, false],
     [networkCode('ENOTFOUND'), false, false],
     [networkCode('ECONNRESET'), true, false]
   ])('%s: may pass %s, token refusal %s', (error, passes, refused) => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from '@jest/globals'
-import { fileURLToPath } from 'node:url'
-import { findCycles, importsOf, readImportGraph } from './helpers/imports.js'
+import {describe, expect, test} from '@jest/globals'
+import {fileURLToPath} from 'node:url'
+import {findCycles, importsOf, readImportGraph} from './helpers/imports.js'
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url))
 const graph = readImportGraph(SRC)
@@ -8,7 +8,10 @@ const graph = readImportGraph(SRC)
 describe('the import reader', () => {
   test.each([
     ["import { a } from './a.js'", ['./a.js']],
-    ["import type { A } from '../servicenow/auth.js'", ['../servicenow/auth.js']],
+    [
+      "import type { A } from '../servicenow/auth.js'",
+      ['../servicenow/auth.js']
+    ],
     ["export { b } from './b.js'", ['./b.js']],
     ["export * from './c.js'", ['./c.js']],
     ["import './side-effect.js'", ['./side-effect.js']],
@@ -21,7 +24,9 @@ describe('the import reader', () => {
   })
 
   test('resolves the tree: the simulator server imports its admin routes', () => {
-    expect(graph.edges.get('simulator/server.ts')).toContain('simulator/admin-routes.ts')
+    expect(graph.edges.get('simulator/server.ts')).toContain(
+      'simulator/admin-routes.ts'
+    )
   })
 })
 
@@ -55,7 +60,11 @@ describe('src/', () => {
   test('the simulator imports nothing from outside src/simulator but node: built-ins', () => {
     const outside = [...graph.edges]
       .filter(([file]) => file.startsWith('simulator/'))
-      .flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('simulator/') && !t.startsWith('node:')).map((t) => `${file} → ${t}`))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter(t => !t.startsWith('simulator/') && !t.startsWith('node:'))
+          .map(t => `${file} → ${t}`)
+      )
     expect(outside).toEqual([])
   })
 
@@ -68,7 +77,11 @@ describe('src/', () => {
   ])('%s imports nothing from %j', (folder, forbidden) => {
     const upward = [...graph.edges]
       .filter(([file]) => file.startsWith(folder))
-      .flatMap(([file, targets]) => targets.filter((t) => forbidden.some((f) => t.startsWith(f))).map((t) => `${file} → ${t}`))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter(t => forbidden.some(f => t.startsWith(f)))
+          .map(t => `${file} → ${t}`)
+      )
     expect(upward).toEqual([])
   })
 })

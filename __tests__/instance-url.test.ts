@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals'
-import { parseInstanceUrl } from '../src/servicenow/instance-url.js'
+import {describe, expect, it} from '@jest/globals'
+import {parseInstanceUrl} from '../src/servicenow/instance-url.js'
 
 describe('parseInstanceUrl', () => {
   it.each([
@@ -33,7 +33,13 @@ describe('parseInstanceUrl', () => {
   })
 
   it('never echoes credentials it refuses', () => {
-    expect(() => parseInstanceUrl('https://user:s3cret@acme.service-now.com')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }))
-    expect(() => parseInstanceUrl('htps//user:s3cret@x')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }))
+    expect(() =>
+      parseInstanceUrl('https://user:s3cret@acme.service-now.com')
+    ).toThrow(
+      expect.objectContaining({message: expect.not.stringContaining('s3cret')})
+    )
+    expect(() => parseInstanceUrl('htps//user:s3cret@x')).toThrow(
+      expect.objectContaining({message: expect.not.stringContaining('s3cret')})
+    )
   })
 })

@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals'
-import { printable } from '../src/steps/log.js'
+import {describe, expect, it} from '@jest/globals'
+import {printable} from '../src/steps/log.js'
 
 /** Every info line of a step goes through printable(): no ServiceNow text can start a workflow command. */
 describe('printable', () => {
@@ -13,7 +13,7 @@ describe('printable', () => {
     ['Deploy\v::error::forged'],
     ['::error::forged at the start'],
     ['   ::set-output name=x::forged']
-  ])('%j stays one line that is not a command', (text) => {
+  ])('%j stays one line that is not a command', text => {
     const line = printable(text)
     expect(line.split(/\r\n|\r|\n/)).toHaveLength(1)
     expect(line.trimStart().startsWith('::')).toBe(false)
@@ -21,6 +21,8 @@ describe('printable', () => {
   })
 
   it('leaves ordinary lines as they are', () => {
-    expect(printable('CHG0030001: Scheduled → Implement')).toBe('CHG0030001: Scheduled → Implement')
+    expect(printable('CHG0030001: Scheduled → Implement')).toBe(
+      'CHG0030001: Scheduled → Implement'
+    )
   })
 })

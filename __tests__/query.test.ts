@@ -1,6 +1,6 @@
-import { describe, expect, it } from '@jest/globals'
-import { query } from '../src/servicenow/query.js'
-import { InputError } from '../src/servicenow/errors.js'
+import {describe, expect, it} from '@jest/globals'
+import {query} from '../src/servicenow/query.js'
+import {InputError} from '../src/servicenow/errors.js'
 
 describe('EncodedQuery', () => {
   it('joins conditions with ^ and writes each operator as ServiceNow expects', () => {
@@ -20,8 +20,12 @@ describe('EncodedQuery', () => {
   })
 
   it('refuses a ^ in a value, which would inject another condition', () => {
-    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(InputError)
-    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(/contains '\^'/)
+    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(
+      InputError
+    )
+    expect(() => query().eq('correlation_id', 'x^NQactive=true')).toThrow(
+      /contains '\^'/
+    )
   })
 
   it('refuses a comma inside an IN value and line breaks anywhere', () => {
@@ -32,24 +36,54 @@ describe('EncodedQuery', () => {
   })
 
   it('refuses a value ServiceNow would run as a script, in any case and after spaces', () => {
-    for (const value of ['javascript:gs.getUserID()', '  JavaScript:x', '\tJAVASCRIPT:x']) {
-      expect(() => query().eq('assigned_to', value)).toThrow(/begins with 'javascript:'/)
-      expect(() => query().startsWith('correlation_id', value)).toThrow(InputError)
+    for (const value of [
+      'javascript:gs.getUserID()',
+      '  JavaScript:x',
+      '\tJAVASCRIPT:x'
+    ]) {
+      expect(() => query().eq('assigned_to', value)).toThrow(
+        /begins with 'javascript:'/
+      )
+      expect(() => query().startsWith('correlation_id', value)).toThrow(
+        InputError
+      )
     }
     // The instance strips every char up to U+0020 (Java trim) before it looks for the
     // prefix: any control or invisible character is refused, not only leading spaces.
-    for (const value of ['\u0001javascript:x', '\u0008JavaScript:x', '\u001fjavascript:x', 'a\u0000b', 'a\u007fb', 'a\u0085b', 'a\u200bb', 'a\u202eb', '\ufeffjavascript:x']) {
+    for (const value of [
+      '\u0001javascript:x',
+      '\u0008JavaScript:x',
+      '\u001fjavascript:x',
+      'a\u0000b',
+      'a\u007fb',
+      'a\u0085b',
+      'a\u200bb',
+      'a\u202eb',
+      '\ufeffjavascript:x'
+    ]) {
       expect(() => query().eq('correlation_id', value)).toThrow(InputError)
     }
-    expect(() => query().eq('x', '\u0001javascript:x')).toThrow(/begins with 'javascript:'/)
-    expect(() => query().eq('x', 'web\u0001server')).toThrow(/control or invisible character U\+0001/)
-    expect(query().eq('name', 'Café – déploiement').toString()).toBe('name=Café – déploiement')
-    expect(query().isCurrentUser('approver').toString()).toBe('approver=javascript:gs.getUserID()')
-    expect(query().eq('name', 'not javascript: at the start').toString()).toBe('name=not javascript: at the start')
+    expect(() => query().eq('x', '\u0001javascript:x')).toThrow(
+      /begins with 'javascript:'/
+    )
+    expect(() => query().eq('x', 'web\u0001server')).toThrow(
+      /control or invisible character U\+0001/
+    )
+    expect(query().eq('name', 'Café – déploiement').toString()).toBe(
+      'name=Café – déploiement'
+    )
+    expect(query().isCurrentUser('approver').toString()).toBe(
+      'approver=javascript:gs.getUserID()'
+    )
+    expect(query().eq('name', 'not javascript: at the start').toString()).toBe(
+      'name=not javascript: at the start'
+    )
   })
 
   it('refuses field names that are not field names', () => {
-    expect(() => query().eq('state=3^ORnumber', 'x')).toThrow(/not a ServiceNow field name/)
+    expect(() => query().eq('state=3^ORnumber', 'x')).toThrow(
+      /not a ServiceNow field name/
+    )
     expect(() => query().in('state', [])).toThrow(/at least one value/)
   })
 })

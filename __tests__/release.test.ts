@@ -1,15 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { errors } from '../scripts/local-runner.js'
-import type { Simulator } from '../src/simulator/server.js'
-import { archiveBytes, buildReleaseTree, commitRelease } from '../scripts/release.js'
-import { add, suiteCounts } from './helpers/counts.js'
-import { scannedSteps } from './helpers/scan.js'
-import { admin, withSimulator } from './helpers/sim.js'
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {errors} from '../scripts/local-runner.js'
+import type {Simulator} from '../src/simulator/server.js'
+import {
+  archiveBytes,
+  buildReleaseTree,
+  commitRelease
+} from '../scripts/release.js'
+import {add, suiteCounts} from './helpers/counts.js'
+import {scannedSteps} from './helpers/scan.js'
+import {admin, withSimulator} from './helpers/sim.js'
 
 /**
  * The release workflow's dry run, on this machine: the release tree holds only what a runner
@@ -23,45 +27,88 @@ const counts = suiteCounts('release')
 let files: string[]
 let sim: Simulator
 
-const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', args, {cwd, encoding: 'utf8'}).trim()
 
 beforeAll(async () => {
   files = buildReleaseTree(tree, root)
-  sim = await withSimulator({ approval: { mode: 'auto', afterMs: 200 } })
+  sim = await withSimulator({approval: {mode: 'auto', afterMs: 200}})
 })
 afterAll(async () => {
   await sim.stop()
-  rmSync(work, { recursive: true, force: true })
+  rmSync(work, {recursive: true, force: true})
 })
 
 describe('the release tree', () => {
   it('holds the action.yml files, dist/ and the licence, nothing else', () => {
-    const outside = files.filter((f) => !f.startsWith('dist/'))
-    expect(outside).toEqual(['LICENSE', 'action.yml', 'close/action.yml', 'create/action.yml', 'report/action.yml', 'update/action.yml', 'wait/action.yml'])
+    const outside = files.filter(f => !f.startsWith('dist/'))
+    expect(outside).toEqual([
+      'LICENSE',
+      'action.yml',
+      'close/action.yml',
+      'create/action.yml',
+      'report/action.yml',
+      'update/action.yml',
+      'wait/action.yml'
+    ])
     expect(files).toContain('dist/index.js')
     expect(files).toContain('dist/package.json')
-    expect(files.some((f) => /^(src|__tests__|node_modules)\/|README|package-lock/.test(f))).toBe(false)
+    expect(
+      files.some(f =>
+        /^(src|__tests__|node_modules)\/|README|package-lock/.test(f)
+      )
+    ).toBe(false)
   })
 
   it('runs create → wait → close from the tree, as a runner that downloaded the tag would', async () => {
     const runStep = scannedSteps(sim, counts)
-    const connection = { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' }
-    const create = await runStep('create', { ...connection, environment: 'production', assignment_group: 'DevOps Team', correlation_id: 'release-tree-test' }, { root: tree })
+    const connection = {
+      instance_url: sim.url,
+      username: 'devops.integration',
+      password: 'sn-integration-pw'
+    }
+    const create = await runStep(
+      'create',
+      {
+        ...connection,
+        environment: 'production',
+        assignment_group: 'DevOps Team',
+        correlation_id: 'release-tree-test'
+      },
+      {root: tree}
+    )
     expect([create.code, errors(create)]).toEqual([0, []])
-    const ref = { ...connection, change_sys_id: create.outputs.change_sys_id! }
-    const wait = await runStep('wait', { ...ref, poll_interval_seconds: '5', timeout_minutes: '1' }, { root: tree })
+    const ref = {...connection, change_sys_id: create.outputs.change_sys_id!}
+    const wait = await runStep(
+      'wait',
+      {...ref, poll_interval_seconds: '5', timeout_minutes: '1'},
+      {root: tree}
+    )
     expect([wait.code, wait.outputs.decision]).toEqual([0, 'approved'])
-    const close = await runStep('close', { ...ref, result: 'success' }, { root: tree })
+    const close = await runStep(
+      'close',
+      {...ref, result: 'success'},
+      {root: tree}
+    )
     expect([close.code, close.outputs.state]).toEqual([0, 'closed'])
-    const record = await admin(sim, 'GET', `/changes/${create.outputs.change_number}`)
+    const record = await admin(
+      sim,
+      'GET',
+      `/changes/${create.outputs.change_number}`
+    )
     expect([record.state, record.close_code]).toEqual(['3', 'successful'])
   }, 120_000)
 
   it('refuses to build when an action.yml runs a script the tree does not have', () => {
     const broken = join(work, 'broken')
     buildReleaseTree(broken, root)
-    writeFileSync(join(broken, 'wait', 'action.yml'), "name: x\ndescription: x\nruns:\n  using: node24\n  main: '../dist/nowhere/index.js'\n")
-    expect(() => buildReleaseTree(join(work, 'again'), broken)).toThrow('wait/action.yml runs ../dist/nowhere/index.js, which is not in the release tree')
+    writeFileSync(
+      join(broken, 'wait', 'action.yml'),
+      "name: x\ndescription: x\nruns:\n  using: node24\n  main: '../dist/nowhere/index.js'\n"
+    )
+    expect(() => buildReleaseTree(join(work, 'again'), broken)).toThrow(
+      'wait/action.yml runs ../dist/nowhere/index.js, which is not in the release tree'
+    )
   })
 })
 
@@ -78,10 +125,18 @@ describe('the release commit and tags', () => {
 
   it('tags vX.Y.Z and moves vX to a commit holding only the tree', () => {
     const first = commitRelease(repo, tree, '1.0.0')
-    expect([first.tag, first.major, first.parent]).toEqual(['v1.0.0', 'v1', undefined])
-    expect(git(repo, 'ls-tree', '-r', '--name-only', 'v1.0.0').split('\n')).toEqual(files)
+    expect([first.tag, first.major, first.parent]).toEqual([
+      'v1.0.0',
+      'v1',
+      undefined
+    ])
+    expect(
+      git(repo, 'ls-tree', '-r', '--name-only', 'v1.0.0').split('\n')
+    ).toEqual(files)
     expect(git(repo, 'rev-parse', 'v1^{commit}')).toBe(first.commit)
-    expect(git(repo, 'log', '-1', '--format=%B', first.commit)).toContain(`Built from ${git(repo, 'rev-parse', 'HEAD')}`)
+    expect(git(repo, 'log', '-1', '--format=%B', first.commit)).toContain(
+      `Built from ${git(repo, 'rev-parse', 'HEAD')}`
+    )
     // The development branch is untouched.
     expect(git(repo, 'ls-tree', '--name-only', 'HEAD')).toBe('README.md')
   })
@@ -95,8 +150,12 @@ describe('the release commit and tags', () => {
   })
 
   it('refuses an existing version and a malformed one', () => {
-    expect(() => commitRelease(repo, tree, '1.1.0')).toThrow('v1.1.0 already exists: releases are immutable, pick the next version')
-    expect(() => commitRelease(repo, tree, '1.2')).toThrow('version "1.2" is not X.Y.Z (for example 1.2.0)')
+    expect(() => commitRelease(repo, tree, '1.1.0')).toThrow(
+      'v1.1.0 already exists: releases are immutable, pick the next version'
+    )
+    expect(() => commitRelease(repo, tree, '1.2')).toThrow(
+      'version "1.2" is not X.Y.Z (for example 1.2.0)'
+    )
     expect(() => commitRelease(repo, tree, 'v1.2.0')).toThrow('is not X.Y.Z')
   })
 

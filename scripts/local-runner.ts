@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { actionFileRunning } from './action-files.js'
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {actionFileRunning} from './action-files.js'
 
 /**
  * Runs the bundled steps on this machine the way a GitHub runner does. Used by
@@ -35,7 +35,9 @@ export interface RunOptions {
 }
 
 /** The GITHUB_* context of a made-up run, as a runner sets it. */
-export function githubEnv(overrides: Record<string, string> = {}): Record<string, string> {
+export function githubEnv(
+  overrides: Record<string, string> = {}
+): Record<string, string> {
   return {
     GITHUB_REPOSITORY: 'octo-org/payments',
     GITHUB_SHA: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
@@ -60,38 +62,62 @@ export function githubEnv(overrides: Record<string, string> = {}): Record<string
  * variables with action.yml's defaults filled in, GITHUB_OUTPUT, GITHUB_STATE,
  * GITHUB_STEP_SUMMARY and GITHUB_ENV files, the GITHUB_* context.
  */
-export async function runStep(entry: string, inputs: Record<string, string>, options: RunOptions = {}): Promise<StepRun> {
+export async function runStep(
+  entry: string,
+  inputs: Record<string, string>,
+  options: RunOptions = {}
+): Promise<StepRun> {
   const dir = mkdtempSync(join(tmpdir(), `step-${entry}-`))
-  const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_ENV: 'env' }
+  const files = {
+    GITHUB_OUTPUT: 'output',
+    GITHUB_STATE: 'state',
+    GITHUB_STEP_SUMMARY: 'summary',
+    GITHUB_ENV: 'env'
+  }
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
   const actionRoot = options.root ?? root
   // The inputs and defaults a runner applies are those of the action.yml that runs this bundle.
   const declared = actionFileRunning(actionRoot, entry).inputs
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...githubEnv(), ...options.env }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...githubEnv(),
+    ...options.env
+  }
   for (const [name, spec] of Object.entries(declared)) {
     let value = inputs[name] ?? spec.default ?? ''
-    if (value === '${{ github.token }}') value = env.GITHUB_TOKEN_FOR_TESTS ?? ''
+    if (value === '${{ github.token }}')
+      value = env.GITHUB_TOKEN_FOR_TESTS ?? ''
     env[`INPUT_${name.toUpperCase()}`] = value
   }
   for (const name of Object.keys(inputs)) {
-    if (!(name in declared)) throw new Error(`${entry} declares no input ${name}`)
+    if (!(name in declared))
+      throw new Error(`${entry} declares no input ${name}`)
   }
   for (const [file, name] of Object.entries(files)) env[file] = join(dir, name)
-  for (const [key, value] of Object.entries(options.state ?? {})) env[`STATE_${key}`] = value
+  for (const [key, value] of Object.entries(options.state ?? {}))
+    env[`STATE_${key}`] = value
 
   // With coverage on, this repository's bundles run from the source-mapped copy that
   // scripts/coverage/setup.mjs built, and write V8 coverage for the report. A release tree's own
   // dist/ runs as it is (and is not measured).
-  const measured = process.env.CHILD_COVERAGE !== undefined && options.root === undefined
-  const bundles = measured ? join(process.env.CHILD_COVERAGE!, 'dist') : join(actionRoot, 'dist')
+  const measured =
+    process.env.CHILD_COVERAGE !== undefined && options.root === undefined
+  const bundles = measured
+    ? join(process.env.CHILD_COVERAGE!, 'dist')
+    : join(actionRoot, 'dist')
   if (measured) env.NODE_V8_COVERAGE = join(process.env.CHILD_COVERAGE!, 'v8')
-  const child = spawn(process.execPath, [join(bundles, entry, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(bundles, entry, 'index.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout?.on('data', (d) => (stdout += d))
-  child.stderr?.on('data', (d) => (stderr += d))
+  child.stdout?.on('data', d => (stdout += d))
+  child.stderr?.on('data', d => (stderr += d))
   options.onSpawn?.(child)
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const code = await new Promise<number | null>(resolve =>
+    child.on('close', resolve)
+  )
   return {
     code,
     stdout,
@@ -112,7 +138,8 @@ export function parseFileCommands(text: string): Record<string, string> {
     if (match === null) continue
     const [, name = '', delimiter] = match
     const value: string[] = []
-    while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] ?? '')
+    while (++i < lines.length && lines[i] !== delimiter)
+      value.push(lines[i] ?? '')
     out[name] = value.join('\n')
   }
   return out
@@ -120,7 +147,7 @@ export function parseFileCommands(text: string): Record<string, string> {
 
 /** The ::error:: lines a step printed. */
 export function errors(run: StepRun): string[] {
-  return run.stdout.split('\n').filter((l) => l.startsWith('::error::'))
+  return run.stdout.split('\n').filter(l => l.startsWith('::error::'))
 }
 
 /** A job summary (HTML) as a terminal shows it: headings and paragraphs as lines, table cells joined by |. */
@@ -135,7 +162,7 @@ export function summaryText(html: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
+    .map(l => l.trim())
+    .filter(l => l !== '')
     .join('\n')
 }

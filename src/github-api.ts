@@ -1,5 +1,5 @@
 import * as github from '@actions/github'
-import { defaults } from '@actions/github/lib/utils'
+import {defaults} from '@actions/github/lib/utils'
 
 /** What the GitHub API may cost one step: every caller degrades (a warning, no evidence) when it is spent. */
 export interface GithubApiLimits {
@@ -13,7 +13,12 @@ export interface GithubApiLimits {
   maxRequests: number
 }
 
-export const defaultGithubApiLimits: GithubApiLimits = { requestTimeoutMs: 10_000, attempts: 2, budgetMs: 30_000, maxRequests: 60 }
+export const defaultGithubApiLimits: GithubApiLimits = {
+  requestTimeoutMs: 10_000,
+  attempts: 2,
+  budgetMs: 30_000,
+  maxRequests: 60
+}
 
 /**
  * An Octokit for the GitHub API calls the action makes (jobs, deployments,
@@ -24,32 +29,64 @@ export const defaultGithubApiLimits: GithubApiLimits = { requestTimeoutMs: 10_00
  * The bounds sit in the fetch Octokit sends through (wrapping the runner's
  * proxy-aware one), so paging is bounded too.
  */
-export function githubApi(token: string, limits: GithubApiLimits = defaultGithubApiLimits): ReturnType<typeof github.getOctokit> {
-  const send = (defaults.request?.fetch ?? globalThis.fetch) as typeof globalThis.fetch
+export function githubApi(
+  token: string,
+  limits: GithubApiLimits = defaultGithubApiLimits
+): ReturnType<typeof github.getOctokit> {
+  const send = (defaults.request?.fetch ??
+    globalThis.fetch) as typeof globalThis.fetch
   const ends = Date.now() + limits.budgetMs
   let sent = 0
-  const bounded = async (url: string, init: RequestInit = {}): Promise<Response> => {
+  const bounded = async (
+    url: string,
+    init: RequestInit = {}
+  ): Promise<Response> => {
     const what = `GitHub API ${init.method ?? 'GET'} ${new URL(url).pathname}`
     for (let attempt = 1; ; attempt++) {
       const left = ends - Date.now()
-      if (left <= 0) throw new Error(`${what}: no time left of the ${limits.budgetMs / 1000} s this step gives the GitHub API`)
-      if (++sent > limits.maxRequests) throw new Error(`${what}: more than ${limits.maxRequests} GitHub API requests in one step; stopped there`)
+      if (left <= 0)
+        throw new Error(
+          `${what}: no time left of the ${limits.budgetMs / 1000} s this step gives the GitHub API`
+        )
+      if (++sent > limits.maxRequests)
+        throw new Error(
+          `${what}: more than ${limits.maxRequests} GitHub API requests in one step; stopped there`
+        )
       const timeoutMs = Math.min(limits.requestTimeoutMs, left)
       try {
         // The signal bounds reading the body as well as waiting for the headers.
-        const response = await send(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
-        if ((response.status !== 429 && response.status < 500) || attempt >= limits.attempts) return response
+        const response = await send(url, {
+          ...init,
+          signal: AbortSignal.timeout(timeoutMs)
+        })
+        if (
+          (response.status !== 429 && response.status < 500) ||
+          attempt >= limits.attempts
+        )
+          return response
         await response.arrayBuffer().catch(() => undefined)
       } catch (error) {
-        if (attempt >= limits.attempts) throw isTimeout(error) ? new Error(`${what} gave no answer within ${Math.round(timeoutMs / 1000)} s`) : error
+        if (attempt >= limits.attempts)
+          throw isTimeout(error)
+            ? new Error(
+                `${what} gave no answer within ${Math.round(timeoutMs / 1000)} s`
+              )
+            : error
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, Math.max(0, ends - Date.now()))))
+      await new Promise(resolve =>
+        setTimeout(
+          resolve,
+          Math.min(1000 * attempt, Math.max(0, ends - Date.now()))
+        )
+      )
     }
   }
-  return github.getOctokit(token, { request: { ...defaults.request, fetch: bounded } })
+  return github.getOctokit(token, {
+    request: {...defaults.request, fetch: bounded}
+  })
 }
 
 function isTimeout(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name
+  const name = (error as {name?: string} | undefined)?.name
   return name === 'TimeoutError' || name === 'AbortError'
 }

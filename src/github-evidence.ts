@@ -1,5 +1,5 @@
-import { githubApi } from './github-api.js'
-import type { RunContext } from './github-context.js'
+import {githubApi} from './github-api.js'
+import type {RunContext} from './github-context.js'
 
 export interface Evidence {
   /** Lines for the change's description: the commits going out, with their pull requests. */
@@ -17,28 +17,51 @@ const MAX_CHARS = 2500
  * with a link to the rest. Undefined when it cannot be told (no token, no
  * environment, no earlier successful deployment).
  */
-export async function deploymentEvidence(token: string, run: RunContext, environment: string): Promise<Evidence | undefined> {
+export async function deploymentEvidence(
+  token: string,
+  run: RunContext,
+  environment: string
+): Promise<Evidence | undefined> {
   const [owner, repo] = run.repository.split('/')
   if (!token || !owner || !repo || !environment || !run.sha) return undefined
   const octokit = githubApi(token)
-  const deployments = await octokit.rest.repos.listDeployments({ owner, repo, environment, per_page: 30 })
+  const deployments = await octokit.rest.repos.listDeployments({
+    owner,
+    repo,
+    environment,
+    per_page: 30
+  })
   let base: string | undefined
   for (const deployment of deployments.data) {
     if (deployment.sha === run.sha) continue
-    const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 })
+    const statuses = await octokit.rest.repos.listDeploymentStatuses({
+      owner,
+      repo,
+      deployment_id: deployment.id,
+      per_page: 1
+    })
     if (statuses.data[0]?.state === 'success') {
       base = deployment.sha
       break
     }
   }
-  if (base === undefined) return { text: `No earlier successful deployment to ${environment} was found: this is the first one GitHub knows of.`, commits: 0 }
-  const compare = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${run.sha}` })
+  if (base === undefined)
+    return {
+      text: `No earlier successful deployment to ${environment} was found: this is the first one GitHub knows of.`,
+      commits: 0
+    }
+  const compare = await octokit.rest.repos.compareCommitsWithBasehead({
+    owner,
+    repo,
+    basehead: `${base}...${run.sha}`
+  })
   const commits = compare.data.commits
   const lines: string[] = []
   let length = 0
   for (const commit of [...commits].reverse().slice(0, MAX_COMMITS)) {
     const subject = commit.commit.message.split('\n')[0] ?? ''
-    const author = commit.author?.login ?? commit.commit.author?.name ?? 'unknown'
+    const author =
+      commit.author?.login ?? commit.commit.author?.name ?? 'unknown'
     const pr = pullRequest(subject)
     const line = `- ${commit.sha.slice(0, 7)} ${subject.replace(/\s*\(#\d+\)\s*$/, '')} (${author}${pr === undefined ? '' : `, PR #${pr}`})`
     if (length + line.length > MAX_CHARS) break
@@ -46,7 +69,10 @@ export async function deploymentEvidence(token: string, run: RunContext, environ
     length += line.length + 1
   }
   const total = compare.data.total_commits
-  const more = total > lines.length ? `\n… and ${total - lines.length} more: ${compare.data.html_url}` : `\nCompare: ${compare.data.html_url}`
+  const more =
+    total > lines.length
+      ? `\n… and ${total - lines.length} more: ${compare.data.html_url}`
+      : `\nCompare: ${compare.data.html_url}`
   return {
     text: `Commits since the last successful deployment to ${environment} (${base.slice(0, 7)}), newest first: ${total}\n${lines.join('\n')}${more}`,
     commits: total
@@ -55,5 +81,6 @@ export async function deploymentEvidence(token: string, run: RunContext, environ
 
 /** "Fix retries (#123)" and "Merge pull request #123 from …" name their pull request. */
 function pullRequest(subject: string): string | undefined {
-  return (/\(#(\d+)\)\s*$/.exec(subject) ?? /^Merge pull request #(\d+)/.exec(subject))?.[1]
+  return (/\(#(\d+)\)\s*$/.exec(subject) ??
+    /^Merge pull request #(\d+)/.exec(subject))?.[1]
 }

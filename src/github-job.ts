@@ -1,10 +1,11 @@
-import { githubApi } from './github-api.js'
-import { RUNNER_NAME_ENV } from './constants.js'
-import type { RunContext } from './github-context.js'
-import type { JobResult } from './settings/close.js'
+import {githubApi} from './github-api.js'
+import {RUNNER_NAME_ENV} from './constants.js'
+import type {RunContext} from './github-context.js'
+import type {JobResult} from './settings/close.js'
 
 /** What the jobs API showed of this job: a result, or why none can be told. */
-export type JobOutcome = { result: JobResult; why?: undefined } | { result: undefined; why: string }
+export type JobOutcome =
+  {result: JobResult; why?: undefined} | {result: undefined; why: string}
 
 /**
  * The outcome of the job this step runs in, so far. A post step cannot see the
@@ -12,21 +13,40 @@ export type JobOutcome = { result: JobResult; why?: undefined } | { result: unde
  * their steps, and the job in progress on this runner is ours. Needs a token
  * with `actions: read`. A result only when the steps say it positively.
  */
-export async function currentJobResult(token: string, run: RunContext): Promise<JobOutcome> {
+export async function currentJobResult(
+  token: string,
+  run: RunContext
+): Promise<JobOutcome> {
   const [owner, repo] = run.repository.split('/')
   const runner = process.env[RUNNER_NAME_ENV]
-  if (!token) return { result: undefined, why: 'no github_token was given' }
-  if (!owner || !repo || !runner || !run.runId) return { result: undefined, why: 'the run, repository or runner name is missing from the environment' }
+  if (!token) return {result: undefined, why: 'no github_token was given'}
+  if (!owner || !repo || !runner || !run.runId)
+    return {
+      result: undefined,
+      why: 'the run, repository or runner name is missing from the environment'
+    }
   const octokit = githubApi(token)
-  const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
-    owner,
-    repo,
-    run_id: run.runId,
-    attempt_number: run.runAttempt,
-    per_page: 100
-  })
-  const mine = (jobs as unknown[]).filter((job) => isObject(job) && job.status === 'in_progress' && job.runner_name === runner)
-  if (mine.length !== 1) return { result: undefined, why: `the jobs API shows ${mine.length} jobs in progress on runner '${runner}', not one` }
+  const jobs = await octokit.paginate(
+    octokit.rest.actions.listJobsForWorkflowRunAttempt,
+    {
+      owner,
+      repo,
+      run_id: run.runId,
+      attempt_number: run.runAttempt,
+      per_page: 100
+    }
+  )
+  const mine = (jobs as unknown[]).filter(
+    job =>
+      isObject(job) &&
+      job.status === 'in_progress' &&
+      job.runner_name === runner
+  )
+  if (mine.length !== 1)
+    return {
+      result: undefined,
+      why: `the jobs API shows ${mine.length} jobs in progress on runner '${runner}', not one`
+    }
   return judgeSteps((mine[0] as Record<string, unknown>).steps)
 }
 
@@ -59,41 +79,106 @@ interface ListedStep {
  * a result.
  */
 export function judgeSteps(steps: unknown): JobOutcome {
-  if (!Array.isArray(steps)) return { result: undefined, why: 'the jobs API listed no steps for this job' }
-  const list = ordered(steps.map((step): ListedStep => (isObject(step) ? { name: typeof step.name === 'string' ? step.name : '?', status: step.status, conclusion: step.conclusion, number: step.number } : { name: '?', status: undefined, conclusion: undefined, number: undefined })))
-  if (list === undefined) return { result: undefined, why: 'the jobs API numbers the steps of this job inconsistently' }
-  const running = list.filter((step) => step.status === 'in_progress')
+  if (!Array.isArray(steps))
+    return {result: undefined, why: 'the jobs API listed no steps for this job'}
+  const list = ordered(
+    steps.map((step): ListedStep =>
+      isObject(step)
+        ? {
+            name: typeof step.name === 'string' ? step.name : '?',
+            status: step.status,
+            conclusion: step.conclusion,
+            number: step.number
+          }
+        : {
+            name: '?',
+            status: undefined,
+            conclusion: undefined,
+            number: undefined
+          }
+    )
+  )
+  if (list === undefined)
+    return {
+      result: undefined,
+      why: 'the jobs API numbers the steps of this job inconsistently'
+    }
+  const running = list.filter(step => step.status === 'in_progress')
   const self = running[0]
-  if (running.length !== 1 || self === undefined || !self.name.startsWith('Post ')) {
-    return { result: undefined, why: `the jobs API shows ${running.length === 0 ? 'no step' : running.map((step) => `'${step.name}'`).slice(0, 3).join(', ')} in progress, not just this post step` }
+  if (
+    running.length !== 1 ||
+    self === undefined ||
+    !self.name.startsWith('Post ')
+  ) {
+    return {
+      result: undefined,
+      why: `the jobs API shows ${
+        running.length === 0
+          ? 'no step'
+          : running
+              .map(step => `'${step.name}'`)
+              .slice(0, 3)
+              .join(', ')
+      } in progress, not just this post step`
+    }
   }
   const at = list.indexOf(self)
   const before = list.slice(0, at)
-  if (before.length === 0) return { result: undefined, why: 'the jobs API does not yet list the steps before this one' }
-  const after = list.slice(at + 1).filter((step) => !NOT_STARTED.includes(String(step.status)) && !(step.status === 'completed' && SUCCEEDED.includes(String(step.conclusion))))
-  const unfinished = before.filter((step) => step.status !== 'completed' || typeof step.conclusion !== 'string')
-  if (after.length > 0 || unfinished.length > 0) return { result: undefined, why: `the jobs API shows ${described([...unfinished, ...after])}${after.length > 0 ? ' after this post step' : ''}` }
-  const conclusions = before.map((step) => String(step.conclusion))
-  if (conclusions.some((c) => FAILED.includes(c))) return { result: 'failure' }
-  if (conclusions.includes('cancelled')) return { result: 'cancelled' }
-  const unclear = before.filter((step) => !SUCCEEDED.includes(String(step.conclusion)))
-  if (unclear.length > 0) return { result: undefined, why: `the jobs API shows ${described(unclear)}` }
-  return { result: 'success' }
+  if (before.length === 0)
+    return {
+      result: undefined,
+      why: 'the jobs API does not yet list the steps before this one'
+    }
+  const after = list
+    .slice(at + 1)
+    .filter(
+      step =>
+        !NOT_STARTED.includes(String(step.status)) &&
+        !(
+          step.status === 'completed' &&
+          SUCCEEDED.includes(String(step.conclusion))
+        )
+    )
+  const unfinished = before.filter(
+    step => step.status !== 'completed' || typeof step.conclusion !== 'string'
+  )
+  if (after.length > 0 || unfinished.length > 0)
+    return {
+      result: undefined,
+      why: `the jobs API shows ${described([...unfinished, ...after])}${after.length > 0 ? ' after this post step' : ''}`
+    }
+  const conclusions = before.map(step => String(step.conclusion))
+  if (conclusions.some(c => FAILED.includes(c))) return {result: 'failure'}
+  if (conclusions.includes('cancelled')) return {result: 'cancelled'}
+  const unclear = before.filter(
+    step => !SUCCEEDED.includes(String(step.conclusion))
+  )
+  if (unclear.length > 0)
+    return {result: undefined, why: `the jobs API shows ${described(unclear)}`}
+  return {result: 'success'}
 }
 
 /** The steps in the API's order: by `number` when every step has a distinct integer one, as listed when none has. */
 function ordered(list: ListedStep[]): ListedStep[] | undefined {
-  const numbered = list.filter((step) => step.number !== undefined)
+  const numbered = list.filter(step => step.number !== undefined)
   if (numbered.length === 0) return list
-  if (numbered.length !== list.length || !list.every((step) => Number.isSafeInteger(step.number))) return undefined
-  if (new Set(list.map((step) => step.number)).size !== list.length) return undefined
+  if (
+    numbered.length !== list.length ||
+    !list.every(step => Number.isSafeInteger(step.number))
+  )
+    return undefined
+  if (new Set(list.map(step => step.number)).size !== list.length)
+    return undefined
   return [...list].sort((a, b) => (a.number as number) - (b.number as number))
 }
 
 function described(steps: ListedStep[]): string {
   return steps
     .slice(0, 3)
-    .map((step) => `'${step.name}' ${step.status === 'completed' ? `concluded ${String(step.conclusion)}` : `is ${String(step.status)}`}`)
+    .map(
+      step =>
+        `'${step.name}' ${step.status === 'completed' ? `concluded ${String(step.conclusion)}` : `is ${String(step.status)}`}`
+    )
     .join(', ')
 }
 

@@ -5,9 +5,9 @@
  * the repository carries the dependencies once, not once per entry; an action.yml's
  * runs.main or runs.post names that file.
  */
-export { run as create } from './steps/create.js'
-export { run as wait } from './steps/wait.js'
-export { run as update } from './steps/update.js'
-export { run as close } from './steps/close.js'
-export { main as gate, post as gatePost } from './steps/gate.js'
-export { run as report } from './steps/dora.js'
+export {run as create} from './steps/create.js'
+export {run as wait} from './steps/wait.js'
+export {run as update} from './steps/update.js'
+export {run as close} from './steps/close.js'
+export {main as gate, post as gatePost} from './steps/gate.js'
+export {run as report} from './steps/dora.js'

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Page } from 'playwright-core'
+import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {chromium, type Page} from 'playwright-core'
 
 /**
  * Where the browser tests find a Chromium-family browser: CHROMIUM_PATH, then the usual installs
@@ -25,7 +25,7 @@ export const HOW_TO_GET_A_BROWSER =
 export function findChromium(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined
-  return USUAL_INSTALLS.find((path) => existsSync(path))
+  return USUAL_INSTALLS.find(path => existsSync(path))
 }
 
 /**
@@ -55,22 +55,35 @@ export function browserOrSkip(suite: string): string | undefined {
 }
 
 /** A headless browser on a fresh profile, and a page in it; close() removes the profile too. */
-export async function openBrowser(executablePath: string): Promise<{ page: Page; close: () => Promise<void> }> {
+export async function openBrowser(
+  executablePath: string
+): Promise<{page: Page; close: () => Promise<void>}> {
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, chromiumSandbox: false, args: CHROMIUM_FLAGS })
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    chromiumSandbox: false,
+    args: CHROMIUM_FLAGS
+  })
   const page = await context.newPage()
   return {
     page,
     close: async () => {
       await context.close()
-      rmSync(profile, { recursive: true, force: true })
+      rmSync(profile, {recursive: true, force: true})
     }
   }
 }
 
 /** Where the browser tests keep their screenshots (.tmp/screenshots), made if missing. */
 export function screenshotDir(): string {
-  const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '.tmp', 'screenshots')
-  mkdirSync(dir, { recursive: true })
+  const dir = join(
+    fileURLToPath(new URL('.', import.meta.url)),
+    '..',
+    '..',
+    '.tmp',
+    'screenshots'
+  )
+  mkdirSync(dir, {recursive: true})
   return dir
 }

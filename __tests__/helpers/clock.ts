@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/servicenow/clock.js'
+import type {Clock} from '../../src/servicenow/clock.js'
 
 /** A clock whose sleeps return at once and move time forward; records every sleep. */
 export class FakeClock implements Clock {

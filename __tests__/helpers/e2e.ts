@@ -1,6 +1,6 @@
-import type { Simulator, SimulatorOptions } from '../../src/simulator/server.js'
-import { scannedSteps } from './scan.js'
-import { withSimulator } from './sim.js'
+import type {Simulator, SimulatorOptions} from '../../src/simulator/server.js'
+import {scannedSteps} from './scan.js'
+import {withSimulator} from './sim.js'
 
 /** A simulator, the bundles run against it with every step scanned for leaks, and the integration user's connection inputs. */
 export interface E2eEnvironment {
@@ -9,7 +9,18 @@ export interface E2eEnvironment {
   connection: Record<string, string>
 }
 
-export async function e2eEnvironment(counts: Record<string, number>, options: SimulatorOptions = {}): Promise<E2eEnvironment> {
+export async function e2eEnvironment(
+  counts: Record<string, number>,
+  options: SimulatorOptions = {}
+): Promise<E2eEnvironment> {
   const sim = await withSimulator(options)
-  return { sim, runStep: scannedSteps(sim, counts), connection: { instance_url: sim.url, username: 'devops.integration', password: 'sn-integration-pw' } }
+  return {
+    sim,
+    runStep: scannedSteps(sim, counts),
+    connection: {
+      instance_url: sim.url,
+      username: 'devops.integration',
+      password: 'sn-integration-pw'
+    }
+  }
 }

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
 
 export const BASE_SHA = 'b'.repeat(40)
 
@@ -20,57 +20,102 @@ export interface FakeGithub {
  * any run's attempt 1, one of them in progress on runner "GitHub Actions 7".
  */
 export async function startFakeGithub(token: string): Promise<FakeGithub> {
-  const fake: FakeGithub = { url: '', requests: [], steps: [], stop: async () => {} }
+  const fake: FakeGithub = {
+    url: '',
+    requests: [],
+    steps: [],
+    stop: async () => {}
+  }
   const server: Server = createServer((req, res) => {
     fake.requests.push(`${req.method} ${req.url}`)
-    if (req.headers.authorization !== `token ${token}` && req.headers.authorization !== `Bearer ${token}`) {
-      res.writeHead(401, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ message: 'Bad credentials' }))
+    if (
+      req.headers.authorization !== `token ${token}` &&
+      req.headers.authorization !== `Bearer ${token}`
+    ) {
+      res.writeHead(401, {'Content-Type': 'application/json'})
+      res.end(JSON.stringify({message: 'Bad credentials'}))
       return
     }
     const url = req.url ?? ''
     const json = (body: unknown): void => {
-      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.writeHead(200, {'Content-Type': 'application/json'})
       res.end(JSON.stringify(body))
     }
     // Deployments to production: the newest failed, the one before succeeded at BASE_SHA.
     if (url.startsWith('/repos/octo-org/payments/deployments?')) {
-      json(new URL(url, 'http://x').searchParams.get('environment') === 'production' ? [{ id: 2, sha: 'f'.repeat(40) }, { id: 1, sha: BASE_SHA }] : [])
+      json(
+        new URL(url, 'http://x').searchParams.get('environment') ===
+          'production'
+          ? [
+              {id: 2, sha: 'f'.repeat(40)},
+              {id: 1, sha: BASE_SHA}
+            ]
+          : []
+      )
       return
     }
-    const statuses = /^\/repos\/octo-org\/payments\/deployments\/(\d+)\/statuses/.exec(url)
+    const statuses =
+      /^\/repos\/octo-org\/payments\/deployments\/(\d+)\/statuses/.exec(url)
     if (statuses !== null) {
-      json([{ state: statuses[1] === '1' ? 'success' : 'failure' }])
+      json([{state: statuses[1] === '1' ? 'success' : 'failure'}])
       return
     }
     if (url.startsWith(`/repos/octo-org/payments/compare/${BASE_SHA}...`)) {
-      const commits = Array.from({ length: 30 }, (_, i) => ({
+      const commits = Array.from({length: 30}, (_, i) => ({
         sha: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`,
-        commit: { message: i % 2 === 0 ? `Change number ${i} (#${100 + i})\n\nbody` : `Change number ${i}`, author: { name: 'Mona' } },
-        author: { login: 'mona' }
+        commit: {
+          message:
+            i % 2 === 0
+              ? `Change number ${i} (#${100 + i})\n\nbody`
+              : `Change number ${i}`,
+          author: {name: 'Mona'}
+        },
+        author: {login: 'mona'}
       }))
-      json({ total_commits: commits.length, commits, html_url: `https://github.com/octo-org/payments/compare/${BASE_SHA.slice(0, 7)}...1a2b3c4` })
+      json({
+        total_commits: commits.length,
+        commits,
+        html_url: `https://github.com/octo-org/payments/compare/${BASE_SHA.slice(0, 7)}...1a2b3c4`
+      })
       return
     }
-    if (!/^\/repos\/octo-org\/payments\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(url)) {
-      res.writeHead(404, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ message: 'Not Found' }))
+    if (
+      !/^\/repos\/octo-org\/payments\/actions\/runs\/\d+\/attempts\/1\/jobs/.test(
+        url
+      )
+    ) {
+      res.writeHead(404, {'Content-Type': 'application/json'})
+      res.end(JSON.stringify({message: 'Not Found'}))
       return
     }
     if (fake.jobsStatus !== undefined) {
-      res.writeHead(fake.jobsStatus, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ message: 'Server Error' }))
+      res.writeHead(fake.jobsStatus, {'Content-Type': 'application/json'})
+      res.end(JSON.stringify({message: 'Server Error'}))
       return
     }
     const jobs = [
-      { id: 1, name: 'build', status: 'completed', conclusion: 'success', runner_name: 'GitHub Actions 3', steps: [] },
-      fake.job ?? { id: 2, name: 'deploy', status: 'in_progress', conclusion: null, runner_name: 'GitHub Actions 7', steps: fake.steps }
+      {
+        id: 1,
+        name: 'build',
+        status: 'completed',
+        conclusion: 'success',
+        runner_name: 'GitHub Actions 3',
+        steps: []
+      },
+      fake.job ?? {
+        id: 2,
+        name: 'deploy',
+        status: 'in_progress',
+        conclusion: null,
+        runner_name: 'GitHub Actions 7',
+        steps: fake.steps
+      }
     ]
-    res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(JSON.stringify({ total_count: jobs.length, jobs }))
+    res.writeHead(200, {'Content-Type': 'application/json'})
+    res.end(JSON.stringify({total_count: jobs.length, jobs}))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  fake.stop = () => new Promise<void>((resolve) => server.close(() => resolve()))
+  fake.stop = () => new Promise<void>(resolve => server.close(() => resolve()))
   return fake
 }

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {dirname, join, relative, resolve} from 'node:path'
 
 /**
  * The import graph of a source tree, read from the text: `import … from`, `export … from`,
@@ -13,20 +13,25 @@ export interface ImportGraph {
   edges: Map<string, string[]>
 }
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm
+const SPECIFIER =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm
 
 export function importsOf(source: string): string[] {
-  return [...source.matchAll(SPECIFIER)].map((match) => match[1] ?? '')
+  return [...source.matchAll(SPECIFIER)].map(match => match[1] ?? '')
 }
 
 export function readImportGraph(root: string): ImportGraph {
   const edges = new Map<string, string[]>()
   for (const file of tsFiles(root)) {
     const from = dirname(file)
-    const targets = importsOf(readFileSync(file, 'utf8')).map((spec) => (spec.startsWith('.') ? toPosix(relative(root, resolveTs(resolve(from, spec)))) : spec))
+    const targets = importsOf(readFileSync(file, 'utf8')).map(spec =>
+      spec.startsWith('.')
+        ? toPosix(relative(root, resolveTs(resolve(from, spec))))
+        : spec
+    )
     edges.set(toPosix(relative(root, file)), targets)
   }
-  return { edges }
+  return {edges}
 }
 
 /** Every cycle's path (first file repeated at the end), one per strongly connected group of files. */
@@ -39,18 +44,20 @@ export function findCycles(edges: Map<string, string[]>): string[][] {
     stack.push(node)
     for (const next of edges.get(node) ?? []) {
       if (!edges.has(next)) continue
-      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next])
+      if (state.get(next) === 'open')
+        cycles.push([...stack.slice(stack.indexOf(next)), next])
       else if (state.get(next) === undefined) visit(next)
     }
     stack.pop()
     state.set(node, 'done')
   }
-  for (const node of [...edges.keys()].sort()) if (state.get(node) === undefined) visit(node)
+  for (const node of [...edges.keys()].sort())
+    if (state.get(node) === undefined) visit(node)
   return cycles
 }
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+  return readdirSync(dir, {withFileTypes: true}).flatMap(entry => {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) return tsFiles(path)
     return entry.name.endsWith('.ts') ? [path] : []
@@ -58,8 +65,12 @@ function tsFiles(dir: string): string[] {
 }
 
 function resolveTs(path: string): string {
-  const candidates = [path.replace(/\.js$/, '.ts'), `${path}.ts`, join(path, 'index.ts')]
-  return candidates.find((c) => existsSync(c)) ?? path
+  const candidates = [
+    path.replace(/\.js$/, '.ts'),
+    `${path}.ts`,
+    join(path, 'index.ts')
+  ]
+  return candidates.find(c => existsSync(c)) ?? path
 }
 
 function toPosix(path: string): string {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect } from '@jest/globals'
+import {afterAll, afterEach, beforeAll, expect} from '@jest/globals'
 import nock from 'nock'
 
 /**

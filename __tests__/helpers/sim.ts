@@ -1,8 +1,12 @@
-import { ServiceNowClient } from '../../src/servicenow/client.js'
-import type { AuthSettings } from '../../src/servicenow/auth.js'
-import { SEED_USERS } from '../../src/simulator/seed.js'
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js'
-import { FakeClock } from './clock.js'
+import {ServiceNowClient} from '../../src/servicenow/client.js'
+import type {AuthSettings} from '../../src/servicenow/auth.js'
+import {SEED_USERS} from '../../src/simulator/seed.js'
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions
+} from '../../src/simulator/server.js'
+import {FakeClock} from './clock.js'
 
 export const integrationUser: AuthSettings = {
   method: 'basic',
@@ -10,12 +14,18 @@ export const integrationUser: AuthSettings = {
   password: SEED_USERS.integration.password
 }
 
-export async function withSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  return startSimulator({ port: 0, ...options })
+export async function withSimulator(
+  options: SimulatorOptions = {}
+): Promise<Simulator> {
+  return startSimulator({port: 0, ...options})
 }
 
 /** A client on the simulator whose backoff sleeps are instant (time is a FakeClock). */
-export function clientFor(sim: Simulator, auth: AuthSettings = integrationUser, extra: { masked?: string[]; timeoutMs?: number } = {}): {
+export function clientFor(
+  sim: Simulator,
+  auth: AuthSettings = integrationUser,
+  extra: {masked?: string[]; timeoutMs?: number} = {}
+): {
   client: ServiceNowClient
   clock: FakeClock
 } {
@@ -26,9 +36,9 @@ export function clientFor(sim: Simulator, auth: AuthSettings = integrationUser, 
     clock,
     random: () => 0.5,
     timeoutMs: extra.timeoutMs ?? 5000,
-    mask: (s) => extra.masked?.push(s)
+    mask: s => extra.masked?.push(s)
   })
-  return { client, clock }
+  return {client, clock}
 }
 
 /** Plain HTTP to the simulator, for asserting its wire format without our client in between. */
@@ -36,19 +46,28 @@ export async function raw(
   sim: Simulator,
   method: string,
   path: string,
-  options: { body?: unknown; auth?: string; headers?: Record<string, string> } = {}
-): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+  options: {
+    body?: unknown
+    auth?: string
+    headers?: Record<string, string>
+  } = {}
+): Promise<{status: number; headers: Headers; json: any; text: string}> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
-    Authorization: options.auth ?? `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}`,
+    Authorization:
+      options.auth ??
+      `Basic ${Buffer.from('devops.integration:sn-integration-pw').toString('base64')}`,
     ...options.headers
   }
   let body: string | undefined
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    body =
+      typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body)
     headers['Content-Type'] ??= 'application/json'
   }
-  const response = await fetch(`${sim.url}${path}`, { method, headers, body })
+  const response = await fetch(`${sim.url}${path}`, {method, headers, body})
   const text = await response.text()
   let json: unknown
   try {
@@ -56,13 +75,18 @@ export async function raw(
   } catch {
     json = undefined
   }
-  return { status: response.status, headers: response.headers, json, text }
+  return {status: response.status, headers: response.headers, json, text}
 }
 
-export async function admin(sim: Simulator, method: string, path: string, body?: unknown): Promise<any> {
+export async function admin(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<any> {
   const response = await fetch(`${sim.url}/__sim${path}`, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: {'Content-Type': 'application/json'},
     body: body === undefined ? undefined : JSON.stringify(body)
   })
   return response.json()

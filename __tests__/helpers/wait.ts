@@ -1,9 +1,13 @@
-import type { WaitLoopOptions } from '../../src/change/wait-loop.js'
-import type { ChangeRecord } from '../../src/servicenow/change-record.js'
-import type { Clock } from '../../src/servicenow/clock.js'
+import type {WaitLoopOptions} from '../../src/change/wait-loop.js'
+import type {ChangeRecord} from '../../src/servicenow/change-record.js'
+import type {Clock} from '../../src/servicenow/clock.js'
 
 /** The action's defaults (an hour, a poll every 30 s, jitter at its middle), each log line kept as `info: …`/`warn: …`. */
-export function hourLongWait(clock: Clock, poll: () => Promise<ChangeRecord>, lines: string[] = []): WaitLoopOptions {
+export function hourLongWait(
+  clock: Clock,
+  poll: () => Promise<ChangeRecord>,
+  lines: string[] = []
+): WaitLoopOptions {
   return {
     timeoutMs: 60 * 60_000,
     pollIntervalMs: 30_000,
@@ -12,7 +16,7 @@ export function hourLongWait(clock: Clock, poll: () => Promise<ChangeRecord>, li
     clock,
     random: () => 0.5,
     poll,
-    info: (l) => lines.push(`info: ${l}`),
-    warn: (l) => lines.push(`warn: ${l}`)
+    info: l => lines.push(`info: ${l}`),
+    warn: l => lines.push(`warn: ${l}`)
   }
 }

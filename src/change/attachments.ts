@@ -1,12 +1,12 @@
 import * as glob from '@actions/glob'
-import { readFile, stat } from 'node:fs/promises'
-import { basename, extname, relative } from 'node:path'
-import type { Attachment } from '../servicenow/attachment-api.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import { InputError } from '../servicenow/errors.js'
-import type { AttachmentSpec } from '../settings/attachments.js'
-import { createChecked } from '../servicenow/checked-create.js'
-import type { ChangeDeps } from './deps.js'
+import {readFile, stat} from 'node:fs/promises'
+import {basename, extname, relative} from 'node:path'
+import type {Attachment} from '../servicenow/attachment-api.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import {InputError} from '../servicenow/errors.js'
+import type {AttachmentSpec} from '../settings/attachments.js'
+import {createChecked} from '../servicenow/checked-create.js'
+import type {ChangeDeps} from './deps.js'
 
 export interface AttachmentFile {
   path: string
@@ -21,26 +21,43 @@ export interface AttachmentFile {
  * matches nothing (unless marked optional), a file over the size limit, or two
  * files with the same name are errors.
  */
-export async function resolveAttachments(spec: AttachmentSpec): Promise<AttachmentFile[]> {
+export async function resolveAttachments(
+  spec: AttachmentSpec
+): Promise<AttachmentFile[]> {
   const files = new Map<string, AttachmentFile>()
   for (const pattern of spec.patterns) {
-    const globber = await glob.create(pattern.glob, { matchDirectories: false, implicitDescendants: false })
+    const globber = await glob.create(pattern.glob, {
+      matchDirectories: false,
+      implicitDescendants: false
+    })
     const matched = await globber.glob()
     if (matched.length === 0 && !pattern.optional) {
-      throw new InputError(`attachments: '${pattern.glob}' matches no file. Add ' (optional)' after it if that can happen.`)
+      throw new InputError(
+        `attachments: '${pattern.glob}' matches no file. Add ' (optional)' after it if that can happen.`
+      )
     }
     for (const path of matched) {
       const size = (await stat(path)).size
       if (size > spec.maxBytes) {
-        throw new InputError(`attachments: ${relative(process.cwd(), path)} is ${mb(size)} MB, over attachment_max_mb (${mb(spec.maxBytes)} MB).`)
+        throw new InputError(
+          `attachments: ${relative(process.cwd(), path)} is ${mb(size)} MB, over attachment_max_mb (${mb(spec.maxBytes)} MB).`
+        )
       }
-      files.set(path, { path, name: basename(path), size, contentType: contentType(path) })
+      files.set(path, {
+        path,
+        name: basename(path),
+        size,
+        contentType: contentType(path)
+      })
     }
   }
   const byName = new Map<string, string>()
   for (const file of files.values()) {
     const other = byName.get(file.name)
-    if (other !== undefined) throw new InputError(`attachments: ${relative(process.cwd(), other)} and ${relative(process.cwd(), file.path)} would both be attached as ${file.name}.`)
+    if (other !== undefined)
+      throw new InputError(
+        `attachments: ${relative(process.cwd(), other)} and ${relative(process.cwd(), file.path)} would both be attached as ${file.name}.`
+      )
     byName.set(file.name, file.path)
   }
   return [...files.values()]
@@ -51,11 +68,16 @@ export async function resolveAttachments(spec: AttachmentSpec): Promise<Attachme
  * and size (a re-run) is not attached again; an upload whose answer was lost is
  * repeated only after looking whether it arrived.
  */
-export async function attachFiles(deps: ChangeDeps, change: ChangeRecord, files: AttachmentFile[]): Promise<Attachment[]> {
+export async function attachFiles(
+  deps: ChangeDeps,
+  change: ChangeRecord,
+  files: AttachmentFile[]
+): Promise<Attachment[]> {
   if (files.length === 0) return []
-  const { client, info } = deps
-  const target = { table: 'change_request', sysId: change.sysId }
-  const same = (file: AttachmentFile) => (a: Attachment) => a.fileName === file.name && a.sizeBytes === file.size
+  const {client, info} = deps
+  const target = {table: 'change_request', sysId: change.sysId}
+  const same = (file: AttachmentFile) => (a: Attachment) =>
+    a.fileName === file.name && a.sizeBytes === file.size
   const existing = await client.attachments(target)
   const attached: Attachment[] = []
   for (const file of files) {
@@ -68,9 +90,17 @@ export async function attachFiles(deps: ChangeDeps, change: ChangeRecord, files:
     const data = await readFile(file.path)
     attached.push(
       await createChecked(client, {
-        create: () => client.attach(target, { name: file.name, contentType: file.contentType, data }),
+        create: () =>
+          client.attach(target, {
+            name: file.name,
+            contentType: file.contentType,
+            data
+          }),
         landed: async () => (await client.attachments(target)).find(same(file)),
-        onRetry: (error) => info(`Attaching ${file.name} failed (${error.message}); checking whether it arrived before trying again.`),
+        onRetry: error =>
+          info(
+            `Attaching ${file.name} failed (${error.message}); checking whether it arrived before trying again.`
+          ),
         random: deps.random
       })
     )

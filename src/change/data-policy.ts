@@ -33,8 +33,8 @@ export function mandatoryLabels(text: string): string[] | undefined {
   if (found === null) return undefined
   const labels = (found[1] ?? '')
     .split(',')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
+    .map(l => l.trim())
+    .filter(l => l !== '')
   return labels.length === 0 ? undefined : labels
 }
 
@@ -42,14 +42,19 @@ export function mandatoryLabels(text: string): string[] | undefined {
 export function dataPolicyAdvice(text: string): string | undefined {
   const labels = mandatoryLabels(text)
   if (labels === undefined) return undefined
-  const parts = labels.map((label) => {
+  const parts = labels.map(label => {
     const input = INPUT_FOR_LABEL[label.toLowerCase()]
-    return input === undefined ? `${label} (no input sets it: pass it in \`fields\`, e.g. \`fields: "${fieldName(label)}: …"\`)` : `${label}: set the \`${input}\` input`
+    return input === undefined
+      ? `${label} (no input sets it: pass it in \`fields\`, e.g. \`fields: "${fieldName(label)}: …"\`)`
+      : `${label}: set the \`${input}\` input`
   })
   return `The instance's data policy requires ${parts.join('; ')}.`
 }
 
 /** A label's likely field name (Category → category): a hint in the advice, not a guarantee. */
 function fieldName(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
 }

@@ -1,5 +1,5 @@
-import type { ServiceNowClient } from '../servicenow/client.js'
-import type { Timeline } from './timeline.js'
+import type {ServiceNowClient} from '../servicenow/client.js'
+import type {Timeline} from './timeline.js'
 
 /**
  * What every operation of the change layer is given first: the client it talks through and

@@ -1,9 +1,9 @@
-import { canCancel } from '../servicenow/change-model.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import { queryValueProblem } from '../servicenow/query.js'
-import { findOpenByCorrelation } from './lookup.js'
-import type { ChangeDeps } from './deps.js'
-import { cancelChange } from './move.js'
+import {canCancel} from '../servicenow/change-model.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import {queryValueProblem} from '../servicenow/query.js'
+import {findOpenByCorrelation} from './lookup.js'
+import type {ChangeDeps} from './deps.js'
+import {cancelChange} from './move.js'
 
 /**
  * One open change per deployment, even when an insert lands after create has
@@ -19,19 +19,26 @@ import { cancelChange } from './move.js'
  * query (one set on the instance may carry '^') is not looked up: the step goes
  * on, with a warning. The step always goes on with the change it was given.
  */
-export async function settleDuplicates(deps: ChangeDeps, record: ChangeRecord): Promise<void> {
+export async function settleDuplicates(
+  deps: ChangeDeps,
+  record: ChangeRecord
+): Promise<void> {
   const id = record.correlationId
   if (id === '') return
   const problem = queryValueProblem(id)
   if (problem !== undefined) {
-    deps.warn(`Not looking for duplicates of ${record.number}: its correlation id ${problem}.`)
+    deps.warn(
+      `Not looking for duplicates of ${record.number}: its correlation id ${problem}.`
+    )
     return
   }
   const open = await findOpenByCorrelation(deps.client, id)
-  if (!open.some((change) => change.sysId === record.sysId)) return
-  for (const extra of open.filter((change) => change.sysId !== record.sysId)) {
+  if (!open.some(change => change.sysId === record.sysId)) return
+  for (const extra of open.filter(change => change.sysId !== record.sysId)) {
     if (!canCancel(extra.stateLabel)) {
-      deps.warn(`${extra.number} is open for the same deployment as ${record.number} (correlation id ${id}) but is ${extra.stateLabel ?? extra.stateName}; close it by hand.`)
+      deps.warn(
+        `${extra.number} is open for the same deployment as ${record.number} (correlation id ${id}) but is ${extra.stateLabel ?? extra.stateName}; close it by hand.`
+      )
       continue
     }
     await cancelChange(
@@ -39,6 +46,8 @@ export async function settleDuplicates(deps: ChangeDeps, record: ChangeRecord): 
       extra,
       `Canceled by the pipeline: a duplicate of ${record.number} for the same deployment (correlation id ${id}), from an insert that landed after the deployment had moved on. ${record.number} is the change request for it.`
     )
-    deps.warn(`${extra.number} duplicated ${record.number} for this deployment (correlation id ${id}); canceled it, ${record.number} goes on.`)
+    deps.warn(
+      `${extra.number} duplicated ${record.number} for this deployment (correlation id ${id}); canceled it, ${record.number} goes on.`
+    )
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../servicenow/clock.js'
+import type {Clock} from '../servicenow/clock.js'
 
 export interface TimelineEntry {
   at: Date
@@ -11,6 +11,6 @@ export class Timeline {
   constructor(private readonly clock: Clock) {}
 
   add(what: string): void {
-    this.entries.push({ at: new Date(this.clock.now()), what })
+    this.entries.push({at: new Date(this.clock.now()), what})
   }
 }

@@ -1,15 +1,18 @@
-import type { StateLabel } from '../servicenow/change-model.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ChangeTask } from '../servicenow/change-task.js'
-import type { ServiceNowClient } from '../servicenow/client.js'
-import { refusal } from '../servicenow/next-states.js'
-import { andList } from './words.js'
+import type {StateLabel} from '../servicenow/change-model.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import type {ChangeTask} from '../servicenow/change-task.js'
+import type {ServiceNowClient} from '../servicenow/client.js'
+import {refusal} from '../servicenow/next-states.js'
+import {andList} from './words.js'
 
 /**
  * t_PlaceAChangeRequestOnHold.md: while On Hold a change can move only to
  * Canceled. Said before any write, with the reason a person gave.
  */
-export function onHoldRefusal(record: ChangeRecord, to: StateLabel): string | undefined {
+export function onHoldRefusal(
+  record: ChangeRecord,
+  to: StateLabel
+): string | undefined {
   if (!record.onHold || to === 'canceled') return undefined
   return `${record.number} is on hold (${record.onHoldReason || 'no reason given'}): ServiceNow lets a change on hold move only to Canceled. Take it off hold, then run again.`
 }
@@ -21,7 +24,12 @@ export function onHoldRefusal(record: ChangeRecord, to: StateLabel): string | un
  * Management API serves it, naming each condition that does not pass
  * (change-management-api.md, GET /change/{sys_id}/nextstates).
  */
-export async function refusedTransition(client: ServiceNowClient, current: ChangeRecord, from: StateLabel, next: StateLabel): Promise<string | undefined> {
+export async function refusedTransition(
+  client: ServiceNowClient,
+  current: ChangeRecord,
+  from: StateLabel,
+  next: StateLabel
+): Promise<string | undefined> {
   const held = onHoldRefusal(current, next)
   if (held !== undefined) return held
   const states = await client.changes.nextStates(current.sysId)
@@ -33,10 +41,12 @@ export async function refusedTransition(client: ServiceNowClient, current: Chang
   const named = (label: StateLabel): string => choices.nameOf(label)
   const model = `ServiceNow's change model does not let ${current.number} move from ${named(from)} to ${named(next)} now`
   if (refused.unmet.length > 0) {
-    const tasks = refused.unmet.includes(NO_ACTIVE_TASKS) ? await activeTaskList(client, current) : ''
-    return `${model}: ${andList(refused.unmet.map((n) => `"${n}"`))} ${refused.unmet.length === 1 ? 'is' : 'are'} not met${tasks}.`
+    const tasks = refused.unmet.includes(NO_ACTIVE_TASKS)
+      ? await activeTaskList(client, current)
+      : ''
+    return `${model}: ${andList(refused.unmet.map(n => `"${n}"`))} ${refused.unmet.length === 1 ? 'is' : 'are'} not met${tasks}.`
   }
-  const allowed = states.available.filter((s) => s !== from)
+  const allowed = states.available.filter(s => s !== from)
   return `${model} (it allows: ${allowed.map(named).join(', ') || 'nothing'}).`
 }
 
@@ -44,9 +54,14 @@ export async function refusedTransition(client: ServiceNowClient, current: Chang
 const NO_ACTIVE_TASKS = 'No active Change Tasks'
 
 /** The active tasks that hold the change, for the one line that says so: number, group, state. */
-async function activeTaskList(client: ServiceNowClient, current: ChangeRecord): Promise<string> {
+async function activeTaskList(
+  client: ServiceNowClient,
+  current: ChangeRecord
+): Promise<string> {
   const active = await client.changes.activeTasks(current.sysId)
-  return active.length === 0 ? '' : ` (active: ${active.map(describeTask).join(', ')})`
+  return active.length === 0
+    ? ''
+    : ` (active: ${active.map(describeTask).join(', ')})`
 }
 
 /** A change task as a person finds it: number (assignment group, state). */

@@ -1,7 +1,7 @@
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { Clock } from '../servicenow/clock.js'
-import { ServiceNowError } from '../servicenow/errors.js'
-import { mayPass } from '../servicenow/failure.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import type {Clock} from '../servicenow/clock.js'
+import {ServiceNowError} from '../servicenow/errors.js'
+import {mayPass} from '../servicenow/failure.js'
 
 export type Decision = 'approved' | 'rejected' | 'canceled' | 'timeout'
 
@@ -32,7 +32,10 @@ export interface WaitLoopOptions {
   progressEveryMs?: number
 }
 
-type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'stop'; decision: Decision; reason: string }
+type Verdict =
+  | {kind: 'proceed'}
+  | {kind: 'wait'; why: string}
+  | {kind: 'stop'; decision: Decision; reason: string}
 
 /**
  * Waits until the change may be implemented, it may not, or time runs out.
@@ -43,8 +46,10 @@ type Verdict = { kind: 'proceed' } | { kind: 'wait'; why: string } | { kind: 'st
  * (or when the instance's Retry-After says), until the deadline. Any other
  * failure ends the wait with its own message.
  */
-export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOutcome> {
-  const { clock } = options
+export async function waitForDecision(
+  options: WaitLoopOptions
+): Promise<WaitOutcome> {
+  const {clock} = options
   const started = clock.now()
   const deadline = started + options.timeoutMs
   let record: ChangeRecord | undefined
@@ -55,14 +60,29 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
   // A wait of hours must not be one silent line: say where it stands every few minutes.
   const progressEveryMs = options.progressEveryMs ?? 5 * 60_000
   let lastLineAt = started
-  const done = (decision: WaitOutcome['decision'], reason: string): WaitOutcome => ({ decision, reason, record, waitedMs: clock.now() - started, polls })
+  const done = (
+    decision: WaitOutcome['decision'],
+    reason: string
+  ): WaitOutcome => ({
+    decision,
+    reason,
+    record,
+    waitedMs: clock.now() - started,
+    polls
+  })
 
   for (;;) {
-    if (options.signal?.aborted) return done('aborted', 'the workflow run was cancelled while waiting')
+    if (options.signal?.aborted)
+      return done('aborted', 'the workflow run was cancelled while waiting')
     try {
       polls++
       const seen = await options.poll()
-      if (record === undefined || seen.state !== record.state || seen.approval !== record.approval) options.onChange?.(seen)
+      if (
+        record === undefined ||
+        seen.state !== record.state ||
+        seen.approval !== record.approval
+      )
+        options.onChange?.(seen)
       record = seen
       failures = 0
       lastError = undefined
@@ -81,15 +101,29 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
       failures++
       lastError = error
     }
-    if (options.signal?.aborted) return done('aborted', 'the workflow run was cancelled while waiting')
+    if (options.signal?.aborted)
+      return done('aborted', 'the workflow run was cancelled while waiting')
     const now = clock.now()
     if (options.timeoutMs === 0 || now >= deadline) {
-      const why = lastError !== undefined ? `the last check failed: ${lastError.message}` : lastWhy
-      return done('timeout', options.timeoutMs === 0 ? `checked once: ${why}` : `no decision within ${Math.round(options.timeoutMs / 60_000)} min (${why})`)
+      const why =
+        lastError !== undefined
+          ? `the last check failed: ${lastError.message}`
+          : lastWhy
+      return done(
+        'timeout',
+        options.timeoutMs === 0
+          ? `checked once: ${why}`
+          : `no decision within ${Math.round(options.timeoutMs / 60_000)} min (${why})`
+      )
     }
     if (now - lastLineAt >= progressEveryMs) {
-      const last = lastError !== undefined ? `the last check failed (${lastError.message}); before that: ${lastWhy || 'nothing seen yet'}` : lastWhy
-      options.info(`Still waiting after ${minutes(now - started)}, ${polls} checks, ${minutes(deadline - now)} left: ${last}`)
+      const last =
+        lastError !== undefined
+          ? `the last check failed (${lastError.message}); before that: ${lastWhy || 'nothing seen yet'}`
+          : lastWhy
+      options.info(
+        `Still waiting after ${minutes(now - started)}, ${polls} checks, ${minutes(deadline - now)} left: ${last}`
+      )
       lastLineAt = now
     }
     // ±10 % so that many gates started together do not poll in step.
@@ -99,46 +133,89 @@ export async function waitForDecision(options: WaitLoopOptions): Promise<WaitOut
       // cadence stays the poll interval, so the approval is seen within one interval of the
       // instance answering again. Only the instance's own Retry-After stretches it (an hourly
       // window may reset many minutes from now: the deadline below still holds).
-      delay = Math.max(delay, lastError.comeBackAt !== undefined ? lastError.comeBackAt - now : (lastError.retryAfterMs ?? 0))
-      options.warn(`Checking the change failed (${failures} in a row: ${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`)
+      delay = Math.max(
+        delay,
+        lastError.comeBackAt !== undefined
+          ? lastError.comeBackAt - now
+          : (lastError.retryAfterMs ?? 0)
+      )
+      options.warn(
+        `Checking the change failed (${failures} in a row: ${lastError.message}); trying again in ${Math.round(Math.min(delay, deadline - now) / 1000)} s.`
+      )
     }
     await sleep(options, Math.max(0, Math.min(delay, deadline - now)))
   }
 }
 
-function evaluate(record: ChangeRecord, now: number, options: WaitLoopOptions): Verdict {
+function evaluate(
+  record: ChangeRecord,
+  now: number,
+  options: WaitLoopOptions
+): Verdict {
   const label = record.stateLabel
-  if (label === 'canceled') return { kind: 'stop', decision: 'canceled', reason: `${record.number} was canceled` }
-  if (record.approval === 'rejected') return { kind: 'stop', decision: 'rejected', reason: `${record.number} was rejected` }
+  if (label === 'canceled')
+    return {
+      kind: 'stop',
+      decision: 'canceled',
+      reason: `${record.number} was canceled`
+    }
+  if (record.approval === 'rejected')
+    return {
+      kind: 'stop',
+      decision: 'rejected',
+      reason: `${record.number} was rejected`
+    }
   if (label === 'closed' || label === 'review') {
-    return { kind: 'stop', decision: 'canceled', reason: `${record.number} is already ${label}: it cannot be implemented again` }
+    return {
+      kind: 'stop',
+      decision: 'canceled',
+      reason: `${record.number} is already ${label}: it cannot be implemented again`
+    }
   }
   // t_PlaceAChangeRequestOnHold.md: on hold, a change can move only to Canceled, whatever its approval says.
   if (record.onHold) {
-    return { kind: 'wait', why: `${record.number} is on hold (${record.onHoldReason || 'no reason given'}): waiting for it to be taken off hold.` }
+    return {
+      kind: 'wait',
+      why: `${record.number} is on hold (${record.onHoldReason || 'no reason given'}): waiting for it to be taken off hold.`
+    }
   }
-  const ready = options.proceedWhen === 'implement' ? label === 'implement' : record.approval === 'approved' && (label === 'scheduled' || label === 'implement')
+  const ready =
+    options.proceedWhen === 'implement'
+      ? label === 'implement'
+      : record.approval === 'approved' &&
+        (label === 'scheduled' || label === 'implement')
   if (!ready) {
-    const target = options.proceedWhen === 'implement' ? 'Implement' : 'approval'
-    return { kind: 'wait', why: `${record.number} is ${label ?? record.stateName}, approval ${record.approval}: waiting for ${target}.` }
+    const target =
+      options.proceedWhen === 'implement' ? 'Implement' : 'approval'
+    return {
+      kind: 'wait',
+      why: `${record.number} is ${label ?? record.stateName}, approval ${record.approval}: waiting for ${target}.`
+    }
   }
   if (options.honorChangeWindow) {
     if (record.endDate !== undefined && now > record.endDate.getTime()) {
-      return { kind: 'stop', decision: 'timeout', reason: `${record.number}'s change window ended at ${record.endDate.toISOString()}` }
+      return {
+        kind: 'stop',
+        decision: 'timeout',
+        reason: `${record.number}'s change window ended at ${record.endDate.toISOString()}`
+      }
     }
     if (record.startDate !== undefined && now < record.startDate.getTime()) {
-      return { kind: 'wait', why: `${record.number} is approved; waiting for its change window to open at ${record.startDate.toISOString()}.` }
+      return {
+        kind: 'wait',
+        why: `${record.number} is approved; waiting for its change window to open at ${record.startDate.toISOString()}.`
+      }
     }
   }
-  return { kind: 'proceed' }
+  return {kind: 'proceed'}
 }
 
 function sleep(options: WaitLoopOptions, ms: number): Promise<void> {
   const signal = options.signal
   if (signal === undefined) return options.clock.sleep(ms)
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const onAbort = (): void => resolve()
-    signal.addEventListener('abort', onAbort, { once: true })
+    signal.addEventListener('abort', onAbort, {once: true})
     void options.clock.sleep(ms).then(() => {
       signal.removeEventListener('abort', onAbort)
       resolve()

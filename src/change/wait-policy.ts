@@ -1,11 +1,11 @@
-import type { Approver } from '../servicenow/approvers.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { WaitOptions } from '../settings/wait.js'
-import type { ChangeDeps } from './deps.js'
-import { pollChange, readChange } from './lookup.js'
-import { cancelChange } from './move.js'
-import { waitForDecision, type Decision, type WaitOutcome } from './wait-loop.js'
-import { cancellationMessage } from './who-canceled.js'
+import type {Approver} from '../servicenow/approvers.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import type {WaitOptions} from '../settings/wait.js'
+import type {ChangeDeps} from './deps.js'
+import {pollChange, readChange} from './lookup.js'
+import {cancelChange} from './move.js'
+import {waitForDecision, type Decision, type WaitOutcome} from './wait-loop.js'
+import {cancellationMessage} from './who-canceled.js'
 
 /**
  * What a wait ended with, for the wait step and the gate alike: whether the deployment may go
@@ -24,8 +24,13 @@ export interface WaitResult {
 }
 
 /** Polls the change until it may be implemented, it may not, time runs out, or the run is cancelled. */
-export function waitForApproval(deps: ChangeDeps, start: ChangeRecord, options: WaitOptions, signal: AbortSignal | undefined): Promise<WaitOutcome> {
-  const { client } = deps
+export function waitForApproval(
+  deps: ChangeDeps,
+  start: ChangeRecord,
+  options: WaitOptions,
+  signal: AbortSignal | undefined
+): Promise<WaitOutcome> {
+  const {client} = deps
   const clock = client.connection.clock
   // No retry or rate-limit wait inside a poll may outlast the wait itself (check once means once).
   const until = clock.now() + options.timeoutMs
@@ -33,11 +38,15 @@ export function waitForApproval(deps: ChangeDeps, start: ChangeRecord, options: 
     ...options,
     clock,
     random: deps.random ?? Math.random,
-    poll: () => client.connection.within(until, () => pollChange(client, start.sysId)),
+    poll: () =>
+      client.connection.within(until, () => pollChange(client, start.sysId)),
     signal,
     info: deps.info,
     warn: deps.warn,
-    onChange: (r) => deps.timeline?.add(`seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`)
+    onChange: r =>
+      deps.timeline?.add(
+        `seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`
+      )
   })
 }
 
@@ -47,14 +56,22 @@ export function waitForApproval(deps: ChangeDeps, start: ChangeRecord, options: 
  * cancel_on_abort, and the message a person needs: who rejected it and what they said, who
  * canceled it and why, or what ran out.
  */
-export async function concludeWait(deps: ChangeDeps, start: ChangeRecord, outcome: WaitOutcome, options: WaitOptions): Promise<WaitResult> {
-  const { client } = deps
+export async function concludeWait(
+  deps: ChangeDeps,
+  start: ChangeRecord,
+  outcome: WaitOutcome,
+  options: WaitOptions
+): Promise<WaitResult> {
+  const {client} = deps
   const last = outcome.record ?? start
   let record = await readChange(client, last.sysId).catch(() => last)
   let message = ''
   const ok = outcome.decision === 'approved'
   if (!ok) {
-    message = outcome.reason.endsWith('.') || outcome.reason.endsWith(')') ? outcome.reason : `${outcome.reason}.`
+    message =
+      outcome.reason.endsWith('.') || outcome.reason.endsWith(')')
+        ? outcome.reason
+        : `${outcome.reason}.`
     const cancelNote = cancelNoteFor(outcome, options)
     if (cancelNote !== undefined) {
       try {
@@ -65,26 +82,46 @@ export async function concludeWait(deps: ChangeDeps, start: ChangeRecord, outcom
       }
     }
   }
-  const approvers = await client.approvers(record.sysId).catch((error: unknown) => {
-    deps.warn(`Could not read the approvers of ${record.number}: ${error instanceof Error ? error.message : String(error)}`)
-    return [] as Approver[]
-  })
-  if (outcome.decision === 'rejected') message = rejectionMessage(record, approvers)
-  if (outcome.decision === 'canceled' && record.stateLabel === 'canceled') message = await cancellationMessage(client, record).catch(() => message)
-  return { ok, decision: outcome.decision === 'aborted' ? 'canceled' : outcome.decision, message, outcome, record, approvers }
+  const approvers = await client
+    .approvers(record.sysId)
+    .catch((error: unknown) => {
+      deps.warn(
+        `Could not read the approvers of ${record.number}: ${error instanceof Error ? error.message : String(error)}`
+      )
+      return [] as Approver[]
+    })
+  if (outcome.decision === 'rejected')
+    message = rejectionMessage(record, approvers)
+  if (outcome.decision === 'canceled' && record.stateLabel === 'canceled')
+    message = await cancellationMessage(client, record).catch(() => message)
+  return {
+    ok,
+    decision: outcome.decision === 'aborted' ? 'canceled' : outcome.decision,
+    message,
+    outcome,
+    record,
+    approvers
+  }
 }
 
 /** The work note of a cancel the inputs ask for; undefined when the change is left as it is. */
-function cancelNoteFor(outcome: WaitOutcome, options: Pick<WaitOptions, 'onTimeout' | 'cancelOnAbort'>): string | undefined {
-  if (outcome.decision === 'timeout' && options.onTimeout === 'cancel') return `Canceled by the pipeline: ${outcome.reason}.`
-  if (outcome.decision === 'aborted' && options.cancelOnAbort) return 'Canceled by the pipeline: the GitHub workflow run was cancelled while waiting for approval.'
+function cancelNoteFor(
+  outcome: WaitOutcome,
+  options: Pick<WaitOptions, 'onTimeout' | 'cancelOnAbort'>
+): string | undefined {
+  if (outcome.decision === 'timeout' && options.onTimeout === 'cancel')
+    return `Canceled by the pipeline: ${outcome.reason}.`
+  if (outcome.decision === 'aborted' && options.cancelOnAbort)
+    return 'Canceled by the pipeline: the GitHub workflow run was cancelled while waiting for approval.'
   return undefined
 }
 
 /** Who rejected it and what they said: the first thing a person needs. */
 function rejectionMessage(record: ChangeRecord, approvers: Approver[]): string {
-  const rejected = approvers.filter((a) => a.state === 'rejected')
+  const rejected = approvers.filter(a => a.state === 'rejected')
   if (rejected.length === 0) return `${record.number} was rejected.`
-  const who = rejected.map((a) => `${a.name}${a.comments ? `: "${a.comments}"` : ' (no comment)'}`).join('; ')
+  const who = rejected
+    .map(a => `${a.name}${a.comments ? `: "${a.comments}"` : ' (no comment)'}`)
+    .join('; ')
   return `${record.number} was rejected by ${who}.`
 }

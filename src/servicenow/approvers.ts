@@ -1,8 +1,8 @@
-import { field, parseGlideDate, type RawRecord } from './fields.js'
-import { checkSysId } from './ids.js'
-import { JOURNAL_HEADER } from './journal.js'
-import { query } from './query.js'
-import type { TableApi } from './table-api.js'
+import {field, parseGlideDate, type RawRecord} from './fields.js'
+import {checkSysId} from './ids.js'
+import {JOURNAL_HEADER} from './journal.js'
+import {query} from './query.js'
+import type {TableApi} from './table-api.js'
 
 /** One approval of a change, from sysapproval_approver. */
 export interface Approver {
@@ -15,7 +15,10 @@ export interface Approver {
 }
 
 /** Who was asked to approve the change, and what each said. */
-export async function listApprovers(table: TableApi, changeSysId: string): Promise<Approver[]> {
+export async function listApprovers(
+  table: TableApi,
+  changeSysId: string
+): Promise<Approver[]> {
   checkSysId(changeSysId, 'change_sys_id')
   const page = await table.list('sysapproval_approver', {
     query: query().eq('sysapproval', changeSysId).orderBy('sys_created_on'),
@@ -32,7 +35,9 @@ function toApprover(row: RawRecord): Approver {
   return {
     name: approver.display ?? approver.value ?? '',
     state: field(row, 'state').value ?? '',
-    comments: journalText(field(row, 'comments').display ?? field(row, 'comments').value ?? ''),
+    comments: journalText(
+      field(row, 'comments').display ?? field(row, 'comments').value ?? ''
+    ),
     decidedAt: parseGlideDate(field(row, 'sys_updated_on').value)
   }
 }
@@ -45,7 +50,7 @@ function toApprover(row: RawRecord): Approver {
 export function journalText(display: string): string {
   return display
     .split('\n')
-    .filter((line) => !JOURNAL_HEADER.test(line.trim()))
+    .filter(line => !JOURNAL_HEADER.test(line.trim()))
     .join('\n')
     .trim()
 }

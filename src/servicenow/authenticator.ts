@@ -1,14 +1,25 @@
-import type { Clock } from './clock.js'
+import type {Clock} from './clock.js'
 
 /** How the action signs in. Chosen from the connection inputs by resolveAuth (auth.ts). */
 export type AuthSettings =
-  | { method: 'basic'; username: string; password: string }
-  | { method: 'oauth_password'; clientId: string; clientSecret: string; username: string; password: string }
-  | { method: 'oauth_client_credentials'; clientId: string; clientSecret: string }
-  | { method: 'token'; token: string }
-  | { method: 'api_key'; apiKey: string }
-  | { method: 'oidc'; audience: string }
-  | { method: 'oidc_jwt_bearer'; clientId: string; clientSecret: string; audience: string }
+  | {method: 'basic'; username: string; password: string}
+  | {
+      method: 'oauth_password'
+      clientId: string
+      clientSecret: string
+      username: string
+      password: string
+    }
+  | {method: 'oauth_client_credentials'; clientId: string; clientSecret: string}
+  | {method: 'token'; token: string}
+  | {method: 'api_key'; apiKey: string}
+  | {method: 'oidc'; audience: string}
+  | {
+      method: 'oidc_jwt_bearer'
+      clientId: string
+      clientSecret: string
+      audience: string
+    }
 
 /** Supplies the Authorization header and renews it when the instance says it is no longer good. */
 export interface Authenticator {
@@ -35,6 +46,15 @@ export interface AuthDeps {
 }
 
 /** A credential that never changes while the step runs: nothing to renew after a 401. */
-export function fixedCredential(method: 'basic' | 'token' | 'api_key', value: string, header?: string): Authenticator {
-  return { method, ...(header === undefined ? {} : { header }), authorization: async () => value, renew: async () => false }
+export function fixedCredential(
+  method: 'basic' | 'token' | 'api_key',
+  value: string,
+  header?: string
+): Authenticator {
+  return {
+    method,
+    ...(header === undefined ? {} : {header}),
+    authorization: async () => value,
+    renew: async () => false
+  }
 }

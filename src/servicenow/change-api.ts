@@ -1,16 +1,31 @@
-import { createChecked } from './checked-create.js'
-import { type ChangeType, type StateLabel } from './change-model.js'
-import { CHANGE_RECORD_FIELDS, toChangeRecord, type ChangeRecord } from './change-record.js'
-import { CHANGE_TASK_FIELDS, toChangeTask, type ChangeTask } from './change-task.js'
-import type { Connection } from './connection.js'
-import { InputError, ServiceNowError } from './errors.js'
-import { field, isRecord, shown, single, valueOf, type RawRecord } from './fields.js'
-import { checkSysId, isSysId } from './ids.js'
-import { journalEntries } from './journal.js'
-import { parseNextStates, type NextStates } from './next-states.js'
-import { query } from './query.js'
-import type { TableApi } from './table-api.js'
-import { readStateChoices, type StateChoices } from './state-choices.js'
+import {createChecked} from './checked-create.js'
+import {type ChangeType, type StateLabel} from './change-model.js'
+import {
+  CHANGE_RECORD_FIELDS,
+  toChangeRecord,
+  type ChangeRecord
+} from './change-record.js'
+import {
+  CHANGE_TASK_FIELDS,
+  toChangeTask,
+  type ChangeTask
+} from './change-task.js'
+import type {Connection} from './connection.js'
+import {InputError, ServiceNowError} from './errors.js'
+import {
+  field,
+  isRecord,
+  shown,
+  single,
+  valueOf,
+  type RawRecord
+} from './fields.js'
+import {checkSysId, isSysId} from './ids.js'
+import {journalEntries} from './journal.js'
+import {parseNextStates, type NextStates} from './next-states.js'
+import {query} from './query.js'
+import type {TableApi} from './table-api.js'
+import {readStateChoices, type StateChoices} from './state-choices.js'
 
 const BASE = '/api/sn_chg_rest/change'
 
@@ -65,10 +80,18 @@ export class ChangeApi {
     return this.create('emergency', fields)
   }
 
-  async createStandard(template: StandardTemplate, fields: Record<string, unknown>): Promise<ChangeRecord> {
+  async createStandard(
+    template: StandardTemplate,
+    fields: Record<string, unknown>
+  ): Promise<ChangeRecord> {
     checkSysId(template.sysId, 'template sys_id')
     return this.either(
-      async () => this.record(await this.post(`${BASE}/standard/${template.sysId}`, fields), 'POST', `${BASE}/standard`),
+      async () =>
+        this.record(
+          await this.post(`${BASE}/standard/${template.sysId}`, fields),
+          'POST',
+          `${BASE}/standard`
+        ),
       async () => {
         // What the standard change record producer does on the instance: the template's values, then ours,
         // and the template's current version (change_request.std_change_producer_version references the
@@ -80,10 +103,18 @@ export class ChangeApi {
           ...parseTemplateValues(values),
           ...fields,
           type: 'standard',
-          ...(version === undefined ? {} : { std_change_producer_version: version }),
-          ...(model === undefined ? {} : { chg_model: model })
+          ...(version === undefined
+            ? {}
+            : {std_change_producer_version: version}),
+          ...(model === undefined ? {} : {chg_model: model})
         }
-        return this.tableRecord(body, await this.table.create('change_request', body, { fields: this.readBack(body) }), 'POST')
+        return this.tableRecord(
+          body,
+          await this.table.create('change_request', body, {
+            fields: this.readBack(body)
+          }),
+          'POST'
+        )
       }
     )
   }
@@ -93,16 +124,26 @@ export class ChangeApi {
     const q = query().eq('name', name).eq('active', 'true')
     return this.either<StandardTemplate[]>(
       async () => {
-        const response = await this.conn.request({ method: 'GET', path: `${BASE}/standard/template`, query: { sysparm_query: q.toString() } })
-        const result = (response.body as { result?: unknown })?.result
-        return templateList(result).map((t) => ({
+        const response = await this.conn.request({
+          method: 'GET',
+          path: `${BASE}/standard/template`,
+          query: {sysparm_query: q.toString()}
+        })
+        const result = (response.body as {result?: unknown})?.result
+        return templateList(result).map(t => ({
           sysId: valueOf(t, 'sys_id'),
           name: field(t, 'name').value ?? field(t, 'name').display ?? ''
         }))
       },
       async () => {
-        const page = await this.table.list('std_change_record_producer', { query: q, fields: ['sys_id', 'name'] })
-        return page.records.map((t) => ({ sysId: valueOf(t, 'sys_id'), name: valueOf(t, 'name') }))
+        const page = await this.table.list('std_change_record_producer', {
+          query: q,
+          fields: ['sys_id', 'name']
+        })
+        return page.records.map(t => ({
+          sysId: valueOf(t, 'sys_id'),
+          name: valueOf(t, 'name')
+        }))
       }
     )
   }
@@ -112,19 +153,49 @@ export class ChangeApi {
     const q = query().eq('active', 'true')
     const names = await this.either<string[]>(
       async () => {
-        const response = await this.conn.request({ method: 'GET', path: `${BASE}/standard/template`, query: { sysparm_query: q.toString(), sysparm_fields: 'name' } })
-        return templateList((response.body as { result?: unknown })?.result).map((t) => field(t, 'name').value ?? field(t, 'name').display ?? '')
+        const response = await this.conn.request({
+          method: 'GET',
+          path: `${BASE}/standard/template`,
+          query: {sysparm_query: q.toString(), sysparm_fields: 'name'}
+        })
+        return templateList((response.body as {result?: unknown})?.result).map(
+          t => field(t, 'name').value ?? field(t, 'name').display ?? ''
+        )
       },
-      async () => (await this.table.list('std_change_record_producer', { query: q, fields: ['name'], limit: 500 })).records.map((t) => valueOf(t, 'name'))
+      async () =>
+        (
+          await this.table.list('std_change_record_producer', {
+            query: q,
+            fields: ['name'],
+            limit: 500
+          })
+        ).records.map(t => valueOf(t, 'name'))
     )
-    return names.filter((n) => n !== '')
+    return names.filter(n => n !== '')
   }
 
   async get(sysId: string): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}` })).body, 'GET', BASE, sysId),
-      async () => this.record({ result: await this.table.get('change_request', sysId, { fields: CHANGE_RECORD_FIELDS }) }, 'GET', '/api/now/table/change_request', sysId)
+      async () =>
+        this.record(
+          (await this.conn.request({method: 'GET', path: `${BASE}/${sysId}`}))
+            .body,
+          'GET',
+          BASE,
+          sysId
+        ),
+      async () =>
+        this.record(
+          {
+            result: await this.table.get('change_request', sysId, {
+              fields: CHANGE_RECORD_FIELDS
+            })
+          },
+          'GET',
+          '/api/now/table/change_request',
+          sysId
+        )
     )
   }
 
@@ -144,30 +215,69 @@ export class ChangeApi {
    * PATCHes would double the updates and audit rows on every write to save a
    * read that only a failure costs; the read before is the price of knowing.
    */
-  async patch(sysId: string, fields: Record<string, unknown>): Promise<ChangeRecord> {
+  async patch(
+    sysId: string,
+    fields: Record<string, unknown>
+  ): Promise<ChangeRecord> {
     checkSysId(sysId, 'change_sys_id')
-    const journal = JOURNAL_FIELDS.filter((f) => typeof fields[f] === 'string' && (fields[f] as string).trim() !== '')
+    const journal = JOURNAL_FIELDS.filter(
+      f => typeof fields[f] === 'string' && (fields[f] as string).trim() !== ''
+    )
     if (journal.length === 0) return this.patchOnce(sysId, fields, true)
     const before = await this.journalCounts(sysId, fields, journal)
-    const rest = Object.fromEntries(Object.entries(fields).filter(([f]) => !journal.includes(f)))
+    const rest = Object.fromEntries(
+      Object.entries(fields).filter(([f]) => !journal.includes(f))
+    )
     return createChecked(
-      { connection: this.conn },
+      {connection: this.conn},
       {
         create: () => this.patchOnce(sysId, fields, false),
         landed: async () => {
           const after = await this.journalCounts(sysId, fields, journal)
-          if (!journal.some((f) => (after[f] ?? 0) > (before[f] ?? 0))) return undefined
-          return Object.keys(rest).length === 0 ? this.get(sysId) : this.patchOnce(sysId, rest, true)
+          if (!journal.some(f => (after[f] ?? 0) > (before[f] ?? 0)))
+            return undefined
+          return Object.keys(rest).length === 0
+            ? this.get(sysId)
+            : this.patchOnce(sysId, rest, true)
         },
-        onRetry: (error) => this.warn(`Writing to ${sysId} failed (${error.message}); looking whether the note landed before writing it again.`)
+        onRetry: error =>
+          this.warn(
+            `Writing to ${sysId} failed (${error.message}); looking whether the note landed before writing it again.`
+          )
       }
     )
   }
 
-  private patchOnce(sysId: string, fields: Record<string, unknown>, idempotent: boolean): Promise<ChangeRecord> {
+  private patchOnce(
+    sysId: string,
+    fields: Record<string, unknown>,
+    idempotent: boolean
+  ): Promise<ChangeRecord> {
     return this.either(
-      async () => this.record((await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}`, json: fields, idempotent })).body, 'PATCH', BASE, sysId),
-      async () => this.tableRecord(fields, await this.table.patch('change_request', sysId, fields, { fields: this.readBack(fields), idempotent }), 'PATCH', sysId)
+      async () =>
+        this.record(
+          (
+            await this.conn.request({
+              method: 'PATCH',
+              path: `${BASE}/${sysId}`,
+              json: fields,
+              idempotent
+            })
+          ).body,
+          'PATCH',
+          BASE,
+          sysId
+        ),
+      async () =>
+        this.tableRecord(
+          fields,
+          await this.table.patch('change_request', sysId, fields, {
+            fields: this.readBack(fields),
+            idempotent
+          }),
+          'PATCH',
+          sysId
+        )
     )
   }
 
@@ -176,12 +286,24 @@ export class ChangeApi {
    * journal field read with sysparm_display_value shows its entries
    * (table-api.md, sysparm_display_value; journal.ts reads the headers).
    */
-  private async journalCounts(sysId: string, fields: Record<string, unknown>, journal: readonly string[]): Promise<Record<string, number>> {
-    const raw = await this.table.get('change_request', sysId, { fields: journal, displayValue: 'true' })
+  private async journalCounts(
+    sysId: string,
+    fields: Record<string, unknown>,
+    journal: readonly string[]
+  ): Promise<Record<string, number>> {
+    const raw = await this.table.get('change_request', sysId, {
+      fields: journal,
+      displayValue: 'true'
+    })
     return Object.fromEntries(
-      journal.map((f) => {
+      journal.map(f => {
         const text = String(fields[f]).trim()
-        return [f, journalEntries(field(raw, f).display ?? field(raw, f).value ?? '').filter((e) => e.text === text).length]
+        return [
+          f,
+          journalEntries(
+            field(raw, f).display ?? field(raw, f).value ?? ''
+          ).filter(e => e.text === text).length
+        ]
       })
     )
   }
@@ -195,9 +317,16 @@ export class ChangeApi {
     checkSysId(sysId, 'change_sys_id')
     return this.either(
       async () => {
-        const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/nextstates` })
+        const response = await this.conn.request({
+          method: 'GET',
+          path: `${BASE}/${sysId}/nextstates`
+        })
         const choices = await this.states()
-        return parseNextStates(response.body, (value) => choices.label(value), `${BASE}/${sysId}/nextstates`)
+        return parseNextStates(
+          response.body,
+          value => choices.label(value),
+          `${BASE}/${sysId}/nextstates`
+        )
       },
       async () => undefined
     )
@@ -209,53 +338,101 @@ export class ChangeApi {
     return this.eitherEndpoint(
       async () => {
         const q = query().eq('active', 'true').orderBy('number')
-        const response = await this.conn.request({ method: 'GET', path: `${BASE}/${sysId}/task`, query: { sysparm_query: q.toString() } })
-        const result = (response.body as { result?: unknown })?.result
-        return (Array.isArray(result) ? (result as RawRecord[]) : []).map(toChangeTask)
+        const response = await this.conn.request({
+          method: 'GET',
+          path: `${BASE}/${sysId}/task`,
+          query: {sysparm_query: q.toString()}
+        })
+        const result = (response.body as {result?: unknown})?.result
+        return (Array.isArray(result) ? (result as RawRecord[]) : []).map(
+          toChangeTask
+        )
       },
       async () => {
-        const q = query().eq('change_request', sysId).eq('active', 'true').orderBy('number')
-        const page = await this.table.list('change_task', { query: q, fields: CHANGE_TASK_FIELDS, displayValue: 'all', excludeReferenceLink: true })
+        const q = query()
+          .eq('change_request', sysId)
+          .eq('active', 'true')
+          .orderBy('number')
+        const page = await this.table.list('change_task', {
+          query: q,
+          fields: CHANGE_TASK_FIELDS,
+          displayValue: 'all',
+          excludeReferenceLink: true
+        })
         return page.records.map(toChangeTask)
       }
     )
   }
 
   /** Writes to one change task of this change (PATCH /change/{sys_id}/task/{task_sys_id}). */
-  async updateTask(changeSysId: string, taskSysId: string, fields: Record<string, unknown>): Promise<void> {
+  async updateTask(
+    changeSysId: string,
+    taskSysId: string,
+    fields: Record<string, unknown>
+  ): Promise<void> {
     checkSysId(changeSysId, 'change_sys_id')
     checkSysId(taskSysId, 'change task sys_id')
     await this.eitherEndpoint(
       async () => {
-        const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${changeSysId}/task/${taskSysId}`, json: fields })
-        this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
+        const response = await this.conn.request({
+          method: 'PATCH',
+          path: `${BASE}/${changeSysId}/task/${taskSysId}`,
+          json: fields
+        })
+        this.noteIgnored(
+          single((response.body as {result?: unknown} | undefined)?.result)
+        )
       },
       async () => {
-        await this.table.patch('change_task', taskSysId, fields, { fields: ['sys_id'] })
+        await this.table.patch('change_task', taskSysId, fields, {
+          fields: ['sys_id']
+        })
       }
     )
   }
 
   /** Approve or reject the signed-in user's pending approval of this change. */
-  async decideApproval(sysId: string, decision: 'approved' | 'rejected', comments?: string): Promise<void> {
+  async decideApproval(
+    sysId: string,
+    decision: 'approved' | 'rejected',
+    comments?: string
+  ): Promise<void> {
     checkSysId(sysId, 'change_sys_id')
-    if (decision === 'rejected' && (comments === undefined || comments.trim() === '')) {
+    if (
+      decision === 'rejected' &&
+      (comments === undefined || comments.trim() === '')
+    ) {
       throw new InputError('Rejecting a change needs comments saying why.')
     }
     await this.either(
       async () => {
-        const response = await this.conn.request({ method: 'PATCH', path: `${BASE}/${sysId}/approvals`, json: { state: decision, comments } })
-        this.noteIgnored(single((response.body as { result?: unknown } | undefined)?.result))
+        const response = await this.conn.request({
+          method: 'PATCH',
+          path: `${BASE}/${sysId}/approvals`,
+          json: {state: decision, comments}
+        })
+        this.noteIgnored(
+          single((response.body as {result?: unknown} | undefined)?.result)
+        )
       },
       async () => {
         // gs.getUserID() in a query value is ServiceNow's documented way to say "the signed-in user".
         const pending = await this.table.list('sysapproval_approver', {
-          query: query().eq('sysapproval', sysId).isCurrentUser('approver').eq('state', 'requested'),
+          query: query()
+            .eq('sysapproval', sysId)
+            .isCurrentUser('approver')
+            .eq('state', 'requested'),
           fields: ['sys_id']
         })
         const row = pending.records[0]
-        if (row === undefined) throw new InputError(`The signed-in user has no pending approval on change ${sysId}.`)
-        await this.table.patch('sysapproval_approver', valueOf(row, 'sys_id'), { state: decision, comments })
+        if (row === undefined)
+          throw new InputError(
+            `The signed-in user has no pending approval on change ${sysId}.`
+          )
+        await this.table.patch('sysapproval_approver', valueOf(row, 'sys_id'), {
+          state: decision,
+          comments
+        })
       }
     )
   }
@@ -265,19 +442,40 @@ export class ChangeApi {
     return String((await this.states()).value(label))
   }
 
-  private async create(type: 'normal' | 'emergency', fields: Record<string, unknown>): Promise<ChangeRecord> {
+  private async create(
+    type: 'normal' | 'emergency',
+    fields: Record<string, unknown>
+  ): Promise<ChangeRecord> {
     return this.either(
-      async () => this.record(await this.post(`${BASE}/${type}`, fields), 'POST', `${BASE}/${type}`),
+      async () =>
+        this.record(
+          await this.post(`${BASE}/${type}`, fields),
+          'POST',
+          `${BASE}/${type}`
+        ),
       async () => {
         const model = await this.changeModel(type)
-        const body = { ...fields, type, ...(model === undefined ? {} : { chg_model: model }) }
-        return this.tableRecord(body, await this.table.create('change_request', body, { fields: this.readBack(body) }), 'POST')
+        const body = {
+          ...fields,
+          type,
+          ...(model === undefined ? {} : {chg_model: model})
+        }
+        return this.tableRecord(
+          body,
+          await this.table.create('change_request', body, {
+            fields: this.readBack(body)
+          }),
+          'POST'
+        )
       }
     )
   }
 
-  private async post(path: string, fields: Record<string, unknown>): Promise<unknown> {
-    return (await this.conn.request({ method: 'POST', path, json: fields })).body
+  private async post(
+    path: string,
+    fields: Record<string, unknown>
+  ): Promise<unknown> {
+    return (await this.conn.request({method: 'POST', path, json: fields})).body
   }
 
   /**
@@ -286,15 +484,27 @@ export class ChangeApi {
    * /change/standard/template); an older record holding the values itself is read as such.
    */
   private async templateValues(sysId: string): Promise<string> {
-    const holder = valueOf(await this.table.get('std_change_record_producer', sysId, { fields: ['template'] }), 'template')
+    const holder = valueOf(
+      await this.table.get('std_change_record_producer', sysId, {
+        fields: ['template']
+      }),
+      'template'
+    )
     if (!isSysId(holder)) return holder
-    return valueOf(await this.table.get('sys_template', holder, { fields: ['template'] }), 'template')
+    return valueOf(
+      await this.table.get('sys_template', holder, {fields: ['template']}),
+      'template'
+    )
   }
 
   /** The template's newest Standard Change Template Version, what a standard change records. */
-  private async templateVersion(producerSysId: string): Promise<string | undefined> {
+  private async templateVersion(
+    producerSysId: string
+  ): Promise<string | undefined> {
     const page = await this.table.list('std_change_producer_version', {
-      query: query().eq('std_change_producer', producerSysId).orderByDesc('version'),
+      query: query()
+        .eq('std_change_producer', producerSysId)
+        .orderByDesc('version'),
       fields: ['sys_id'],
       limit: 1
     })
@@ -310,23 +520,45 @@ export class ChangeApi {
   private async changeModel(type: ChangeType): Promise<string | undefined> {
     try {
       const name = type.charAt(0).toUpperCase() + type.slice(1)
-      const page = await this.table.list('chg_model', { query: query().eq('name', name).eq('active', 'true'), fields: ['sys_id'], limit: 1 })
+      const page = await this.table.list('chg_model', {
+        query: query().eq('name', name).eq('active', 'true'),
+        fields: ['sys_id'],
+        limit: 1
+      })
       const found = page.records[0]
       return found === undefined ? undefined : valueOf(found, 'sys_id')
     } catch (error) {
-      if (error instanceof ServiceNowError && error.kind === 'http' && [400, 403, 404].includes(error.status ?? 0)) return undefined
+      if (
+        error instanceof ServiceNowError &&
+        error.kind === 'http' &&
+        [400, 403, 404].includes(error.status ?? 0)
+      )
+        return undefined
       throw error
     }
   }
 
   /** The change an answer carries; given `expected`, it must be that change (a mixed-up answer is an error, not another change to act on). */
-  private async record(body: unknown, method: string, path: string, expected?: string): Promise<ChangeRecord> {
+  private async record(
+    body: unknown,
+    method: string,
+    path: string,
+    expected?: string
+  ): Promise<ChangeRecord> {
     // The docs show `result` as an object; some versions send a one-element array.
-    const result = (body as { result?: unknown } | undefined)?.result
+    const result = (body as {result?: unknown} | undefined)?.result
     const raw = Array.isArray(result) ? result[0] : result
-    const record = toChangeRecord(raw, this.conn.baseUrl, await this.states(), { method, path })
+    const record = toChangeRecord(raw, this.conn.baseUrl, await this.states(), {
+      method,
+      path
+    })
     if (expected !== undefined && record.sysId !== expected) {
-      throw new ServiceNowError({ kind: 'invalid-response', method, path, message: `asked for change ${expected}, the instance answered with ${record.number} (sys_id ${record.sysId})` })
+      throw new ServiceNowError({
+        kind: 'invalid-response',
+        method,
+        path,
+        message: `asked for change ${expected}, the instance answered with ${record.number} (sys_id ${record.sysId})`
+      })
     }
     if (isRecord(raw)) this.noteIgnored(raw)
     return record
@@ -334,7 +566,12 @@ export class ChangeApi {
 
   /** The record's own fields and those written: the Table API's answer to a write is the record as stored (table-api.md). */
   private readBack(body: Record<string, unknown>): string[] {
-    return [...new Set([...CHANGE_RECORD_FIELDS, ...Object.keys(body).filter((f) => !JOURNAL_FIELDS.includes(f))])]
+    return [
+      ...new Set([
+        ...CHANGE_RECORD_FIELDS,
+        ...Object.keys(body).filter(f => !JOURNAL_FIELDS.includes(f))
+      ])
+    ]
   }
 
   /**
@@ -344,10 +581,21 @@ export class ChangeApi {
    * with what the record now holds, and each that did not take is named, as the
    * Change Management API's __meta.ignoredFields is (noteIgnored).
    */
-  private async tableRecord(body: Record<string, unknown>, raw: RawRecord, method: string, expected?: string): Promise<ChangeRecord> {
+  private async tableRecord(
+    body: Record<string, unknown>,
+    raw: RawRecord,
+    method: string,
+    expected?: string
+  ): Promise<ChangeRecord> {
     const missed = Object.entries(body)
       // state is checked by the move itself (a move the instance ignored is an error there, not a warning).
-      .filter(([f, v]) => !JOURNAL_FIELDS.includes(f) && f !== 'state' && v !== undefined && v !== null)
+      .filter(
+        ([f, v]) =>
+          !JOURNAL_FIELDS.includes(f) &&
+          f !== 'state' &&
+          v !== undefined &&
+          v !== null
+      )
       .filter(([f, v]) => {
         const held = field(raw, f)
         return held.value !== String(v) && held.display !== String(v)
@@ -355,9 +603,16 @@ export class ChangeApi {
       .map(([f]) => f)
     if (missed.length > 0) {
       const on = valueOf(raw, 'number') || valueOf(raw, 'sys_id')
-      this.warn(`ServiceNow did not take ${missed.join(', ')} on ${on} (no such field, or read-only for this user): the record holds other values.`)
+      this.warn(
+        `ServiceNow did not take ${missed.join(', ')} on ${on} (no such field, or read-only for this user): the record holds other values.`
+      )
     }
-    return this.record({ result: raw }, method, '/api/now/table/change_request', expected)
+    return this.record(
+      {result: raw},
+      method,
+      '/api/now/table/change_request',
+      expected
+    )
   }
 
   /**
@@ -366,12 +621,16 @@ export class ChangeApi {
    * flat "__meta.ignoredFields" key): a value that silently went nowhere is worth a warning.
    */
   private noteIgnored(raw: RawRecord): void {
-    const meta = raw.__meta as { ignoredFields?: unknown } | undefined
+    const meta = raw.__meta as {ignoredFields?: unknown} | undefined
     const listed = meta?.ignoredFields ?? raw['__meta.ignoredFields']
-    const ignored = (Array.isArray(listed) ? listed : []).filter((f): f is string => typeof f === 'string' && f !== '')
+    const ignored = (Array.isArray(listed) ? listed : []).filter(
+      (f): f is string => typeof f === 'string' && f !== ''
+    )
     if (ignored.length === 0) return
     const on = valueOf(raw, 'number') || valueOf(raw, 'sys_id')
-    this.warn(`ServiceNow ignored ${ignored.join(', ')} on ${on} (no such field, or read-only for this user).`)
+    this.warn(
+      `ServiceNow ignored ${ignored.join(', ')} on ${on} (no such field, or read-only for this user).`
+    )
   }
 
   /**
@@ -379,7 +638,10 @@ export class ChangeApi {
    * is there (the task endpoints came later than the change ones): that one
    * call falls back without giving up the API for the others.
    */
-  private async eitherEndpoint<T>(viaChangeApi: () => Promise<T>, viaTableApi: () => Promise<T>): Promise<T> {
+  private async eitherEndpoint<T>(
+    viaChangeApi: () => Promise<T>,
+    viaTableApi: () => Promise<T>
+  ): Promise<T> {
     try {
       return await this.either(viaChangeApi, viaTableApi)
     } catch (error) {
@@ -389,7 +651,10 @@ export class ChangeApi {
   }
 
   /** Try the Change Management API; on an instance without it, remember that and use the fallback. */
-  private async either<T>(viaChangeApi: () => Promise<T>, viaTableApi: () => Promise<T>): Promise<T> {
+  private async either<T>(
+    viaChangeApi: () => Promise<T>,
+    viaTableApi: () => Promise<T>
+  ): Promise<T> {
     if (this.available === false) return viaTableApi()
     try {
       const result = await viaChangeApi()
@@ -422,9 +687,16 @@ export function isMissingApi(error: unknown): boolean {
 /** The template list of a Change Management API answer: records with a sys_id each, or one error naming what was sent. */
 function templateList(result: unknown): RawRecord[] {
   const list = Array.isArray(result) ? result : []
-  const odd = list.find((t: unknown) => !isRecord(t) || !isSysId(valueOf(t, 'sys_id')))
+  const odd = list.find(
+    (t: unknown) => !isRecord(t) || !isSysId(valueOf(t, 'sys_id'))
+  )
   if (odd !== undefined) {
-    throw new ServiceNowError({ kind: 'invalid-response', method: 'GET', path: `${BASE}/standard/template`, message: `the instance listed ${shown(odd)} as a template` })
+    throw new ServiceNowError({
+      kind: 'invalid-response',
+      method: 'GET',
+      path: `${BASE}/standard/template`,
+      message: `the instance listed ${shown(odd)} as a template`
+    })
   }
   return list as RawRecord[]
 }

@@ -25,13 +25,21 @@ export type ChangeType = (typeof CHANGE_TYPES)[number]
 
 /** The forward path of each type; Canceled sits outside it. */
 export const STATE_PATHS: Record<ChangeType, readonly StateLabel[]> = {
-  normal: ['new', 'assess', 'authorize', 'scheduled', 'implement', 'review', 'closed'],
+  normal: [
+    'new',
+    'assess',
+    'authorize',
+    'scheduled',
+    'implement',
+    'review',
+    'closed'
+  ],
   emergency: ['new', 'authorize', 'scheduled', 'implement', 'review', 'closed'],
   standard: ['new', 'scheduled', 'implement', 'review', 'closed']
 }
 
 export function stateLabel(value: number): StateLabel | undefined {
-  return STATE_LABELS.find((label) => STATE_VALUES[label] === value)
+  return STATE_LABELS.find(label => STATE_VALUES[label] === value)
 }
 
 export function isChangeType(value: string): value is ChangeType {
@@ -52,8 +60,13 @@ export function canCancel(label: StateLabel | undefined): boolean {
  * (excluding `from`). Empty when already there or past it; undefined when `to`
  * is not ahead on this type's path (e.g. from Closed, or a state the type skips).
  */
-export function forwardPath(type: ChangeType, from: StateLabel, to: StateLabel): StateLabel[] | undefined {
-  if (to === 'canceled') return canCancel(from) ? ['canceled'] : from === 'canceled' ? [] : undefined
+export function forwardPath(
+  type: ChangeType,
+  from: StateLabel,
+  to: StateLabel
+): StateLabel[] | undefined {
+  if (to === 'canceled')
+    return canCancel(from) ? ['canceled'] : from === 'canceled' ? [] : undefined
   const path = STATE_PATHS[type]
   const i = path.indexOf(from)
   const j = path.indexOf(to)

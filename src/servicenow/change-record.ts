@@ -1,9 +1,15 @@
-import type { StateLabel } from './change-model.js'
-import { ServiceNowError } from './errors.js'
-import { field, parseGlideDate, shown, valueOf, type RawRecord } from './fields.js'
-import { isRecordNumber, isSysId } from './ids.js'
-import { DEFAULT_STATE_CHOICES, type StateChoices } from './state-choices.js'
-import { oneLine } from './text.js'
+import type {StateLabel} from './change-model.js'
+import {ServiceNowError} from './errors.js'
+import {
+  field,
+  parseGlideDate,
+  shown,
+  valueOf,
+  type RawRecord
+} from './fields.js'
+import {isRecordNumber, isSysId} from './ids.js'
+import {DEFAULT_STATE_CHOICES, type StateChoices} from './state-choices.js'
+import {oneLine} from './text.js'
 
 /** A reference field: the sys_id it points at and, when the answer carried it, its display name. */
 export interface Reference {
@@ -62,7 +68,14 @@ export function changeUrl(baseUrl: string, sysId: string): string {
 }
 
 /** The values of change_request.approval (task's approval choice list; change-management-api.md answers show `approved`). */
-export const APPROVALS = ['not requested', 'requested', 'approved', 'rejected', 'cancelled', 'not_required'] as const
+export const APPROVALS = [
+  'not requested',
+  'requested',
+  'approved',
+  'rejected',
+  'cancelled',
+  'not_required'
+] as const
 
 const TYPE = /^[a-z0-9_]{0,40}$/
 
@@ -72,7 +85,10 @@ export interface AnswerSource {
   path: string
 }
 
-const READ: AnswerSource = { method: 'GET', path: '/api/now/table/change_request' }
+const READ: AnswerSource = {
+  method: 'GET',
+  path: '/api/now/table/change_request'
+}
 
 /**
  * A change request from one record of an answer, or a ServiceNowError naming
@@ -81,30 +97,72 @@ const READ: AnswerSource = { method: 'GET', path: '/api/now/table/change_request
  * it) never becomes a record, an output or a log line. `states`: the instance's
  * state choices (ChangeApi.states()); ServiceNow's default numbering when omitted.
  */
-export function toChangeRecord(raw: unknown, baseUrl: string, states: StateChoices = DEFAULT_STATE_CHOICES, source: AnswerSource = READ): ChangeRecord {
+export function toChangeRecord(
+  raw: unknown,
+  baseUrl: string,
+  states: StateChoices = DEFAULT_STATE_CHOICES,
+  source: AnswerSource = READ
+): ChangeRecord {
   const invalid = (what: string): ServiceNowError =>
-    new ServiceNowError({ kind: 'invalid-response', method: source.method, path: source.path, message: `the instance sent ${what} where a change request belongs` })
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(shown(raw))
+    new ServiceNowError({
+      kind: 'invalid-response',
+      method: source.method,
+      path: source.path,
+      message: `the instance sent ${what} where a change request belongs`
+    })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw invalid(shown(raw))
   const record = raw as RawRecord
-  const checked = (name: string, test: (value: string) => boolean, expected: string): string => {
+  const checked = (
+    name: string,
+    test: (value: string) => boolean,
+    expected: string
+  ): string => {
     const value = field(record, name).value
-    if (value === undefined || !test(value)) throw invalid(`${name} ${shown(record[name])} (expected ${expected})`)
+    if (value === undefined || !test(value))
+      throw invalid(`${name} ${shown(record[name])} (expected ${expected})`)
     return value
   }
-  const sysId = checked('sys_id', isSysId, 'a sys_id of 32 hexadecimal characters')
-  const number = checked('number', isRecordNumber, 'a change number such as CHG0030001')
-  const state = parseState(checked('state', (v) => Number.isInteger(parseState(v, states)), 'a state number'), states)
+  const sysId = checked(
+    'sys_id',
+    isSysId,
+    'a sys_id of 32 hexadecimal characters'
+  )
+  const number = checked(
+    'number',
+    isRecordNumber,
+    'a change number such as CHG0030001'
+  )
+  const state = parseState(
+    checked(
+      'state',
+      v => Number.isInteger(parseState(v, states)),
+      'a state number'
+    ),
+    states
+  )
   const display = field(record, 'state').display
-  const approval = checked('approval', (v) => (APPROVALS as readonly string[]).includes(v), APPROVALS.join(', '))
+  const approval = checked(
+    'approval',
+    v => (APPROVALS as readonly string[]).includes(v),
+    APPROVALS.join(', ')
+  )
   const type = field(record, 'type').value ?? ''
-  if (!TYPE.test(type)) throw invalid(`type ${shown(record.type)} (expected normal, standard or emergency)`)
+  if (!TYPE.test(type))
+    throw invalid(
+      `type ${shown(record.type)} (expected normal, standard or emergency)`
+    )
   return {
     sysId,
     number,
     type,
     state,
     stateLabel: states.label(state),
-    stateName: oneLine(states.label(state) === undefined && display ? display : states.name(state)),
+    stateName: oneLine(
+      states.label(state) === undefined && display
+        ? display
+        : states.name(state)
+    ),
     approval,
     shortDescription: valueOf(record, 'short_description'),
     correlationId: valueOf(record, 'correlation_id'),
@@ -129,6 +187,8 @@ function parseState(value: string | undefined, states: StateChoices): number {
 }
 
 function reference(raw: RawRecord, name: string): Reference | undefined {
-  const { value, display } = field(raw, name)
-  return value === undefined || value === '' ? undefined : { sysId: value, display }
+  const {value, display} = field(raw, name)
+  return value === undefined || value === ''
+    ? undefined
+    : {sysId: value, display}
 }

@@ -1,4 +1,4 @@
-import { field, valueOf, type RawRecord } from './fields.js'
+import {field, valueOf, type RawRecord} from './fields.js'
 
 /**
  * One change task (change_task), read through either API. `correlationDisplay`
@@ -24,7 +24,15 @@ export interface ChangeTask {
 export const OWN_MARK = 'servicenow-change'
 
 /** The fields a ChangeTask is built from. */
-export const CHANGE_TASK_FIELDS = ['sys_id', 'number', 'short_description', 'state', 'assignment_group', 'correlation_id', 'correlation_display'] as const
+export const CHANGE_TASK_FIELDS = [
+  'sys_id',
+  'number',
+  'short_description',
+  'state',
+  'assignment_group',
+  'correlation_id',
+  'correlation_display'
+] as const
 
 export function toChangeTask(raw: RawRecord): ChangeTask {
   const state = field(raw, 'state')

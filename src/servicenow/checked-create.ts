@@ -1,7 +1,7 @@
-import type { Connection } from './connection.js'
-import { ServiceNowError } from './errors.js'
-import { mayPass } from './failure.js'
-import { defaultRetryPolicy } from './retry.js'
+import type {Connection} from './connection.js'
+import {ServiceNowError} from './errors.js'
+import {mayPass} from './failure.js'
+import {defaultRetryPolicy} from './retry.js'
 
 /**
  * Creates something that must exist once (a change request, an attachment).
@@ -24,13 +24,24 @@ export interface CheckedCreate<T> {
   random?: () => number
 }
 
-export async function createChecked<T>(client: { readonly connection: Connection }, { create, landed, onRetry, random = Math.random }: CheckedCreate<T>): Promise<T> {
-  const policy = { ...defaultRetryPolicy, maxAttempts: client.connection.maxAttempts }
+export async function createChecked<T>(
+  client: {readonly connection: Connection},
+  {create, landed, onRetry, random = Math.random}: CheckedCreate<T>
+): Promise<T> {
+  const policy = {
+    ...defaultRetryPolicy,
+    maxAttempts: client.connection.maxAttempts
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await create()
     } catch (error) {
-      if (!(error instanceof ServiceNowError) || !(mayPass(error) || error.mayHaveLanded) || attempt >= policy.maxAttempts) throw error
+      if (
+        !(error instanceof ServiceNowError) ||
+        !(mayPass(error) || error.mayHaveLanded) ||
+        attempt >= policy.maxAttempts
+      )
+        throw error
       onRetry(error)
       // A rate limit's wait comes out of the step's budget: a Retry-After of days fails now, naming when.
       await client.connection.waitToRetry(error, attempt, random)
@@ -47,5 +58,9 @@ export async function createChecked<T>(client: { readonly connection: Connection
 
 /** No answer, or a gateway that gave up waiting: the instance may still be working on the request. */
 function mayStillRun(error: ServiceNowError): boolean {
-  return error.kind === 'timeout' || (error.kind === 'network' && error.mayHaveLanded) || (error.kind === 'http' && error.status === 504)
+  return (
+    error.kind === 'timeout' ||
+    (error.kind === 'network' && error.mayHaveLanded) ||
+    (error.kind === 'http' && error.status === 504)
+  )
 }

@@ -1,9 +1,13 @@
-import { ChangeApi } from './change-api.js'
-import { Connection, type ConnectionOptions } from './connection.js'
-import { listApprovers, type Approver } from './approvers.js'
-import { listAttachments, uploadAttachment, type Attachment } from './attachment-api.js'
-import { createIncident, type IncidentRecord } from './incidents.js'
-import { TableApi } from './table-api.js'
+import {ChangeApi} from './change-api.js'
+import {Connection, type ConnectionOptions} from './connection.js'
+import {listApprovers, type Approver} from './approvers.js'
+import {
+  listAttachments,
+  uploadAttachment,
+  type Attachment
+} from './attachment-api.js'
+import {createIncident, type IncidentRecord} from './incidents.js'
+import {TableApi} from './table-api.js'
 
 /**
  * Everything the action asks of ServiceNow, over one connection. Entry points
@@ -28,15 +32,20 @@ export class ServiceNowClient {
     return listApprovers(this.table, changeSysId)
   }
 
-  attach(target: { table: string; sysId: string }, file: { name: string; contentType: string; data: Buffer }): Promise<Attachment> {
+  attach(
+    target: {table: string; sysId: string},
+    file: {name: string; contentType: string; data: Buffer}
+  ): Promise<Attachment> {
     return uploadAttachment(this.connection, target, file)
   }
 
-  attachments(target: { table: string; sysId: string }): Promise<Attachment[]> {
+  attachments(target: {table: string; sysId: string}): Promise<Attachment[]> {
     return listAttachments(this.connection, target)
   }
 
-  createIncident(fields: { causedBy: string } & Record<string, unknown>): Promise<IncidentRecord> {
+  createIncident(
+    fields: {causedBy: string} & Record<string, unknown>
+  ): Promise<IncidentRecord> {
     return createIncident(this.table, this.baseUrl, fields)
   }
 

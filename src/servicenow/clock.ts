@@ -11,5 +11,11 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   // NaN or a negative wait would fire at once (with a TimeoutNaNWarning); past 2^31-1 ms Node fires after 1 ms.
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(Number.isFinite(ms) ? Math.max(0, ms) : 0, 2 ** 31 - 1)))
+  sleep: ms =>
+    new Promise(resolve =>
+      setTimeout(
+        resolve,
+        Math.min(Number.isFinite(ms) ? Math.max(0, ms) : 0, 2 ** 31 - 1)
+      )
+    )
 }

@@ -1,6 +1,6 @@
-import type { Connection } from './connection.js'
-import type { ServiceNowError } from './errors.js'
-import { TOKEN_PATH } from './failure.js'
+import type {Connection} from './connection.js'
+import type {ServiceNowError} from './errors.js'
+import {TOKEN_PATH} from './failure.js'
 
 /**
  * Failures that say the connection itself is wrong, whichever call met them,
@@ -8,10 +8,14 @@ import { TOKEN_PATH } from './failure.js'
  * There is no separate connection check before a step's work: the step's first
  * request is the check, and runStep (steps/step.ts) explains its failure here.
  */
-export function explainConnectionFailure(error: ServiceNowError, conn: Connection): string | undefined {
+export function explainConnectionFailure(
+  error: ServiceNowError,
+  conn: Connection
+): string | undefined {
   const said = error.message
   const at = conn.baseUrl
-  if (error.path.startsWith(TOKEN_PATH)) return `${at} refused the OAuth sign-in. ${said}`
+  if (error.path.startsWith(TOKEN_PATH))
+    return `${at} refused the OAuth sign-in. ${said}`
   switch (error.kind) {
     case 'network':
     case 'timeout':
@@ -27,10 +31,12 @@ export function explainConnectionFailure(error: ServiceNowError, conn: Connectio
   }
   if (error.status === 401) {
     const explained = conn.explainAuthRefusal()
-    if (explained !== undefined) return `${at} refused the sign-in (401 ${error.serviceNowMessage ?? ''}). ${explained}`
+    if (explained !== undefined)
+      return `${at} refused the sign-in (401 ${error.serviceNowMessage ?? ''}). ${explained}`
     return (
       `${at} refused the credentials (401 ${error.serviceNowMessage ?? ''}). ` +
-      (REFUSAL_ADVICE[conn.authMethod] ?? 'Check that the token or OAuth client is valid and not expired or revoked.')
+      (REFUSAL_ADVICE[conn.authMethod] ??
+        'Check that the token or OAuth client is valid and not expired or revoked.')
     )
   }
   if (error.status === 403 && /ACL Exception/i.test(error.detail ?? '')) {
@@ -57,7 +63,8 @@ const TABLE_LIST = /^\/api\/now\/table\/[a-z0-9_]+(\?|$)/
 
 /** What to check after a 401, for the methods whose setup has more to it than a valid token. */
 const REFUSAL_ADVICE: Partial<Record<Connection['authMethod'], string>> = {
-  basic: 'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.',
+  basic:
+    'Check username and password, that the user is active and not locked out, and that basic auth is allowed for REST.',
   // The key is only read where a REST API Access Policy with its API key authentication profile
   // covers the API (markdown/platform-security/authentication/configure-api-key.md).
   api_key:

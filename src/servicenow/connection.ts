@@ -1,13 +1,19 @@
-import { HttpClient } from '@actions/http-client'
-import type { IncomingHttpHeaders } from 'node:http'
-import { createAuthenticator, type AuthSettings } from './auth.js'
-import type { Authenticator } from './authenticator.js'
-import { systemClock, type Clock } from './clock.js'
-import { ServiceNowError } from './errors.js'
-import { exchange, ExchangeError } from './exchange.js'
-import { classifyFailure, mayPass, TOKEN_PATH } from './failure.js'
-import { registerSecret, safeUrl } from './redact.js'
-import { backoffDelay, defaultRetryPolicy, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js'
+import {HttpClient} from '@actions/http-client'
+import type {IncomingHttpHeaders} from 'node:http'
+import {createAuthenticator, type AuthSettings} from './auth.js'
+import type {Authenticator} from './authenticator.js'
+import {systemClock, type Clock} from './clock.js'
+import {ServiceNowError} from './errors.js'
+import {exchange, ExchangeError} from './exchange.js'
+import {classifyFailure, mayPass, TOKEN_PATH} from './failure.js'
+import {registerSecret, safeUrl} from './redact.js'
+import {
+  backoffDelay,
+  defaultRetryPolicy,
+  parseRateLimitReset,
+  parseRetryAfter,
+  type RetryPolicy
+} from './retry.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export type QueryParams = Record<string, string | number | boolean | undefined>
@@ -22,7 +28,7 @@ export interface RequestSpec {
   /** Sent as application/x-www-form-urlencoded (the token endpoint accepts nothing else). */
   form?: Record<string, string>
   /** Sent as is (attachments). */
-  raw?: { data: Buffer; contentType: string }
+  raw?: {data: Buffer; contentType: string}
   /**
    * Whether sending the request twice does no harm. Defaults to true for every
    * method but POST. Only idempotent requests are retried after a failure that
@@ -98,22 +104,34 @@ export class Connection {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
-    this.retry = { ...defaultRetryPolicy, ...options.retry }
+    this.retry = {...defaultRetryPolicy, ...options.retry}
     this.log = options.log ?? (() => {})
     this.userAgent = options.userAgent ?? 'servicenow-change'
     // Only its agent is used (keep-alive, or a tunnel through HTTPS_PROXY); requests go through exchange().
-    this.http = new HttpClient(this.userAgent, [], { allowRetries: false, allowRedirects: false, keepAlive: true })
+    this.http = new HttpClient(this.userAgent, [], {
+      allowRetries: false,
+      allowRedirects: false,
+      keepAlive: true
+    })
     const mask = options.mask ?? (() => {})
     this.auth = createAuthenticator(options.auth, {
       clock: this.clock,
       // Registered twice: with the runner (its log) and with redact() (everything the action prints).
-      mask: (secret) => {
+      mask: secret => {
         registerSecret(secret)
         mask(secret)
       },
-      ...(options.idToken === undefined ? {} : { idToken: options.idToken }),
-      requestToken: async (form) =>
-        (await this.request({ method: 'POST', path: TOKEN_PATH, form, authenticated: false, idempotent: true })).body
+      ...(options.idToken === undefined ? {} : {idToken: options.idToken}),
+      requestToken: async form =>
+        (
+          await this.request({
+            method: 'POST',
+            path: TOKEN_PATH,
+            form,
+            authenticated: false,
+            idempotent: true
+          })
+        ).body
     })
   }
 
@@ -152,7 +170,10 @@ export class Connection {
 
   async request(spec: RequestSpec): Promise<ApiResponse> {
     const idempotent = spec.idempotent ?? spec.method !== 'POST'
-    const where = spec.query === undefined ? spec.path : this.url(spec.path, spec.query).slice(this.baseUrl.length)
+    const where =
+      spec.query === undefined
+        ? spec.path
+        : this.url(spec.path, spec.query).slice(this.baseUrl.length)
     let renewed = false
     // Tries that failed, not counting rate-limit turn-aways that said when to come back: those
     // are waited out against the step's time budget for rate limits instead of max_attempts.
@@ -161,9 +182,13 @@ export class Connection {
     for (let attempt = 1; ; attempt++) {
       // After a 429 this client holds all its requests until the instance said to come back.
       const pause = this.pausedUntil - this.clock.now()
-      if (pause > 0 && this.pausedBy !== undefined) await this.pauseFor(pause, this.pausedBy, true)
+      if (pause > 0 && this.pausedBy !== undefined)
+        await this.pauseFor(pause, this.pausedBy, true)
       // Outside the try: a failed sign-in is its own error (already retried), not this request's.
-      const authorization = spec.authenticated === false ? undefined : await this.auth.authorization()
+      const authorization =
+        spec.authenticated === false
+          ? undefined
+          : await this.auth.authorization()
       const started = this.clock.now()
       let outcome: ApiResponse | ServiceNowError
       try {
@@ -172,10 +197,20 @@ export class Connection {
         outcome = asNetworkError(error, spec.method, where)
       }
       const ms = this.clock.now() - started
-      const status = outcome instanceof ServiceNowError ? outcome.status : outcome.status
-      this.log(`${spec.method} ${where} → ${status ?? (outcome as ServiceNowError).kind} (${ms} ms${attempt > 1 ? `, attempt ${attempt}` : ''})`)
+      const status =
+        outcome instanceof ServiceNowError ? outcome.status : outcome.status
+      this.log(
+        `${spec.method} ${where} → ${status ?? (outcome as ServiceNowError).kind} (${ms} ms${attempt > 1 ? `, attempt ${attempt}` : ''})`
+      )
       for (const listener of this.listeners) {
-        listener({ method: spec.method, path: spec.path, attempt, status, ms, ...(outcome instanceof ServiceNowError ? { error: outcome } : {}) })
+        listener({
+          method: spec.method,
+          path: spec.path,
+          attempt,
+          status,
+          ms,
+          ...(outcome instanceof ServiceNowError ? {error: outcome} : {})
+        })
       }
       if (!(outcome instanceof ServiceNowError)) return outcome
 
@@ -187,7 +222,10 @@ export class Connection {
       const told = toldWhen(outcome)
       if (told) {
         turnedAway++
-        this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + outcome.retryAfterMs!)
+        this.pausedUntil = Math.max(
+          this.pausedUntil,
+          this.clock.now() + outcome.retryAfterMs!
+        )
         this.pausedBy = outcome
       } else failures++
       const final = attempt > 1 ? outcome.afterAttempts(attempt) : outcome
@@ -215,10 +253,24 @@ export class Connection {
    * The wait before a caller repeats a request it had to check first (a create that may have
    * landed): a rate limit's Retry-After when the instance gave one, else the backoff of this attempt.
    */
-  async waitToRetry(error: ServiceNowError, attempt: number, random: () => number = this.random): Promise<void> {
+  async waitToRetry(
+    error: ServiceNowError,
+    attempt: number,
+    random: () => number = this.random
+  ): Promise<void> {
     const told = toldWhen(error)
-    if (told) this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + error.retryAfterMs!)
-    await this.pauseFor(told ? Math.max(error.retryAfterMs!, this.retry.baseDelayMs) : backoffDelay(attempt, this.retry, random), error, told)
+    if (told)
+      this.pausedUntil = Math.max(
+        this.pausedUntil,
+        this.clock.now() + error.retryAfterMs!
+      )
+    await this.pauseFor(
+      told
+        ? Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
+        : backoffDelay(attempt, this.retry, random),
+      error,
+      told
+    )
   }
 
   /**
@@ -226,10 +278,22 @@ export class Connection {
    * (see within), or for a rate limit the step's budget. Then `error` is final, naming when the
    * instance said to come back.
    */
-  private async pauseFor(ms: number, error: ServiceNowError, rateLimited: boolean): Promise<void> {
+  private async pauseFor(
+    ms: number,
+    error: ServiceNowError,
+    rateLimited: boolean
+  ): Promise<void> {
     const now = this.clock.now()
-    const left = this.waitUntil !== undefined ? this.waitUntil - now : rateLimited ? this.retry.maxRateLimitWaitMs - this.rateLimitedMs : Infinity
-    if (ms > left) throw rateLimited ? error.beyondWaitBudget(Math.max(this.pausedUntil, now)) : error
+    const left =
+      this.waitUntil !== undefined
+        ? this.waitUntil - now
+        : rateLimited
+          ? this.retry.maxRateLimitWaitMs - this.rateLimitedMs
+          : Infinity
+    if (ms > left)
+      throw rateLimited
+        ? error.beyondWaitBudget(Math.max(this.pausedUntil, now))
+        : error
     if (rateLimited && this.waitUntil === undefined) this.rateLimitedMs += ms
     await this.clock.sleep(ms)
   }
@@ -239,25 +303,42 @@ export class Connection {
    * counts tries that failed; `turnedAway` the 429s with a Retry-After, which max_attempts
    * does not limit (the caller bounds them by time).
    */
-  private retryDelay(error: ServiceNowError, idempotent: boolean, failures: number, turnedAway: number): number | undefined {
+  private retryDelay(
+    error: ServiceNowError,
+    idempotent: boolean,
+    failures: number,
+    turnedAway: number
+  ): number | undefined {
     const told = toldWhen(error)
-    if (!mayPass(error) || (!told && failures >= this.retry.maxAttempts)) return undefined
+    if (!mayPass(error) || (!told && failures >= this.retry.maxAttempts))
+      return undefined
     // A request that is not safe to repeat is repeated here only when it certainly never left
     // (connection refused): anything else is for the caller, who can check first whether it landed.
-    if (!idempotent && (error.status !== undefined || error.mayHaveLanded)) return undefined
+    if (!idempotent && (error.status !== undefined || error.mayHaveLanded))
+      return undefined
     if (told) {
       // Everyone turned away in one window hears the same Retry-After: spread the returns over
       // as long again, twice that after a second refusal, and so on, or they all come back at
       // once and are turned away together.
       const after = Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
-      const spread = Math.min(after * 2 ** (Math.max(1, turnedAway) - 1), this.retry.maxDelayMs)
+      const spread = Math.min(
+        after * 2 ** (Math.max(1, turnedAway) - 1),
+        this.retry.maxDelayMs
+      )
       return after + this.random() * spread
     }
     return backoffDelay(failures, this.retry, this.random)
   }
 
-  private async send(spec: RequestSpec, where: string, authorization: string | undefined): Promise<ApiResponse> {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent }
+  private async send(
+    spec: RequestSpec,
+    where: string,
+    authorization: string | undefined
+  ): Promise<ApiResponse> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.userAgent
+    }
     let body: Buffer | undefined
     if (spec.json !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -270,20 +351,41 @@ export class Connection {
       body = spec.raw.data
     }
     if (body !== undefined) headers['Content-Length'] = String(body.length)
-    if (authorization !== undefined) headers[this.auth.header ?? 'Authorization'] = authorization
+    if (authorization !== undefined)
+      headers[this.auth.header ?? 'Authorization'] = authorization
 
     const url = `${this.baseUrl}${where}`
-    const answer = await exchange({ url, method: spec.method, headers, body, agent: this.http.getAgent(url), deadlineMs: this.timeoutMs })
-    return interpret(answer.status, answer.headers, answer.text, spec, where, this.baseUrl, this.clock.now())
+    const answer = await exchange({
+      url,
+      method: spec.method,
+      headers,
+      body,
+      agent: this.http.getAgent(url),
+      deadlineMs: this.timeoutMs
+    })
+    return interpret(
+      answer.status,
+      answer.headers,
+      answer.text,
+      spec,
+      where,
+      this.baseUrl,
+      this.clock.now()
+    )
   }
 }
 
 /** A 429 that said when to come back (later than now): waited out by time, not counted as a failed try. */
 function toldWhen(error: ServiceNowError): boolean {
-  return classifyFailure(error) === 'rate-limited' && error.retryAfterMs !== undefined && error.retryAfterMs > 0
+  return (
+    classifyFailure(error) === 'rate-limited' &&
+    error.retryAfterMs !== undefined &&
+    error.retryAfterMs > 0
+  )
 }
 
-const TRUNCATED = 'The body ends before the JSON does: the connection was probably cut mid-answer.'
+const TRUNCATED =
+  'The body ends before the JSON does: the connection was probably cut mid-answer.'
 
 function interpret(
   status: number,
@@ -294,14 +396,18 @@ function interpret(
   baseUrl: string,
   now: number
 ): ApiResponse {
-  const base = { method: spec.method, path: where, status }
+  const base = {method: spec.method, path: where, status}
   if (status >= 300 && status < 400) {
-    const location = typeof headers.location === 'string' ? safeUrl(headers.location) : 'elsewhere'
+    const location =
+      typeof headers.location === 'string'
+        ? safeUrl(headers.location)
+        : 'elsewhere'
     throw new ServiceNowError({
       ...base,
       kind: 'http',
       message: `the instance redirected to ${location}`,
-      detail: 'An API endpoint redirects only to a login or single-sign-on page: check instance_url and that the integration user may sign in without SSO.'
+      detail:
+        'An API endpoint redirects only to a login or single-sign-on page: check instance_url and that the integration user may sign in without SSO.'
     })
   }
   let parsed: unknown
@@ -313,9 +419,9 @@ function interpret(
       throw notJson(base, trimmed, baseUrl)
     }
   }
-  if (status >= 200 && status < 300) return { status, headers, body: parsed }
+  if (status >= 200 && status < 300) return {status, headers, body: parsed}
 
-  const { message, detail } = errorText(parsed)
+  const {message, detail} = errorText(parsed)
   throw new ServiceNowError({
     ...base,
     kind: 'http',
@@ -342,13 +448,24 @@ function mayHaveActed(status: number): boolean {
  * only one, or a 0, a date in the past or garbage: then undefined or 0, and the client backs off
  * on its own.
  */
-function comeBackIn(headers: IncomingHttpHeaders, now: number): number | undefined {
-  const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
+function comeBackIn(
+  headers: IncomingHttpHeaders,
+  now: number
+): number | undefined {
+  const first = (value: string | string[] | undefined): string | undefined =>
+    Array.isArray(value) ? value[0] : value
   // The reset is the exact moment; Retry-After is the same moment rounded to seconds.
-  return parseRateLimitReset(first(headers['x-ratelimit-reset']), now) ?? parseRetryAfter(first(headers['retry-after']), now)
+  return (
+    parseRateLimitReset(first(headers['x-ratelimit-reset']), now) ??
+    parseRetryAfter(first(headers['retry-after']), now)
+  )
 }
 
-function notJson(base: { method: Method; path: string; status: number }, text: string, baseUrl: string): ServiceNowError {
+function notJson(
+  base: {method: Method; path: string; status: number},
+  text: string,
+  baseUrl: string
+): ServiceNowError {
   if (text.startsWith('<')) {
     const ok = base.status >= 200 && base.status < 300
     return new ServiceNowError({
@@ -382,21 +499,30 @@ function titleOf(html: string): string {
 }
 
 /** ServiceNow's envelope is {error:{message,detail},status:"failure"}; the OAuth endpoint's is {error, error_description}. */
-function errorText(body: unknown): { message: string | undefined; detail: string | undefined } {
-  const b = body as { error?: unknown; error_description?: unknown } | undefined
-  if (b === undefined || b === null || typeof b !== 'object') return { message: undefined, detail: undefined }
+function errorText(body: unknown): {
+  message: string | undefined
+  detail: string | undefined
+} {
+  const b = body as {error?: unknown; error_description?: unknown} | undefined
+  if (b === undefined || b === null || typeof b !== 'object')
+    return {message: undefined, detail: undefined}
   if (typeof b.error === 'object' && b.error !== null) {
-    const e = b.error as { message?: unknown; detail?: unknown }
-    return { message: stringOr(e.message), detail: stringOr(e.detail) }
+    const e = b.error as {message?: unknown; detail?: unknown}
+    return {message: stringOr(e.message), detail: stringOr(e.detail)}
   }
   if (typeof b.error === 'string' || typeof b.error_description === 'string') {
-    return { message: stringOr(b.error_description) ?? stringOr(b.error), detail: undefined }
+    return {
+      message: stringOr(b.error_description) ?? stringOr(b.error),
+      detail: undefined
+    }
   }
-  return { message: undefined, detail: undefined }
+  return {message: undefined, detail: undefined}
 }
 
 function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  return typeof value === 'string' && value.trim() !== ''
+    ? value.trim()
+    : undefined
 }
 
 function defaultMessage(status: number): string {
@@ -415,16 +541,31 @@ function defaultMessage(status: number): string {
 }
 
 // Refused before anything was sent: even a POST cannot have landed.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'])
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH'
+])
 const TLS_HINT = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
 
-function asNetworkError(error: unknown, method: Method, path: string): ServiceNowError {
+function asNetworkError(
+  error: unknown,
+  method: Method,
+  path: string
+): ServiceNowError {
   if (error instanceof ServiceNowError) return error
-  const err = error as { code?: string; message?: string }
+  const err = error as {code?: string; message?: string}
   const text = err.message ?? String(error)
   if (error instanceof ExchangeError) {
     return new ServiceNowError({
-      kind: error.failure === 'deadline' ? 'timeout' : error.failure === 'too-large' ? 'invalid-response' : 'network',
+      kind:
+        error.failure === 'deadline'
+          ? 'timeout'
+          : error.failure === 'too-large'
+            ? 'invalid-response'
+            : 'network',
       method,
       path,
       message:

@@ -1,5 +1,5 @@
-import { redact } from './redact.js'
-import { singleLine } from './text.js'
+import {redact} from './redact.js'
+import {singleLine} from './text.js'
 
 /**
  * The two kinds of failure the library reports.
@@ -62,8 +62,15 @@ export class ServiceNowError extends Error {
 
   constructor(given: ServiceNowErrorInit) {
     // An instance or proxy may echo credentials in its error text: they go before anything can print them.
-    const init = { ...given, message: given.message === undefined ? undefined : redact(given.message), detail: given.detail === undefined ? undefined : redact(given.detail) }
-    super(describe(init), init.cause === undefined ? undefined : { cause: init.cause })
+    const init = {
+      ...given,
+      message: given.message === undefined ? undefined : redact(given.message),
+      detail: given.detail === undefined ? undefined : redact(given.detail)
+    }
+    super(
+      describe(init),
+      init.cause === undefined ? undefined : {cause: init.cause}
+    )
     this.init = init
     this.kind = init.kind
     this.method = init.method
@@ -79,12 +86,12 @@ export class ServiceNowError extends Error {
 
   /** The same failure, noting how many tries it took to give up. */
   afterAttempts(attempts: number): ServiceNowError {
-    return new ServiceNowError({ ...this.init, attempts })
+    return new ServiceNowError({...this.init, attempts})
   }
 
   /** The same failure, naming when the instance said to come back (the step will not wait that long). */
   beyondWaitBudget(comeBackAt: number): ServiceNowError {
-    return new ServiceNowError({ ...this.init, comeBackAt })
+    return new ServiceNowError({...this.init, comeBackAt})
   }
 }
 
@@ -93,13 +100,24 @@ function describe(init: ServiceNowErrorInit): string {
   const status = init.status === undefined ? '' : ` ${init.status}`
   // ServiceNow's messages carry layout (the data policy's "\n\t"): one line reads better in a log.
   const text = [init.message, init.detail]
-    .filter((s) => s !== undefined && s.trim() !== '')
-    .map((s) => withoutRuleIds(s!.replace(/\s+/g, ' ').trim()))
+    .filter(s => s !== undefined && s.trim() !== '')
+    .map(s => withoutRuleIds(s!.replace(/\s+/g, ' ').trim()))
     .join(': ')
-  const tries = init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : ''
+  const tries =
+    init.attempts !== undefined && init.attempts > 1
+      ? ` (gave up after ${init.attempts} attempts)`
+      : ''
   // To the second: what the instance said (Retry-After, X-RateLimit-Reset) has no finer grain.
-  const at = init.comeBackAt === undefined ? '' : new Date(Math.round(init.comeBackAt / 1000) * 1000).toISOString().replace('.000Z', 'Z')
-  const back = at === '' ? '' : `. The instance said to come back at ${at}, later than this step may wait for a rate limit (rate_limit_wait_minutes)`
+  const at =
+    init.comeBackAt === undefined
+      ? ''
+      : new Date(Math.round(init.comeBackAt / 1000) * 1000)
+          .toISOString()
+          .replace('.000Z', 'Z')
+  const back =
+    at === ''
+      ? ''
+      : `. The instance said to come back at ${at}, later than this step may wait for a rate limit (rate_limit_wait_minutes)`
   return `ServiceNow ${where} failed${status}${text === '' ? '' : `: ${text}`}${tries}${back}`
 }
 
@@ -109,7 +127,9 @@ function describe(init: ServiceNowErrorInit): string {
  * a person needs the name, not the rule's sys_id or the stack repeated.
  */
 function withoutRuleIds(text: string): string {
-  return text.replace(/(aborted by Business Rule '[^'^]*)\^[0-9a-f]+'/g, "$1'").replace(/\.? ?Business Rule Stack:.*$/, '')
+  return text
+    .replace(/(aborted by Business Rule '[^'^]*)\^[0-9a-f]+'/g, "$1'")
+    .replace(/\.? ?Business Rule Stack:.*$/, '')
 }
 
 /** Queries can be long and say nothing useful in a one-line error; the path names the operation. */
@@ -119,5 +139,9 @@ function stripQuery(path: string): string {
 }
 
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ServiceNowError && error.kind === 'http' && error.status === 404
+  return (
+    error instanceof ServiceNowError &&
+    error.kind === 'http' &&
+    error.status === 404
+  )
 }

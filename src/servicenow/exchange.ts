@@ -1,6 +1,6 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import type { IncomingHttpHeaders } from 'node:http'
+import type {IncomingHttpHeaders} from 'node:http'
 
 /**
  * One HTTP request and its whole answer, bounded twice: by a deadline that
@@ -54,7 +54,10 @@ export function exchange(request: ExchangeRequest): Promise<ExchangeAnswer> {
     let settled = false
     let received = 0
     let headersSeen = false
-    const settle = (error: Error | undefined, answer?: ExchangeAnswer): void => {
+    const settle = (
+      error: Error | undefined,
+      answer?: ExchangeAnswer
+    ): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -66,12 +69,26 @@ export function exchange(request: ExchangeRequest): Promise<ExchangeAnswer> {
     }
     // Same request shape as @actions/http-client's, so its agent (a proxy tunnel from HTTPS_PROXY, or keep-alive) fits.
     const req = module.request(
-      { host: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: `${url.pathname}${url.search}`, method: request.method, headers: request.headers, agent: request.agent },
-      (res) => {
+      {
+        host: url.hostname,
+        port: url.port === '' ? undefined : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers: request.headers,
+        agent: request.agent
+      },
+      res => {
         headersSeen = true
         const declared = Number(res.headers['content-length'])
         if (Number.isFinite(declared) && declared > maxBytes) {
-          settle(new ExchangeError('too-large', `the answer is ${mb(declared)}, more than the ${mb(maxBytes)} this action accepts`, 0, true))
+          settle(
+            new ExchangeError(
+              'too-large',
+              `the answer is ${mb(declared)}, more than the ${mb(maxBytes)} this action accepts`,
+              0,
+              true
+            )
+          )
           return
         }
         const chunks: Buffer[] = []
@@ -79,17 +96,36 @@ export function exchange(request: ExchangeRequest): Promise<ExchangeAnswer> {
         res.on('data', (chunk: Buffer) => {
           received += chunk.length
           if (received > maxBytes) {
-            settle(new ExchangeError('too-large', `the answer grew past the ${mb(maxBytes)} this action accepts`, received, true))
+            settle(
+              new ExchangeError(
+                'too-large',
+                `the answer grew past the ${mb(maxBytes)} this action accepts`,
+                received,
+                true
+              )
+            )
             return
           }
           chunks.push(chunk)
         })
         res.on('end', () => {
           ended = true
-          settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })
+          settle(undefined, {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8')
+          })
         })
         const cut = (): void => {
-          if (!ended) settle(new ExchangeError('cut', `the connection was cut mid-answer (after ${received} bytes${Number.isFinite(declared) ? ` of ${declared}` : ''})`, received, true))
+          if (!ended)
+            settle(
+              new ExchangeError(
+                'cut',
+                `the connection was cut mid-answer (after ${received} bytes${Number.isFinite(declared) ? ` of ${declared}` : ''})`,
+                received,
+                true
+              )
+            )
         }
         res.on('error', cut)
         res.on('aborted', cut)
@@ -98,9 +134,18 @@ export function exchange(request: ExchangeRequest): Promise<ExchangeAnswer> {
     )
     const timer = setTimeout(() => {
       const after = `${Math.round(request.deadlineMs / 100) / 10} s`
-      settle(new ExchangeError('deadline', headersSeen ? `the answer was still arriving after ${after}, ${received} bytes in` : `nothing after ${after}`, received, headersSeen))
+      settle(
+        new ExchangeError(
+          'deadline',
+          headersSeen
+            ? `the answer was still arriving after ${after}, ${received} bytes in`
+            : `nothing after ${after}`,
+          received,
+          headersSeen
+        )
+      )
     }, request.deadlineMs)
-    req.on('error', (error) => settle(error))
+    req.on('error', error => settle(error))
     req.end(request.body)
   })
 }

@@ -1,5 +1,5 @@
-import { ServiceNowError } from './errors.js'
-import { ExchangeError } from './exchange.js'
+import {ServiceNowError} from './errors.js'
+import {ExchangeError} from './exchange.js'
 
 /**
  * What a failed request means for asking again, decided here once for every caller: the
@@ -66,8 +66,14 @@ export function classifyFailure(error: unknown): FailureClass {
   switch (error.kind) {
     case 'http':
       if (error.status === 429) return 'rate-limited'
-      if (error.path === TOKEN_PATH && (error.status === 400 || error.status === 401)) return 'token-refused'
-      return error.status !== undefined && PASSING_STATUSES.has(error.status) ? 'transient' : 'permanent'
+      if (
+        error.path === TOKEN_PATH &&
+        (error.status === 400 || error.status === 401)
+      )
+        return 'token-refused'
+      return error.status !== undefined && PASSING_STATUSES.has(error.status)
+        ? 'transient'
+        : 'permanent'
     case 'timeout':
       return 'transient'
     case 'invalid-response':
@@ -91,14 +97,18 @@ export function isTokenRefusal(error: unknown): error is ServiceNowError {
 }
 
 function isTooLarge(error: ServiceNowError): boolean {
-  return error.cause instanceof ExchangeError && error.cause.failure === 'too-large'
+  return (
+    error.cause instanceof ExchangeError && error.cause.failure === 'too-large'
+  )
 }
 
 function isPassingNetworkError(error: ServiceNowError): boolean {
   // A cut answer is a glitch of the network or a proxy, like a reset.
   if (error.cause instanceof ExchangeError) return error.cause.failure === 'cut'
-  const code = (error.cause as { code?: unknown } | undefined)?.code
+  const code = (error.cause as {code?: unknown} | undefined)?.code
   if (typeof code === 'string') return PASSING_NETWORK_CODES.has(code)
   // A socket closed before the answer without a code (node's "socket hang up") is a reset by another name.
-  return /socket hang up/i.test(String((error.cause as Error | undefined)?.message))
+  return /socket hang up/i.test(
+    String((error.cause as Error | undefined)?.message)
+  )
 }

@@ -17,10 +17,11 @@ export type RawRecord = Record<string, unknown>
 
 export function field(record: RawRecord, name: string): FieldValue {
   const raw = record[name]
-  if (raw === undefined || raw === null) return { value: undefined, display: undefined }
-  if (typeof raw !== 'object') return { value: scalar(raw), display: undefined }
-  const obj = raw as { value?: unknown; display_value?: unknown }
-  return { value: scalar(obj.value), display: scalar(obj.display_value) }
+  if (raw === undefined || raw === null)
+    return {value: undefined, display: undefined}
+  if (typeof raw !== 'object') return {value: scalar(raw), display: undefined}
+  const obj = raw as {value?: unknown; display_value?: unknown}
+  return {value: scalar(obj.value), display: scalar(obj.display_value)}
 }
 
 /** The stored value of a field, '' when absent. */
@@ -31,14 +32,17 @@ export function valueOf(record: RawRecord, name: string): string {
 function scalar(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return String(value)
   return undefined
 }
 
 /** ServiceNow date-times (`YYYY-MM-DD HH:MM:SS`, GMT in stored values). */
 export function parseGlideDate(value: string | undefined): Date | undefined {
   if (value === undefined || value.trim() === '') return undefined
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(value.trim())
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(
+    value.trim()
+  )
   if (match === null) return undefined
   const date = new Date(`${match[1]}T${match[2]}Z`)
   return Number.isNaN(date.getTime()) ? undefined : date
@@ -60,7 +64,12 @@ export function shown(value: unknown): string {
   let text: string
   try {
     // JSON.stringify writes Infinity (a parsed 1e400) as null: say what it was.
-    text = value === undefined ? 'nothing' : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+    text =
+      value === undefined
+        ? 'nothing'
+        : typeof value === 'number'
+          ? String(value)
+          : (JSON.stringify(value) ?? String(value))
   } catch {
     text = String(value)
   }

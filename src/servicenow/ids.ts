@@ -1,4 +1,4 @@
-import { InputError } from './errors.js'
+import {InputError} from './errors.js'
 
 const SYS_ID = /^[0-9a-f]{32}$/
 const TABLE = /^[a-z][a-z0-9_]*$/
@@ -6,7 +6,9 @@ const TABLE = /^[a-z][a-z0-9_]*$/
 /** A sys_id goes into URL paths: anything but 32 hex digits is refused rather than sent. */
 export function checkSysId(value: string, what = 'sys_id'): string {
   if (!SYS_ID.test(value)) {
-    throw new InputError(`Invalid ${what} '${value}': a ServiceNow sys_id is 32 lower-case hexadecimal characters.`)
+    throw new InputError(
+      `Invalid ${what} '${value}': a ServiceNow sys_id is 32 lower-case hexadecimal characters.`
+    )
   }
   return value
 }

@@ -1,7 +1,7 @@
-import { ServiceNowError } from './errors.js'
-import { shown, valueOf, type RawRecord } from './fields.js'
-import { checkSysId, isRecordNumber, isSysId } from './ids.js'
-import type { TableApi } from './table-api.js'
+import {ServiceNowError} from './errors.js'
+import {shown, valueOf, type RawRecord} from './fields.js'
+import {checkSysId, isRecordNumber, isSysId} from './ids.js'
+import type {TableApi} from './table-api.js'
 
 export interface IncidentRecord {
   sysId: string
@@ -16,15 +16,23 @@ export interface IncidentRecord {
 export async function createIncident(
   table: TableApi,
   baseUrl: string,
-  fields: { causedBy: string } & Record<string, unknown>
+  fields: {causedBy: string} & Record<string, unknown>
 ): Promise<IncidentRecord> {
-  const { causedBy, ...rest } = fields
-  const raw = await table.create('incident', { ...rest, caused_by: checkSysId(causedBy, 'caused_by') }, { fields: ['sys_id', 'number'] })
+  const {causedBy, ...rest} = fields
+  const raw = await table.create(
+    'incident',
+    {...rest, caused_by: checkSysId(causedBy, 'caused_by')},
+    {fields: ['sys_id', 'number']}
+  )
   return toIncident(raw, baseUrl, 'POST')
 }
 
 /** An incident from an answer, or a ServiceNowError naming what the instance sent: its number and sys_id become outputs. */
-export function toIncident(raw: RawRecord, baseUrl: string, method: string): IncidentRecord {
+export function toIncident(
+  raw: RawRecord,
+  baseUrl: string,
+  method: string
+): IncidentRecord {
   const sysId = valueOf(raw, 'sys_id')
   const number = valueOf(raw, 'number')
   if (!isSysId(sysId) || !isRecordNumber(number)) {
@@ -35,5 +43,5 @@ export function toIncident(raw: RawRecord, baseUrl: string, method: string): Inc
       message: `the instance sent an incident with sys_id ${shown(raw.sys_id)} and number ${shown(raw.number)}`
     })
   }
-  return { sysId, number, url: `${baseUrl}/incident.do?sys_id=${sysId}` }
+  return {sysId, number, url: `${baseUrl}/incident.do?sys_id=${sysId}`}
 }

@@ -1,6 +1,6 @@
-import type { AuthDeps } from './authenticator.js'
-import { ServiceNowError } from './errors.js'
-import { isTokenRefusal, TOKEN_PATH } from './failure.js'
+import type {AuthDeps} from './authenticator.js'
+import {ServiceNowError} from './errors.js'
+import {isTokenRefusal, TOKEN_PATH} from './failure.js'
 
 /**
  * What the authenticators that sign in at /oauth_token.do share (OAuth password and client
@@ -30,8 +30,16 @@ export interface Token {
 }
 
 /** Reads /oauth_token.do's answer, masking what it issued before anything else can see it. */
-export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'>, previousRefresh?: string): Token {
-  const body = answer as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown }
+export function tokenFrom(
+  answer: unknown,
+  deps: Pick<AuthDeps, 'mask' | 'clock'>,
+  previousRefresh?: string
+): Token {
+  const body = answer as {
+    access_token?: unknown
+    refresh_token?: unknown
+    expires_in?: unknown
+  }
   if (typeof body?.access_token !== 'string' || body.access_token === '') {
     throw new ServiceNowError({
       kind: 'invalid-response',
@@ -41,12 +49,20 @@ export function tokenFrom(answer: unknown, deps: Pick<AuthDeps, 'mask' | 'clock'
     })
   }
   deps.mask(body.access_token)
-  const refresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previousRefresh
+  const refresh =
+    typeof body.refresh_token === 'string' && body.refresh_token !== ''
+      ? body.refresh_token
+      : previousRefresh
   if (refresh !== undefined) deps.mask(refresh)
   // ServiceNow's default access token lifespan is 1800 s; expires_in says the instance's own.
-  const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 1800)
-  const expiresAt = deps.clock.now() + (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
-  return { access: body.access_token, refresh, expiresAt }
+  const lifetimeSeconds =
+    typeof body.expires_in === 'number'
+      ? body.expires_in
+      : Number(body.expires_in ?? 1800)
+  const expiresAt =
+    deps.clock.now() +
+    (Number.isFinite(lifetimeSeconds) ? lifetimeSeconds : 1800) * 1000
+  return {access: body.access_token, refresh, expiresAt}
 }
 
 /** A refused token request as an error that says what to check (`hint`); any other failure as it is. */

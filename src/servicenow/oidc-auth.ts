@@ -1,8 +1,13 @@
-import type { AuthDeps, Authenticator, AuthSettings } from './authenticator.js'
-import { explainTokenRefusal, SingleFlight, TOKEN_EXPIRY_MARGIN_MS, tokenFrom } from './oauth-token.js'
-import { decodeJwt, stringClaim, timeClaim } from './jwt.js'
+import type {AuthDeps, Authenticator, AuthSettings} from './authenticator.js'
+import {
+  explainTokenRefusal,
+  SingleFlight,
+  TOKEN_EXPIRY_MARGIN_MS,
+  tokenFrom
+} from './oauth-token.js'
+import {decodeJwt, stringClaim, timeClaim} from './jwt.js'
 
-type OidcSettings = Extract<AuthSettings, { method: 'oidc' | 'oidc_jwt_bearer' }>
+type OidcSettings = Extract<AuthSettings, {method: 'oidc' | 'oidc_jwt_bearer'}>
 
 /** RFC 7523 §2.1: the grant_type of "JWT Bearer Token as an Authorization Grant". */
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -37,7 +42,7 @@ export class OidcAuthenticator implements Authenticator {
   /** The last ID token GitHub gave: presented as is, or exchanged. */
   private idToken: IdToken | undefined
   /** What goes in the Authorization header: the ID token itself, or the access token it was exchanged for. */
-  private bearer: { value: string; expiresAt: number | undefined } | undefined
+  private bearer: {value: string; expiresAt: number | undefined} | undefined
   private readonly signIns = new SingleFlight<string>()
 
   constructor(
@@ -45,12 +50,17 @@ export class OidcAuthenticator implements Authenticator {
     private readonly deps: AuthDeps
   ) {
     this.method = settings.method
-    if (settings.method === 'oidc_jwt_bearer' && settings.clientSecret !== '') deps.mask(settings.clientSecret)
+    if (settings.method === 'oidc_jwt_bearer' && settings.clientSecret !== '')
+      deps.mask(settings.clientSecret)
   }
 
   async authorization(): Promise<string> {
     const current = this.bearer
-    if (current !== undefined && (current.expiresAt === undefined || this.deps.clock.now() < current.expiresAt - TOKEN_EXPIRY_MARGIN_MS)) {
+    if (
+      current !== undefined &&
+      (current.expiresAt === undefined ||
+        this.deps.clock.now() < current.expiresAt - TOKEN_EXPIRY_MARGIN_MS)
+    ) {
       return `Bearer ${current.value}`
     }
     // A token fresher than the margin is still used: it is the newest GitHub will give.
@@ -66,12 +76,17 @@ export class OidcAuthenticator implements Authenticator {
   private async signIn(): Promise<string> {
     const id = await this.requestIdToken()
     if (this.settings.method === 'oidc') {
-      this.bearer = { value: id.value, expiresAt: id.expiresAt }
+      this.bearer = {value: id.value, expiresAt: id.expiresAt}
       return id.value
     }
-    const form: Record<string, string> = { grant_type: JWT_BEARER_GRANT, client_id: this.settings.clientId, assertion: id.value }
+    const form: Record<string, string> = {
+      grant_type: JWT_BEARER_GRANT,
+      client_id: this.settings.clientId,
+      assertion: id.value
+    }
     // A public client has no secret; a confidential one must send it.
-    if (this.settings.clientSecret !== '') form.client_secret = this.settings.clientSecret
+    if (this.settings.clientSecret !== '')
+      form.client_secret = this.settings.clientSecret
     let answer: unknown
     try {
       answer = await this.deps.requestToken(form)
@@ -79,17 +94,28 @@ export class OidcAuthenticator implements Authenticator {
       throw explainTokenRefusal(error, this.describeRefusal(id))
     }
     const access = tokenFrom(answer, this.deps)
-    this.bearer = { value: access.access, expiresAt: access.expiresAt }
+    this.bearer = {value: access.access, expiresAt: access.expiresAt}
     return access.access
   }
 
   private async requestIdToken(): Promise<IdToken> {
-    if (this.deps.idToken === undefined) throw new Error(`auth ${this.method} needs GitHub's OIDC ID token, and none can be asked for here.`)
+    if (this.deps.idToken === undefined)
+      throw new Error(
+        `auth ${this.method} needs GitHub's OIDC ID token, and none can be asked for here.`
+      )
     const value = await this.deps.idToken(this.settings.audience)
     this.deps.mask(value)
     const decoded = decodeJwt(value)
-    if (decoded === undefined) throw new Error('GitHub answered the OIDC token request with something that is not a JSON Web Token.')
-    this.idToken = { value, header: decoded.header, claims: decoded.claims, expiresAt: timeClaim(decoded.claims, 'exp') }
+    if (decoded === undefined)
+      throw new Error(
+        'GitHub answered the OIDC token request with something that is not a JSON Web Token.'
+      )
+    this.idToken = {
+      value,
+      header: decoded.header,
+      claims: decoded.claims,
+      expiresAt: timeClaim(decoded.claims, 'exp')
+    }
     return this.idToken
   }
 
@@ -99,7 +125,9 @@ export class OidcAuthenticator implements Authenticator {
    * instance issued, and a refused exchange is explained where it happens.
    */
   explainRefusal(): string | undefined {
-    return this.method === 'oidc' && this.idToken !== undefined ? this.describeRefusal(this.idToken) : undefined
+    return this.method === 'oidc' && this.idToken !== undefined
+      ? this.describeRefusal(this.idToken)
+      : undefined
   }
 
   /**
@@ -110,7 +138,7 @@ export class OidcAuthenticator implements Authenticator {
    * (expiry, the audience GitHub put in) come first.
    */
   private describeRefusal(token: IdToken): string {
-    const { claims, header } = token
+    const {claims, header} = token
     const iss = stringClaim(claims, 'iss') ?? '(none)'
     const aud = JSON.stringify(claims.aud ?? null)
     const sub = stringClaim(claims, 'sub') ?? '(none)'
@@ -118,10 +146,15 @@ export class OidcAuthenticator implements Authenticator {
     const found: string[] = []
     const now = this.deps.clock.now()
     if (token.expiresAt !== undefined && token.expiresAt <= now) {
-      found.push(`The token had expired ${Math.round((now - token.expiresAt) / 1000)} s before it was sent (exp ${new Date(token.expiresAt).toISOString()}); check the runner's clock.`)
+      found.push(
+        `The token had expired ${Math.round((now - token.expiresAt) / 1000)} s before it was sent (exp ${new Date(token.expiresAt).toISOString()}); check the runner's clock.`
+      )
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
-    if (!audiences.includes(this.settings.audience)) found.push(`GitHub issued it for audience ${aud}, not the '${this.settings.audience}' asked for.`)
+    if (!audiences.includes(this.settings.audience))
+      found.push(
+        `GitHub issued it for audience ${aud}, not the '${this.settings.audience}' asked for.`
+      )
     const shown = `The token: issuer ${iss}, audience ${aud}, subject '${sub}', signed with key id '${kid}' (${String(header.alg)}), expires ${token.expiresAt === undefined ? 'never (no exp)' : new Date(token.expiresAt).toISOString()}.`
     const entry =
       this.settings.method === 'oidc'
@@ -131,7 +164,15 @@ export class OidcAuthenticator implements Authenticator {
         : `ServiceNow exchanges it only through an active JWT bearer grant entry whose Client ID is '${this.settings.clientId}' (client_id) and equals the token's audience, ` +
           `whose JWKS URL (${iss}/.well-known/jwks) holds key id '${kid}', which accepts the issuer ${iss} (an OAuth JWT claim validation, since it differs from the Client ID), ` +
           `whose User Field matches sub '${sub}' to an active user, with client_secret unless the client is public; each token is exchanged once (jti).`
-    const said = this.settings.method === 'oidc' ? 'ServiceNow did not accept GitHub\'s OIDC token' : 'ServiceNow refused to exchange GitHub\'s OIDC token'
-    return [`${said}; it does not say why (its system log does).`, ...found, shown, entry].join(' ')
+    const said =
+      this.settings.method === 'oidc'
+        ? "ServiceNow did not accept GitHub's OIDC token"
+        : "ServiceNow refused to exchange GitHub's OIDC token"
+    return [
+      `${said}; it does not say why (its system log does).`,
+      ...found,
+      shown,
+      entry
+    ].join(' ')
   }
 }

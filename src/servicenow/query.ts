@@ -1,5 +1,5 @@
-import { InputError } from './errors.js'
-import { LINE_BREAK } from './text.js'
+import {InputError} from './errors.js'
+import {LINE_BREAK} from './text.js'
 
 /**
  * Builds ServiceNow encoded queries (`field=value^field2INa,b^ORDERBYDESCsys_created_on`).
@@ -72,18 +72,31 @@ export class EncodedQuery {
   }
 
   private add(field: string, operator: string, value: string): this {
-    this.parts.push(`${checkField(field)}${operator}${checkValue(field, value)}`)
+    this.parts.push(
+      `${checkField(field)}${operator}${checkValue(field, value)}`
+    )
     return this
   }
 
-  private list(field: string, operator: string, values: readonly string[]): this {
-    if (values.length === 0) throw new InputError(`An ${operator} condition on ${field} needs at least one value.`)
+  private list(
+    field: string,
+    operator: string,
+    values: readonly string[]
+  ): this {
+    if (values.length === 0)
+      throw new InputError(
+        `An ${operator} condition on ${field} needs at least one value.`
+      )
     for (const value of values) {
       if (value.includes(',')) {
-        throw new InputError(`The value '${value}' for ${field} contains ',', which would split it in two in a ServiceNow query.`)
+        throw new InputError(
+          `The value '${value}' for ${field} contains ',', which would split it in two in a ServiceNow query.`
+        )
       }
     }
-    this.parts.push(`${checkField(field)}${operator}${values.map((v) => checkValue(field, v)).join(',')}`)
+    this.parts.push(
+      `${checkField(field)}${operator}${values.map(v => checkValue(field, v)).join(',')}`
+    )
     return this
   }
 }
@@ -95,19 +108,24 @@ export function query(): EncodedQuery {
 const FIELD = /^[A-Za-z_][A-Za-z0-9_.]*$/
 
 /** C0 (tab included), DEL, C1, zero-width and bidi controls, BOM. */
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
 /** What may stand before `javascript:` and still be stripped: spaces, every char up to U+0020, invisibles. */
-const LEADING_BLANK = new RegExp(`^(?:\\s|[\\u0000-\\u0020]|${INVISIBLE.source})+`)
+const LEADING_BLANK = new RegExp(
+  `^(?:\\s|[\\u0000-\\u0020]|${INVISIBLE.source})+`
+)
 
 function checkField(field: string): string {
-  if (!FIELD.test(field)) throw new InputError(`'${field}' is not a ServiceNow field name.`)
+  if (!FIELD.test(field))
+    throw new InputError(`'${field}' is not a ServiceNow field name.`)
   return field
 }
 
 function checkValue(field: string, value: string): string {
   const problem = queryValueProblem(value)
-  if (problem !== undefined) throw new InputError(`The value for ${field} ${problem}.`)
+  if (problem !== undefined)
+    throw new InputError(`The value for ${field} ${problem}.`)
   return value
 }
 
@@ -126,10 +144,14 @@ function checkValue(field: string, value: string): string {
  *   stronger than guessing what else the instance strips.
  */
 export function queryValueProblem(value: string): string | undefined {
-  if (value.includes('^')) return "contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'"
-  if (LINE_BREAK.test(value)) return 'contains a line break, which cannot be used in a ServiceNow query'
-  if (/^javascript:/i.test(value.replace(LEADING_BLANK, ''))) return "begins with 'javascript:', which ServiceNow would run as a script on the instance"
+  if (value.includes('^'))
+    return "contains '^', which ServiceNow reads as the start of another query condition and cannot escape. Remove the '^'"
+  if (LINE_BREAK.test(value))
+    return 'contains a line break, which cannot be used in a ServiceNow query'
+  if (/^javascript:/i.test(value.replace(LEADING_BLANK, '')))
+    return "begins with 'javascript:', which ServiceNow would run as a script on the instance"
   const hidden = INVISIBLE.exec(value)
-  if (hidden !== null) return `contains the control or invisible character U+${hidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which cannot be used in a ServiceNow query`
+  if (hidden !== null)
+    return `contains the control or invisible character U+${hidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which cannot be used in a ServiceNow query`
   return undefined
 }

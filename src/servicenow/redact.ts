@@ -16,7 +16,12 @@ const secrets = new Set<string>()
 export function registerSecret(value: string): void {
   // Shorter values would blank out ordinary words; the runner still masks them.
   if (value.length < 3) return
-  for (const form of [value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)]) {
+  for (const form of [
+    value,
+    encodeURIComponent(value),
+    new URLSearchParams({v: value}).toString().slice(2),
+    JSON.stringify(value).slice(1, -1)
+  ]) {
     secrets.add(form)
   }
 }
@@ -33,7 +38,8 @@ const NAMED = [
 export function redact(text: string): string {
   let out = text
   // Longest first, so a secret that contains another is not left half shown.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join(HIDDEN)
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+    out = out.split(secret).join(HIDDEN)
   for (const pattern of NAMED) out = out.replace(pattern, `$1${HIDDEN}`)
   return out
 }
@@ -63,15 +69,25 @@ export function safeUrl(text: string): string {
 export function redactStdout(): () => void {
   const stdout = process.stdout
   const write = stdout.write
-  const guarded = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
+  const guarded = function (
+    this: unknown,
+    chunk: unknown,
+    ...rest: unknown[]
+  ): boolean {
     const text =
       typeof chunk === 'string'
         ? chunk
             .split('\n')
-            .map((line) => (line.startsWith('::add-mask::') ? line : redact(line)))
+            .map(line =>
+              line.startsWith('::add-mask::') ? line : redact(line)
+            )
             .join('\n')
         : chunk
-    return (write as (...args: unknown[]) => boolean).call(stdout, text, ...rest)
+    return (write as (...args: unknown[]) => boolean).call(
+      stdout,
+      text,
+      ...rest
+    )
   }
   stdout.write = guarded as typeof stdout.write
   return () => {

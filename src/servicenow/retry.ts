@@ -34,8 +34,15 @@ export const defaultRetryPolicy: RetryPolicy = {
  * "Equal jitter": half the exponential delay fixed, half random. Keeps a floor
  * (unlike full jitter) while still spreading a herd of clients apart.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1))
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number
+): number {
+  const exponential = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** Math.max(0, attempt - 1)
+  )
   return Math.round(exponential / 2 + random() * (exponential / 2))
 }
 
@@ -45,7 +52,10 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
  * (a negative number, garbage), 0 for 0 or a date in the past: in each of those cases the
  * client waits by its own backoff instead, never not at all.
  */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+export function parseRetryAfter(
+  value: string | undefined,
+  now: number
+): number | undefined {
   if (value === undefined) return undefined
   const text = value.trim()
   if (/^\d{1,9}$/.test(text)) return Number(text) * 1000
@@ -60,7 +70,10 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
  * (markdown/api-reference/rest-api-explorer/inbound-REST-API-rate-limiting.md). The time until
  * then, or undefined when absent, unreadable or past.
  */
-export function parseRateLimitReset(value: string | undefined, now: number): number | undefined {
+export function parseRateLimitReset(
+  value: string | undefined,
+  now: number
+): number | undefined {
   if (value === undefined || !/^\s*\d{1,12}\s*$/.test(value)) return undefined
   const ms = Number(value) * 1000 - now
   return ms > 0 ? ms : undefined

@@ -20,5 +20,8 @@ export function oneLine(text: string): string {
  * breaks to a reader of the output; written as \u2028 they parse back the same.
  */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+  return JSON.stringify(value).replace(
+    /[\u2028\u2029]/g,
+    c => `\\u${c.charCodeAt(0).toString(16)}`
+  )
 }

@@ -1,14 +1,23 @@
 import * as core from '@actions/core'
-import { CloseInput as I } from '../constants.js'
-import { readChangeRef, type ChangeRef } from './change-ref.js'
-import { readConnectionSettings, type ConnectionSettings } from './connection.js'
-import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
-import { boolean, oneOf, prose } from './inputs.js'
-import { InputError } from '../servicenow/errors.js'
+import {CloseInput as I} from '../constants.js'
+import {readChangeRef, type ChangeRef} from './change-ref.js'
+import {readConnectionSettings, type ConnectionSettings} from './connection.js'
+import {readAttachmentSpec, type AttachmentSpec} from './attachments.js'
+import {boolean, oneOf, prose} from './inputs.js'
+import {InputError} from '../servicenow/errors.js'
 
-export const JOB_RESULTS = ['success', 'failure', 'cancelled', 'skipped'] as const
+export const JOB_RESULTS = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped'
+] as const
 export type JobResult = (typeof JOB_RESULTS)[number]
-export const CLOSE_CODES = ['successful', 'successful_issues', 'unsuccessful'] as const
+export const CLOSE_CODES = [
+  'successful',
+  'successful_issues',
+  'unsuccessful'
+] as const
 export type CloseCode = (typeof CLOSE_CODES)[number]
 
 /** A close code that says the change succeeded (successful, or successful with issues): only a successful deployment may claim it. */
@@ -32,19 +41,36 @@ export interface CloseSettings extends CloseOptions {
 /** The close options the gate shares with close (the gate learns the result itself). */
 export function readCloseOptions(): CloseOptions {
   const code = oneOf(I.CloseCode, CLOSE_CODES, '')
-  return { closeCode: code === '' ? undefined : code, closeNotes: prose(I.CloseNotes), openIncidentOnFailure: boolean(I.OpenIncidentOnFailure, false) }
+  return {
+    closeCode: code === '' ? undefined : code,
+    closeNotes: prose(I.CloseNotes),
+    openIncidentOnFailure: boolean(I.OpenIncidentOnFailure, false)
+  }
 }
 
 export function readCloseSettings(): CloseSettings {
   const connection = readConnectionSettings()
   const change = readChangeRef()
   const result = oneOf(I.Result, JOB_RESULTS, '')
-  if (result === '') throw new InputError(`result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`)
+  if (result === '')
+    throw new InputError(
+      `result is required: the deployment job's result, e.g. \${{ needs.deploy.result }} (${JOB_RESULTS.join(', ')}).`
+    )
   const options = readCloseOptions()
   if (claimsSuccess(options.closeCode) && result !== 'success') {
-    throw new InputError(`close_code ${options.closeCode} contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`)
+    throw new InputError(
+      `close_code ${options.closeCode} contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`
+    )
   }
-  const settings = { connection, change, result, ...options, attachments: readAttachmentSpec() }
-  core.debug(`close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`)
+  const settings = {
+    connection,
+    change,
+    result,
+    ...options,
+    attachments: readAttachmentSpec()
+  }
+  core.debug(
+    `close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`
+  )
   return settings
 }

@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
-import { ConnectionInput as I } from '../constants.js'
-import { resolveAuth } from '../servicenow/auth.js'
-import { InputError } from '../servicenow/errors.js'
-import type { ConnectionOptions } from '../servicenow/connection.js'
-import { parseInstanceUrl } from '../servicenow/instance-url.js'
-import { integer, secret, text } from './inputs.js'
+import {ConnectionInput as I} from '../constants.js'
+import {resolveAuth} from '../servicenow/auth.js'
+import {InputError} from '../servicenow/errors.js'
+import type {ConnectionOptions} from '../servicenow/connection.js'
+import {parseInstanceUrl} from '../servicenow/instance-url.js'
+import {integer, secret, text} from './inputs.js'
 
 /** How to reach and sign in to ServiceNow: the inputs every entrypoint shares. */
 export interface ConnectionSettings {
@@ -33,7 +33,10 @@ export function readConnectionSettings(): ConnectionSettings {
     apiKey,
     oidcAudience: text(I.OidcAudience)
   })
-  if ((auth.method === 'oidc' || auth.method === 'oidc_jwt_bearer') && !process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+  if (
+    (auth.method === 'oidc' || auth.method === 'oidc_jwt_bearer') &&
+    !process.env.ACTIONS_ID_TOKEN_REQUEST_URL
+  ) {
     // The runner sets this only for jobs allowed to ask for an ID token.
     throw new InputError(
       `auth ${auth.method} signs in with GitHub's OIDC token, and this job may not ask for one: add "permissions: id-token: write" to the job or workflow. ` +
@@ -55,16 +58,21 @@ export function readConnectionSettings(): ConnectionSettings {
 }
 
 /** Client options from the settings, wired to the runner's masking and debug log. */
-export function connectionOptions(settings: ConnectionSettings): ConnectionOptions {
+export function connectionOptions(
+  settings: ConnectionSettings
+): ConnectionOptions {
   return {
     baseUrl: settings.baseUrl,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
-    retry: { maxAttempts: settings.maxAttempts, maxRateLimitWaitMs: settings.rateLimitWaitMs },
-    mask: (value) => core.setSecret(value),
-    log: (line) => core.debug(line),
+    retry: {
+      maxAttempts: settings.maxAttempts,
+      maxRateLimitWaitMs: settings.rateLimitWaitMs
+    },
+    mask: value => core.setSecret(value),
+    log: line => core.debug(line),
     userAgent: 'servicenow-change',
     // core masks the token it returns; the authenticator masks it again, so a test double can't forget to.
-    idToken: (audience) => core.getIDToken(audience)
+    idToken: audience => core.getIDToken(audience)
   }
 }

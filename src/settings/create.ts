@@ -1,15 +1,24 @@
 import * as core from '@actions/core'
-import { CreateInput as I } from '../constants.js'
-import type { RunContext } from '../github-context.js'
-import { CHANGE_TYPES, type ChangeType } from '../servicenow/change-model.js'
-import { OWN_MARK } from '../servicenow/change-task.js'
-import { InputError } from '../servicenow/errors.js'
-import { parseChangeNumber } from './change-ref.js'
-import { readConnectionSettings, type ConnectionSettings } from './connection.js'
-import { readAttachmentSpec, type AttachmentSpec } from './attachments.js'
-import { boolean, list, oneOf, prose, secret, text } from './inputs.js'
-import { IMPACT_LEVELS, isControlled, oneLine, queryValue, parseDate, parseFields, parseLevel, RISK_LEVELS } from './parse.js'
-import { createHash } from 'node:crypto'
+import {CreateInput as I} from '../constants.js'
+import type {RunContext} from '../github-context.js'
+import {CHANGE_TYPES, type ChangeType} from '../servicenow/change-model.js'
+import {OWN_MARK} from '../servicenow/change-task.js'
+import {InputError} from '../servicenow/errors.js'
+import {parseChangeNumber} from './change-ref.js'
+import {readConnectionSettings, type ConnectionSettings} from './connection.js'
+import {readAttachmentSpec, type AttachmentSpec} from './attachments.js'
+import {boolean, list, oneOf, prose, secret, text} from './inputs.js'
+import {
+  IMPACT_LEVELS,
+  isControlled,
+  oneLine,
+  queryValue,
+  parseDate,
+  parseFields,
+  parseLevel,
+  RISK_LEVELS
+} from './parse.js'
+import {createHash} from 'node:crypto'
 
 /** What create does, read from its inputs and the run's context. */
 export interface CreateSettings {
@@ -26,7 +35,7 @@ export interface CreateSettings {
   /** Fields written as given (plain values). */
   fields: Record<string, string>
   /** Reference fields given by display name or sys_id, resolved before creating. */
-  references: { assignmentGroup: string; cmdbCi: string; parentChange: string }
+  references: {assignmentGroup: string; cmdbCi: string; parentChange: string}
   attachments: AttachmentSpec
   /** The description is ours (no description input): the commits going out may be added to it. */
   describeFromContext: boolean
@@ -41,32 +50,52 @@ export function readCreateSettings(run: RunContext): CreateSettings {
   const template = queryValue(I.Template, text(I.Template))
   const typeInput = oneOf(I.Type, CHANGE_TYPES, '')
   if (template !== '' && typeInput !== '' && typeInput !== 'standard') {
-    throw new InputError(`A template makes a standard change: type '${typeInput}' cannot go with template '${template}'.`)
+    throw new InputError(
+      `A template makes a standard change: type '${typeInput}' cannot go with template '${template}'.`
+    )
   }
-  const type: ChangeType = template !== '' ? 'standard' : typeInput === '' ? 'normal' : typeInput
-  if (type === 'standard' && template === '') throw new InputError('A standard change needs template: the name of a standard change template.')
+  const type: ChangeType =
+    template !== '' ? 'standard' : typeInput === '' ? 'normal' : typeInput
+  if (type === 'standard' && template === '')
+    throw new InputError(
+      'A standard change needs template: the name of a standard change template.'
+    )
 
   const adopt = text(I.ChangeNumber)
   const environment = queryValue(I.Environment, text(I.Environment))
   const controlledPatterns = list(I.ControlledEnvironments)
-  const controlled = environment === '' ? true : isControlled(environment, controlledPatterns)
+  const controlled =
+    environment === '' ? true : isControlled(environment, controlledPatterns)
 
   const correlationInput = text(I.CorrelationId)
   if (correlationInput.length > CORRELATION_ID_MAX) {
-    throw new InputError(`Invalid correlation_id: ${correlationInput.length} characters; ServiceNow keeps ${CORRELATION_ID_MAX}.`)
+    throw new InputError(
+      `Invalid correlation_id: ${correlationInput.length} characters; ServiceNow keeps ${CORRELATION_ID_MAX}.`
+    )
   }
-  const correlationId = queryValue(I.CorrelationId, correlationInput === '' ? defaultCorrelationId(run, environment) : correlationInput)
+  const correlationId = queryValue(
+    I.CorrelationId,
+    correlationInput === ''
+      ? defaultCorrelationId(run, environment)
+      : correlationInput
+  )
 
   const description = prose(I.Description)
   const shortDescription =
-    oneLine(I.ShortDescription, text(I.ShortDescription)) || `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
+    oneLine(I.ShortDescription, text(I.ShortDescription)) ||
+    `Deploy ${run.repository}@${run.sha.slice(0, 7)}${environment === '' ? '' : ` to ${environment}`}`
   const fields: Record<string, string> = {
     ...parseFields(I.Fields, prose(I.Fields), FIELD_INPUTS),
     ...nonEmpty({
       short_description: shortDescription,
       // A standard change takes its description from the template: the run's context goes into a work note instead.
-      description: description || (type === 'standard' ? '' : defaultDescription(run, environment)),
-      work_notes: type === 'standard' && description === '' ? defaultDescription(run, environment) : '',
+      description:
+        description ||
+        (type === 'standard' ? '' : defaultDescription(run, environment)),
+      work_notes:
+        type === 'standard' && description === ''
+          ? defaultDescription(run, environment)
+          : '',
       risk: parseLevel(I.Risk, text(I.Risk), RISK_LEVELS),
       impact: parseLevel(I.Impact, text(I.Impact), IMPACT_LEVELS),
       start_date: parseDate(I.StartDate, text(I.StartDate)),
@@ -79,12 +108,19 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       correlation_display: OWN_MARK
     })
   }
-  if (fields.start_date && fields.end_date && fields.start_date >= fields.end_date) {
-    throw new InputError(`start_date (${fields.start_date} GMT) must be before end_date (${fields.end_date} GMT).`)
+  if (
+    fields.start_date &&
+    fields.end_date &&
+    fields.start_date >= fields.end_date
+  ) {
+    throw new InputError(
+      `start_date (${fields.start_date} GMT) must be before end_date (${fields.end_date} GMT).`
+    )
   }
   const settings: CreateSettings = {
     connection,
-    adoptNumber: adopt === '' ? undefined : parseChangeNumber(I.ChangeNumber, adopt),
+    adoptNumber:
+      adopt === '' ? undefined : parseChangeNumber(I.ChangeNumber, adopt),
     type,
     template: template === '' ? undefined : template,
     environment,
@@ -135,8 +171,13 @@ function nonEmpty(values: Record<string, string>): Record<string, string> {
  * job, so a re-run adopts the change the first attempt made; different per
  * matrix environment. Hashed down when it would not fit in 100 characters.
  */
-export function defaultCorrelationId(run: RunContext, environment: string): string {
-  const full = [run.repository, String(run.runId), run.job, environment].filter((p) => p !== '').join('/')
+export function defaultCorrelationId(
+  run: RunContext,
+  environment: string
+): string {
+  const full = [run.repository, String(run.runId), run.job, environment]
+    .filter(p => p !== '')
+    .join('/')
   if (full.length <= CORRELATION_ID_MAX) return full
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 16)
   return `${full.slice(0, CORRELATION_ID_MAX - hash.length - 1)}#${hash}`

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { ReportInput as I } from '../constants.js'
-import { parseGlideDate } from '../servicenow/fields.js'
-import { readConnectionSettings, type ConnectionSettings } from './connection.js'
-import { integer, text } from './inputs.js'
-import { queryValue, parseDate } from './parse.js'
+import {ReportInput as I} from '../constants.js'
+import {parseGlideDate} from '../servicenow/fields.js'
+import {readConnectionSettings, type ConnectionSettings} from './connection.js'
+import {integer, text} from './inputs.js'
+import {queryValue, parseDate} from './parse.js'
 
 export interface ReportSettings {
   connection: ConnectionSettings
@@ -17,7 +17,10 @@ export interface ReportSettings {
 export function readReportSettings(now: Date = new Date()): ReportSettings {
   const connection = readConnectionSettings()
   const untilText = text(I.Until)
-  const until = untilText === '' ? now : (parseGlideDate(parseDate(I.Until, untilText)) ?? now)
+  const until =
+    untilText === ''
+      ? now
+      : (parseGlideDate(parseDate(I.Until, untilText)) ?? now)
   const days = integer(I.PeriodDays, 90, 1, 730)
   const settings: ReportSettings = {
     connection,
@@ -25,7 +28,10 @@ export function readReportSettings(now: Date = new Date()): ReportSettings {
     until,
     cmdbCi: queryValue(I.CmdbCi, text(I.CmdbCi)),
     assignmentGroup: queryValue(I.AssignmentGroup, text(I.AssignmentGroup)),
-    correlationPrefix: queryValue(I.CorrelationPrefix, text(I.CorrelationPrefix))
+    correlationPrefix: queryValue(
+      I.CorrelationPrefix,
+      text(I.CorrelationPrefix)
+    )
   }
   core.debug(`report: ${days} days until ${until.toISOString()}`)
   return settings

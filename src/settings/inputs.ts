@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import { ConnectionInput } from '../constants.js'
-import { InputError } from '../servicenow/errors.js'
-import { registerSecret } from '../servicenow/redact.js'
+import {ConnectionInput} from '../constants.js'
+import {InputError} from '../servicenow/errors.js'
+import {registerSecret} from '../servicenow/redact.js'
 
 /**
  * The only place that reads inputs (core.getInput, and the environment for connection inputs). Settings readers build on these so
@@ -32,14 +32,18 @@ export function text(name: string): string {
 
 /** Multi-line text kept as written (descriptions, plans, notes), trailing space trimmed. */
 export function prose(name: string): string {
-  return input(name, { trimWhitespace: false }).replace(/\s+$/, '').replace(/^\n+/, '')
+  return input(name, {trimWhitespace: false})
+    .replace(/\s+$/, '')
+    .replace(/^\n+/, '')
 }
 
 /** A secret input, registered with the runner and with redact() before anything can print it. */
 export function secret(name: string): string {
   const value = input(name).trim()
   // The environment's value too when an input overrides it: it is a secret all the same.
-  const inEnvironment = FROM_ENVIRONMENT.has(name) ? (process.env[environmentName(name)] ?? '').trim() : ''
+  const inEnvironment = FROM_ENVIRONMENT.has(name)
+    ? (process.env[environmentName(name)] ?? '').trim()
+    : ''
   for (const s of new Set([value, inEnvironment])) {
     if (s === '') continue
     core.setSecret(s)
@@ -49,12 +53,23 @@ export function secret(name: string): string {
 }
 
 /** A whole number within [min, max]; out-of-range values are refused, never clamped. */
-export function integer(name: string, fallback: number, min: number, max: number): number {
+export function integer(
+  name: string,
+  fallback: number,
+  min: number,
+  max: number
+): number {
   const raw = text(name)
   if (raw === '') return fallback
-  if (!/^-?\d+$/.test(raw)) throw new InputError(`Invalid ${name} '${raw}': expected a whole number from ${min} to ${max}.`)
+  if (!/^-?\d+$/.test(raw))
+    throw new InputError(
+      `Invalid ${name} '${raw}': expected a whole number from ${min} to ${max}.`
+    )
   const value = Number(raw)
-  if (value < min || value > max) throw new InputError(`Invalid ${name} '${raw}': must be from ${min} to ${max}.`)
+  if (value < min || value > max)
+    throw new InputError(
+      `Invalid ${name} '${raw}': must be from ${min} to ${max}.`
+    )
   return value
 }
 
@@ -63,14 +78,22 @@ export function boolean(name: string, fallback: boolean): boolean {
   if (raw === '') return fallback
   if (raw === 'true') return true
   if (raw === 'false') return false
-  throw new InputError(`Invalid ${name} '${text(name)}': expected true or false.`)
+  throw new InputError(
+    `Invalid ${name} '${text(name)}': expected true or false.`
+  )
 }
 
-export function oneOf<T extends string>(name: string, options: readonly T[], fallback: T | ''): T | '' {
+export function oneOf<T extends string>(
+  name: string,
+  options: readonly T[],
+  fallback: T | ''
+): T | '' {
   const raw = text(name).toLowerCase()
   if (raw === '') return fallback
   if (!(options as readonly string[]).includes(raw)) {
-    throw new InputError(`Invalid ${name} '${text(name)}'. Expected one of: ${options.join(', ')}.`)
+    throw new InputError(
+      `Invalid ${name} '${text(name)}'. Expected one of: ${options.join(', ')}.`
+    )
   }
   return raw as T
 }
@@ -79,6 +102,6 @@ export function oneOf<T extends string>(name: string, options: readonly T[], fal
 export function list(name: string): string[] {
   return text(name)
     .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
+    .map(s => s.trim())
+    .filter(s => s !== '')
 }

@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
-import { WaitInput as I } from '../constants.js'
-import { readChangeRef, type ChangeRef } from './change-ref.js'
-import { readConnectionSettings, type ConnectionSettings } from './connection.js'
-import { boolean, integer, oneOf } from './inputs.js'
+import {WaitInput as I} from '../constants.js'
+import {readChangeRef, type ChangeRef} from './change-ref.js'
+import {readConnectionSettings, type ConnectionSettings} from './connection.js'
+import {boolean, integer, oneOf} from './inputs.js'
 
 export interface WaitOptions {
   /** 0 = check once. */
@@ -24,17 +24,21 @@ export const POLL_FLOOR_SECONDS = 5
 
 export function readWaitSettings(): WaitSettings {
   const connection = readConnectionSettings()
-  return { connection, change: readChangeRef(), ...readWaitOptions() }
+  return {connection, change: readChangeRef(), ...readWaitOptions()}
 }
 
 /** The wait inputs the gate shares with wait. */
 export function readWaitOptions(): WaitOptions {
   const settings: WaitOptions = {
     timeoutMs: integer(I.TimeoutMinutes, 60, 0, 7 * 24 * 60) * 60_000,
-    pollIntervalMs: integer(I.PollIntervalSeconds, 30, POLL_FLOOR_SECONDS, 3600) * 1000,
-    proceedWhen: oneOf(I.ProceedWhen, ['approved', 'implement'] as const, 'approved') || 'approved',
+    pollIntervalMs:
+      integer(I.PollIntervalSeconds, 30, POLL_FLOOR_SECONDS, 3600) * 1000,
+    proceedWhen:
+      oneOf(I.ProceedWhen, ['approved', 'implement'] as const, 'approved') ||
+      'approved',
     honorChangeWindow: boolean(I.HonorChangeWindow, true),
-    onTimeout: oneOf(I.OnTimeout, ['fail', 'cancel'] as const, 'fail') || 'fail',
+    onTimeout:
+      oneOf(I.OnTimeout, ['fail', 'cancel'] as const, 'fail') || 'fail',
     cancelOnAbort: boolean(I.CancelOnAbort, true)
   }
   core.debug(

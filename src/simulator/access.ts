@@ -1,6 +1,6 @@
-import { aclDenied } from './errors.js'
-import { hasRole } from './instance.js'
-import type { Row } from './store.js'
+import {aclDenied} from './errors.js'
+import {hasRole} from './instance.js'
+import type {Row} from './store.js'
 
 type Operation = 'Read' | 'Insert' | 'Update' | 'Delete'
 
@@ -40,7 +40,9 @@ export function checkAccess(user: Row, table: string, op: Operation): void {
       case 'sys_audit':
         return op === 'Read' ? hasRole(user, ...CHANGE_ROLES.Read) : false
       case 'sysapproval_approver':
-        return op === 'Read' ? hasRole(user, 'itil', 'approver_user', 'sn_change_read') : hasRole(user, 'approver_user')
+        return op === 'Read'
+          ? hasRole(user, 'itil', 'approver_user', 'sn_change_read')
+          : hasRole(user, 'approver_user')
       default:
         return op === 'Read' ? true : hasRole(user)
     }

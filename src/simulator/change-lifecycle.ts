@@ -1,4 +1,4 @@
-import type { Row } from './store.js'
+import type {Row} from './store.js'
 
 /**
  * The change state model, enforced one transition at a time like the
@@ -7,7 +7,16 @@ import type { Row } from './store.js'
  * the approval engine makes them.
  */
 
-export const S = { new: '-5', assess: '-4', authorize: '-3', scheduled: '-2', implement: '-1', review: '0', closed: '3', canceled: '4' } as const
+export const S = {
+  new: '-5',
+  assess: '-4',
+  authorize: '-3',
+  scheduled: '-2',
+  implement: '-1',
+  review: '0',
+  closed: '3',
+  canceled: '4'
+} as const
 
 const WRITABLE: Record<string, Record<string, string[]>> = {
   normal: {
@@ -42,7 +51,7 @@ export interface ChangeFacts {
 export interface Transition {
   from: string
   to: string
-  conditions: { name: string; passed: boolean }[]
+  conditions: {name: string; passed: boolean}[]
   available: boolean
 }
 
@@ -56,20 +65,36 @@ export interface Transition {
 export function transitions(row: Row, facts: ChangeFacts): Transition[] {
   const from = row.state ?? S.new
   const onHold = row.on_hold === 'true'
-  const out: Transition[] = (WRITABLE[row.type ?? 'normal']?.[from] ?? []).map((to) => {
-    const conditions = [{ name: 'Not On hold', passed: !onHold }]
-    if (to === S.closed) conditions.push({ name: 'No active Change Tasks', passed: facts.activeTasks === 0 })
-    return { from, to, conditions, available: conditions.every((c) => c.passed) }
-  })
-  if (![S.review, S.closed, S.canceled].includes(from as '0')) out.push({ from, to: S.canceled, conditions: [], available: true })
+  const out: Transition[] = (WRITABLE[row.type ?? 'normal']?.[from] ?? []).map(
+    to => {
+      const conditions = [{name: 'Not On hold', passed: !onHold}]
+      if (to === S.closed)
+        conditions.push({
+          name: 'No active Change Tasks',
+          passed: facts.activeTasks === 0
+        })
+      return {from, to, conditions, available: conditions.every(c => c.passed)}
+    }
+  )
+  if (![S.review, S.closed, S.canceled].includes(from as '0'))
+    out.push({from, to: S.canceled, conditions: [], available: true})
   return out
 }
 
 /** The states a write may move this change to now, the current state first (as nextstates lists them). */
 export function availableStates(row: Row, facts: ChangeFacts): string[] {
-  return [row.state ?? S.new, ...transitions(row, facts).filter((t) => t.available).map((t) => t.to)]
+  return [
+    row.state ?? S.new,
+    ...transitions(row, facts)
+      .filter(t => t.available)
+      .map(t => t.to)
+  ]
 }
 
-export function canTransition(row: Row, to: string, facts: ChangeFacts): boolean {
+export function canTransition(
+  row: Row,
+  to: string,
+  facts: ChangeFacts
+): boolean {
   return availableStates(row, facts).includes(to)
 }

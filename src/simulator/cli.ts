@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
-import { SEED_OAUTH_CLIENT, SEED_USERS } from './seed.js'
-import { startSimulator, type SimulatorOptions } from './server.js'
+import {readFileSync} from 'node:fs'
+import {parseArgs} from 'node:util'
+import {SEED_OAUTH_CLIENT, SEED_USERS} from './seed.js'
+import {startSimulator, type SimulatorOptions} from './server.js'
 
 /**
  * npm run simulator -- [--port 8080] [--approve-after 10 | --manual] [--reject-pattern REGEX]
@@ -32,28 +32,31 @@ const HELP = `ServiceNow simulator: a local instance for servicenow-change.
   --oidc-user-field F    the sys_user field it is matched with (default user_name)
 `
 
-const { values } = parseArgs({
+const {values} = parseArgs({
   options: {
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'approve-after': { type: 'string', default: '10' },
-    manual: { type: 'boolean', default: false },
-    'reject-pattern': { type: 'string' },
-    'rate-limit': { type: 'string' },
-    latency: { type: 'string' },
-    hibernate: { type: 'boolean', default: false },
-    'no-change-api': { type: 'boolean', default: false },
-    'token-lifetime': { type: 'string' },
-    'no-client-credentials': { type: 'boolean', default: false },
-    'silent-refusals': { type: 'boolean', default: false },
-    fault: { type: 'string', multiple: true },
-    'history-weeks': { type: 'string' },
-    'oidc-jwks': { type: 'string' },
-    'oidc-client-id': { type: 'string' },
-    'oidc-issuer': { type: 'string', default: 'https://token.actions.githubusercontent.com' },
-    'oidc-user-claim': { type: 'string', default: 'sub' },
-    'oidc-user-field': { type: 'string', default: 'user_name' },
-    help: { type: 'boolean', default: false }
+    port: {type: 'string', default: '8080'},
+    host: {type: 'string', default: '127.0.0.1'},
+    'approve-after': {type: 'string', default: '10'},
+    manual: {type: 'boolean', default: false},
+    'reject-pattern': {type: 'string'},
+    'rate-limit': {type: 'string'},
+    latency: {type: 'string'},
+    hibernate: {type: 'boolean', default: false},
+    'no-change-api': {type: 'boolean', default: false},
+    'token-lifetime': {type: 'string'},
+    'no-client-credentials': {type: 'boolean', default: false},
+    'silent-refusals': {type: 'boolean', default: false},
+    fault: {type: 'string', multiple: true},
+    'history-weeks': {type: 'string'},
+    'oidc-jwks': {type: 'string'},
+    'oidc-client-id': {type: 'string'},
+    'oidc-issuer': {
+      type: 'string',
+      default: 'https://token.actions.githubusercontent.com'
+    },
+    'oidc-user-claim': {type: 'string', default: 'sub'},
+    'oidc-user-field': {type: 'string', default: 'user_name'},
+    help: {type: 'boolean', default: false}
   }
 })
 
@@ -66,7 +69,9 @@ function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
   if (!Number.isFinite(n) || n < 0) {
-    process.stderr.write(`--${name} needs a non-negative number, got '${text}'\n`)
+    process.stderr.write(
+      `--${name} needs a non-negative number, got '${text}'\n`
+    )
     process.exit(2)
   }
   return n
@@ -76,16 +81,20 @@ let rateLimit: SimulatorOptions['rateLimit']
 if (values['rate-limit'] !== undefined) {
   const match = /^(\d+)\/(\d+)$/.exec(values['rate-limit'])
   if (match === null) {
-    process.stderr.write(`--rate-limit takes N/SECONDS, e.g. 100/3600, got '${values['rate-limit']}'\n`)
+    process.stderr.write(
+      `--rate-limit takes N/SECONDS, e.g. 100/3600, got '${values['rate-limit']}'\n`
+    )
     process.exit(2)
   }
-  rateLimit = { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 }
+  rateLimit = {limit: Number(match[1]), windowMs: Number(match[2]) * 1000}
 }
 
 let oidc: SimulatorOptions['oidc']
 if (values['oidc-jwks'] !== undefined) {
   if (values['oidc-client-id'] === undefined) {
-    process.stderr.write('--oidc-jwks needs --oidc-client-id: the audience the tokens must carry\n')
+    process.stderr.write(
+      '--oidc-jwks needs --oidc-client-id: the audience the tokens must carry\n'
+    )
     process.exit(2)
   }
   oidc = {
@@ -103,7 +112,9 @@ const sim = await startSimulator({
   approval: {
     mode: values.manual ? 'manual' : 'auto',
     afterMs: (number('approve-after', values['approve-after']) ?? 10) * 1000,
-    ...(values['reject-pattern'] === undefined ? {} : { rejectPattern: values['reject-pattern'] })
+    ...(values['reject-pattern'] === undefined
+      ? {}
+      : {rejectPattern: values['reject-pattern']})
   },
   rateLimit,
   latencyMs: number('latency', values.latency),
@@ -112,7 +123,7 @@ const sim = await startSimulator({
   tokenLifetimeSeconds: number('token-lifetime', values['token-lifetime']),
   clientCredentials: !values['no-client-credentials'],
   transitionRefusal: values['silent-refusals'] ? 'ignore' : 'error',
-  faults: (values.fault ?? []).map((f) => JSON.parse(f)),
+  faults: (values.fault ?? []).map(f => JSON.parse(f)),
   historyWeeks: number('history-weeks', values['history-weeks']),
   oidc
 })

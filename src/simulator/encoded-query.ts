@@ -1,4 +1,4 @@
-import type { Row } from './store.js'
+import type {Row} from './store.js'
 
 /**
  * Evaluates ServiceNow encoded queries against stored rows.
@@ -30,7 +30,22 @@ export interface ParsedQuery {
   orders: Order[]
 }
 
-const OPERATORS = ['ISNOTEMPTY', 'ISEMPTY', 'NOT LIKE', 'NOT IN', 'STARTSWITH', 'ENDSWITH', 'LIKE', 'IN', '!=', '>=', '<=', '=', '>', '<']
+const OPERATORS = [
+  'ISNOTEMPTY',
+  'ISEMPTY',
+  'NOT LIKE',
+  'NOT IN',
+  'STARTSWITH',
+  'ENDSWITH',
+  'LIKE',
+  'IN',
+  '!=',
+  '>=',
+  '<=',
+  '=',
+  '>',
+  '<'
+]
 
 export function parseQuery(text: string, userId: string): ParsedQuery {
   const groups: Term[][][] = []
@@ -39,8 +54,10 @@ export function parseQuery(text: string, userId: string): ParsedQuery {
     const clauses: Term[][] = []
     for (const part of groupText.split('^')) {
       if (part === '' || part === 'EQ') continue
-      if (part.startsWith('ORDERBYDESC')) orders.push({ field: part.slice(11), desc: true })
-      else if (part.startsWith('ORDERBY')) orders.push({ field: part.slice(7), desc: false })
+      if (part.startsWith('ORDERBYDESC'))
+        orders.push({field: part.slice(11), desc: true})
+      else if (part.startsWith('ORDERBY'))
+        orders.push({field: part.slice(7), desc: false})
       else if (part.startsWith('OR') && clauses.length > 0) {
         const term = parseTerm(part.slice(2), userId)
         if (term !== undefined) clauses[clauses.length - 1]?.push(term)
@@ -51,31 +68,35 @@ export function parseQuery(text: string, userId: string): ParsedQuery {
     }
     groups.push(clauses)
   }
-  return { groups, orders }
+  return {groups, orders}
 }
 
 function parseTerm(text: string, userId: string): Term | undefined {
   const match = /^([a-z0-9_.]+)(.*)$/s.exec(text)
   if (match === null) return undefined
   const [, field = '', rest = ''] = match
-  const op = OPERATORS.find((o) => rest.startsWith(o))
+  const op = OPERATORS.find(o => rest.startsWith(o))
   if (op === undefined) return undefined
   let value = rest.slice(op.length)
   // The one piece of server-side script a query value may carry that clients rely on.
   if (value === 'javascript:gs.getUserID()') value = userId
-  return { field, op, value }
+  return {field, op, value}
 }
 
-export function matches(row: Row, query: ParsedQuery, knownFields: ReadonlySet<string>): boolean {
-  return query.groups.some((clauses) =>
-    clauses.every((terms) => {
-      const known = terms.filter((t) => knownFields.has(t.field))
-      return known.length === 0 || known.some((t) => test(row[t.field] ?? '', t))
+export function matches(
+  row: Row,
+  query: ParsedQuery,
+  knownFields: ReadonlySet<string>
+): boolean {
+  return query.groups.some(clauses =>
+    clauses.every(terms => {
+      const known = terms.filter(t => knownFields.has(t.field))
+      return known.length === 0 || known.some(t => test(row[t.field] ?? '', t))
     })
   )
 }
 
-function test(actual: string, { op, value }: Term): boolean {
+function test(actual: string, {op, value}: Term): boolean {
   switch (op) {
     case '=':
       return actual === value
@@ -105,18 +126,28 @@ function test(actual: string, { op, value }: Term): boolean {
 function compare(actual: string, value: string, op: string): boolean {
   if (actual === '') return false
   const numeric = /^-?\d+(\.\d+)?$/
-  const c = numeric.test(actual) && numeric.test(value) ? Number(actual) - Number(value) : actual < value ? -1 : actual > value ? 1 : 0
+  const c =
+    numeric.test(actual) && numeric.test(value)
+      ? Number(actual) - Number(value)
+      : actual < value
+        ? -1
+        : actual > value
+          ? 1
+          : 0
   return op === '>' ? c > 0 : op === '>=' ? c >= 0 : op === '<' ? c < 0 : c <= 0
 }
 
 export function sortRows(rows: Row[], orders: Order[]): Row[] {
   if (orders.length === 0) return rows
   return rows.slice().sort((a, b) => {
-    for (const { field, desc } of orders) {
+    for (const {field, desc} of orders) {
       const x = a[field] ?? ''
       const y = b[field] ?? ''
       const numeric = /^-?\d+(\.\d+)?$/
-      const c = numeric.test(x) && numeric.test(y) ? Number(x) - Number(y) : x.localeCompare(y)
+      const c =
+        numeric.test(x) && numeric.test(y)
+          ? Number(x) - Number(y)
+          : x.localeCompare(y)
       if (c !== 0) return desc ? -c : c
     }
     return 0

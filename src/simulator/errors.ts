@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import {createHash} from 'node:crypto'
 
 /** An error the simulator answers with ServiceNow's envelope: {"error":{message,detail},"status":"failure"}. */
 export class SnError extends Error {
@@ -12,19 +12,37 @@ export class SnError extends Error {
   }
 
   body(): unknown {
-    return { error: { message: this.message, detail: this.detail }, status: 'failure' }
+    return {
+      error: {message: this.message, detail: this.detail},
+      status: 'failure'
+    }
   }
 }
 
-export const notFound = (): SnError => new SnError(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval")
+export const notFound = (): SnError =>
+  new SnError(
+    404,
+    'No Record found',
+    "Record doesn't exist or ACL restricts the record retrieval"
+  )
 
 /** The 403 a data policy gives over REST when mandatory fields are empty. */
 export function dataPolicy(labels: string[]): SnError {
-  return new SnError(403, `Data Policy Exception: \n\tThe following fields are mandatory: ${labels.join(', ')}`, null)
+  return new SnError(
+    403,
+    `Data Policy Exception: \n\tThe following fields are mandatory: ${labels.join(', ')}`,
+    null
+  )
 }
 
-export function aclDenied(operation: 'Read' | 'Insert' | 'Update' | 'Delete'): SnError {
-  return new SnError(403, 'Operation Failed', `ACL Exception ${operation} Failed due to security constraints`)
+export function aclDenied(
+  operation: 'Read' | 'Insert' | 'Update' | 'Delete'
+): SnError {
+  return new SnError(
+    403,
+    'Operation Failed',
+    `ACL Exception ${operation} Failed due to security constraints`
+  )
 }
 
 /**
@@ -44,12 +62,20 @@ export class BusinessRuleAbort extends SnError {
     readonly table: string,
     readonly rule: string
   ) {
-    super(403, 'Operation Failed', `Operation against file '${table}' was aborted by Business Rule '${rule}^${ruleSysId(rule)}'`)
+    super(
+      403,
+      'Operation Failed',
+      `Operation against file '${table}' was aborted by Business Rule '${rule}^${ruleSysId(rule)}'`
+    )
   }
 
   /** The same abort as sn_chg_rest words it: "Change Request record could not be updated. … Business Rule Stack:<rule>". */
   forChangeApi(verb: 'created' | 'updated'): SnError {
-    return new SnError(this.status, `Change Request record could not be ${verb}. ${this.detail ?? ''}. Business Rule Stack:${this.rule}`, '')
+    return new SnError(
+      this.status,
+      `Change Request record could not be ${verb}. ${this.detail ?? ''}. Business Rule Stack:${this.rule}`,
+      ''
+    )
   }
 }
 
@@ -58,6 +84,9 @@ function ruleSysId(rule: string): string {
   return createHash('md5').update(`sys_script:${rule}`).digest('hex')
 }
 
-export function businessRuleAbort(table: string, rule: string): BusinessRuleAbort {
+export function businessRuleAbort(
+  table: string,
+  rule: string
+): BusinessRuleAbort {
   return new BusinessRuleAbort(table, rule)
 }

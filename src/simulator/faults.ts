@@ -15,9 +15,38 @@
  * that repeats the request's credentials), endless-paging (a Link rel="next"
  * that never ends).
  */
-export type FaultKind = 'status' | 'drop' | 'hang' | 'html' | 'truncate' | 'delay' | 'expire-token' | 'trickle' | 'cut' | 'huge' | 'echo' | 'endless-paging' | 'swallow-state' | 'answer'
+export type FaultKind =
+  | 'status'
+  | 'drop'
+  | 'hang'
+  | 'html'
+  | 'truncate'
+  | 'delay'
+  | 'expire-token'
+  | 'trickle'
+  | 'cut'
+  | 'huge'
+  | 'echo'
+  | 'endless-paging'
+  | 'swallow-state'
+  | 'answer'
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', 'drop', 'hang', 'html', 'truncate', 'delay', 'expire-token', 'trickle', 'cut', 'huge', 'echo', 'endless-paging', 'swallow-state', 'answer']
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'status',
+  'drop',
+  'hang',
+  'html',
+  'truncate',
+  'delay',
+  'expire-token',
+  'trickle',
+  'cut',
+  'huge',
+  'echo',
+  'endless-paging',
+  'swallow-state',
+  'answer'
+]
 
 export interface FaultRule {
   /** expire-token: every OAuth access token expires just before this request, which then goes on. */
@@ -62,10 +91,15 @@ export class Faults {
   private nextId = 1
 
   add(rule: FaultRule): number {
-    if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}`)
-    if (rule.kind === 'status' && (rule.status === undefined || rule.status < 100 || rule.status > 599)) throw new Error('a status fault needs status 100-599')
+    if (!FAULT_KINDS.includes(rule.kind))
+      throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}`)
+    if (
+      rule.kind === 'status' &&
+      (rule.status === undefined || rule.status < 100 || rule.status > 599)
+    )
+      throw new Error('a status fault needs status 100-599')
     const id = this.nextId++
-    this.rules.push({ ...rule, id, used: 0 })
+    this.rules.push({...rule, id, used: 0})
     return id
   }
 
@@ -74,7 +108,7 @@ export class Faults {
   }
 
   list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r }))
+    return this.rules.map(r => ({...r}))
   }
 
   /**
@@ -82,18 +116,29 @@ export class Faults {
    * matching delay rule, and the first matching other rule, in the order they
    * were added. Only the rules applied use up one of their times.
    */
-  take(method: string, path: string, query: string, when: 'before' | 'after'): { delayMs: number; fault: FaultRule | undefined } {
+  take(
+    method: string,
+    path: string,
+    query: string,
+    when: 'before' | 'after'
+  ): {delayMs: number; fault: FaultRule | undefined} {
     const hits = this.rules.filter(
-      (r) =>
+      r =>
         (r.when ?? 'before') === when &&
         (r.method === undefined || r.method.toUpperCase() === method) &&
         (r.path === undefined || path.includes(r.path)) &&
         (r.query === undefined || query.includes(r.query))
     )
-    const delays = hits.filter((r) => r.kind === 'delay')
-    const fault = hits.find((r) => r.kind !== 'delay')
-    for (const r of [...delays, ...(fault === undefined ? [] : [fault])]) r.used++
-    this.rules = this.rules.filter((r) => (r.times ?? 1) === 0 || r.used < (r.times ?? 1))
-    return { delayMs: delays.reduce((sum, r) => sum + (r.delayMs ?? 0), 0), fault }
+    const delays = hits.filter(r => r.kind === 'delay')
+    const fault = hits.find(r => r.kind !== 'delay')
+    for (const r of [...delays, ...(fault === undefined ? [] : [fault])])
+      r.used++
+    this.rules = this.rules.filter(
+      r => (r.times ?? 1) === 0 || r.used < (r.times ?? 1)
+    )
+    return {
+      delayMs: delays.reduce((sum, r) => sum + (r.delayMs ?? 0), 0),
+      fault
+    }
   }
 }

@@ -1,20 +1,25 @@
-import { glideNow, type Store } from './store.js'
+import {glideNow, type Store} from './store.js'
 
 /**
  * Months of past deployments for the report: closed changes (some unsuccessful)
  * and the incidents some of them caused, with realistic lead and restore
  * times. Deterministic for a given seed, so tests can count on it.
  */
-export function seedHistory(store: Store, options: { weeks: number; seed?: number; now: number }): void {
+export function seedHistory(
+  store: Store,
+  options: {weeks: number; seed?: number; now: number}
+): void {
   const random = mulberry32(options.seed ?? 42)
-  const group = store.findByDisplay('sys_user_group', 'DevOps Team')?.sys_id ?? ''
-  const cis = store.rows('cmdb_ci').map((c) => c.sys_id ?? '')
+  const group =
+    store.findByDisplay('sys_user_group', 'DevOps Team')?.sys_id ?? ''
+  const cis = store.rows('cmdb_ci').map(c => c.sys_id ?? '')
   const hour = 3_600_000
   let n = 0
   for (let week = options.weeks; week >= 1; week--) {
     const count = 3 + Math.floor(random() * 6)
     for (let i = 0; i < count; i++) {
-      const closed = options.now - week * 7 * 24 * hour + random() * 7 * 24 * hour
+      const closed =
+        options.now - week * 7 * 24 * hour + random() * 7 * 24 * hour
       const created = closed - (2 + random() * 70) * hour
       const failed = random() < 0.15
       n++

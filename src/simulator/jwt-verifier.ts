@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type JsonWebKey } from 'node:crypto'
+import {createPublicKey, verify, type JsonWebKey} from 'node:crypto'
 
 /**
  * What an instance trusts an external OIDC provider with: the OIDC provider
@@ -17,7 +17,7 @@ export interface OidcTrust {
   /** The entry's client secret, demanded by the JWT bearer grant when set (a public client has none). */
   clientSecret?: string
   /** The provider's public keys, as its jwks_uri serves them. */
-  jwks: { keys: (JsonWebKey & { kid?: string })[] }
+  jwks: {keys: (JsonWebKey & {kid?: string})[]}
   /** The claim whose value names the user; default sub. */
   userClaim?: string
   /** The sys_user field that value is looked up in; default user_name. */
@@ -48,12 +48,23 @@ function parseCompactJws(token: string): CompactJws | undefined {
   // The signature may be empty: an unsecured JWT (RFC 7519 §6.1, alg none) is well formed, and refused for its algorithm.
   const match = /^([^.]+)\.([^.]+)\.([^.]*)$/.exec(token)
   if (match === null) return undefined
-  const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] = match
-  if (![encodedHeader, encodedClaims, encodedSignature].every((part) => BASE64URL.test(part))) return undefined
+  const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] =
+    match
+  if (
+    ![encodedHeader, encodedClaims, encodedSignature].every(part =>
+      BASE64URL.test(part)
+    )
+  )
+    return undefined
   const header = decodedObject(encodedHeader)
   const claims = decodedObject(encodedClaims)
   if (header === undefined || claims === undefined) return undefined
-  return { header, claims, signingInput: `${encodedHeader}.${encodedClaims}`, signature: Buffer.from(encodedSignature, 'base64url') }
+  return {
+    header,
+    claims,
+    signingInput: `${encodedHeader}.${encodedClaims}`,
+    signature: Buffer.from(encodedSignature, 'base64url')
+  }
 }
 
 /** A JOSE header and a JWT claims set are each a JSON object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
@@ -64,31 +75,42 @@ function decodedObject(part: string): Record<string, unknown> | undefined {
   } catch {
     return undefined
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return undefined
   return value as Record<string, unknown>
 }
 
-function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
+function stringClaim(
+  claims: Record<string, unknown>,
+  name: string
+): string | undefined {
   const value = claims[name]
   return typeof value === 'string' ? value : undefined
 }
 
 /** A NumericDate (RFC 7519 §2: seconds since the epoch) in milliseconds. */
-function timeClaim(claims: Record<string, unknown>, name: string): number | undefined {
+function timeClaim(
+  claims: Record<string, unknown>,
+  name: string
+): number | undefined {
   const value = claims[name]
-  return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined
+  return typeof value === 'number' && Number.isFinite(value)
+    ? value * 1000
+    : undefined
 }
 
-export type Verdict = { ok: true; claims: Record<string, unknown>; user: string } | { ok: false; reason: string }
+export type Verdict =
+  | {ok: true; claims: Record<string, unknown>; user: string}
+  | {ok: false; reason: string}
 
 /** JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS. */
-const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
-  RS256: { hash: 'sha256' },
-  RS384: { hash: 'sha384' },
-  RS512: { hash: 'sha512' },
-  ES256: { hash: 'sha256', ec: true },
-  ES384: { hash: 'sha384', ec: true },
-  ES512: { hash: 'sha512', ec: true }
+const ALGORITHMS: Record<string, {hash: string; ec?: boolean}> = {
+  RS256: {hash: 'sha256'},
+  RS384: {hash: 'sha384'},
+  RS512: {hash: 'sha512'},
+  ES256: {hash: 'sha256', ec: true},
+  ES384: {hash: 'sha384', ec: true},
+  ES512: {hash: 'sha512', ec: true}
 }
 
 /**
@@ -99,37 +121,83 @@ const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
  * generic 401 and keeps the reason for its log, as an instance keeps it in
  * its system log rather than telling the caller.
  */
-export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict {
+export function verifyJwt(
+  token: string,
+  trust: OidcTrust,
+  now: number
+): Verdict {
   const jwt = parseCompactJws(token)
-  if (jwt === undefined) return { ok: false, reason: 'not a JSON Web Token (three base64url parts, header and claims JSON)' }
+  if (jwt === undefined)
+    return {
+      ok: false,
+      reason:
+        'not a JSON Web Token (three base64url parts, header and claims JSON)'
+    }
   const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : ''
   const algorithm = ALGORITHMS[alg]
-  if (algorithm === undefined) return { ok: false, reason: `algorithm '${alg}' is not accepted (expected one of ${Object.keys(ALGORITHMS).join(', ')})` }
+  if (algorithm === undefined)
+    return {
+      ok: false,
+      reason: `algorithm '${alg}' is not accepted (expected one of ${Object.keys(ALGORITHMS).join(', ')})`
+    }
   const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined
-  const key = trust.jwks.keys.find((k) => k.kid === kid)
-  if (key === undefined) return { ok: false, reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}` }
+  const key = trust.jwks.keys.find(k => k.kid === kid)
+  if (key === undefined)
+    return {
+      ok: false,
+      reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map(k => `'${k.kid}'`).join(', ') || 'no keys'}`
+    }
   let signed: boolean
   try {
-    signed = verify(algorithm.hash, Buffer.from(jwt.signingInput), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der' }, jwt.signature)
+    signed = verify(
+      algorithm.hash,
+      Buffer.from(jwt.signingInput),
+      {
+        key: createPublicKey({key, format: 'jwk'}),
+        dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der'
+      },
+      jwt.signature
+    )
   } catch {
     signed = false
   }
-  if (!signed) return { ok: false, reason: `bad signature: the token is not signed by key '${kid}'` }
+  if (!signed)
+    return {
+      ok: false,
+      reason: `bad signature: the token is not signed by key '${kid}'`
+    }
 
   const claims = jwt.claims
   const iss = stringClaim(claims, 'iss')
-  if (iss !== trust.issuer) return { ok: false, reason: `wrong issuer '${iss ?? '(none)'}': expected '${trust.issuer}'` }
+  if (iss !== trust.issuer)
+    return {
+      ok: false,
+      reason: `wrong issuer '${iss ?? '(none)'}': expected '${trust.issuer}'`
+    }
   const aud = claims.aud
   const audiences = Array.isArray(aud) ? aud : [aud]
-  if (!audiences.includes(trust.clientId)) return { ok: false, reason: `wrong audience ${JSON.stringify(aud ?? null)}: expected the Client ID '${trust.clientId}'` }
+  if (!audiences.includes(trust.clientId))
+    return {
+      ok: false,
+      reason: `wrong audience ${JSON.stringify(aud ?? null)}: expected the Client ID '${trust.clientId}'`
+    }
   const skew = (trust.clockSkewSeconds ?? 300) * 1000
   const exp = timeClaim(claims, 'exp')
-  if (exp === undefined) return { ok: false, reason: 'no exp claim' }
-  if (now > exp + skew) return { ok: false, reason: `expired at ${new Date(exp).toISOString()} (clock skew ${skew / 1000} s)` }
+  if (exp === undefined) return {ok: false, reason: 'no exp claim'}
+  if (now > exp + skew)
+    return {
+      ok: false,
+      reason: `expired at ${new Date(exp).toISOString()} (clock skew ${skew / 1000} s)`
+    }
   const nbf = timeClaim(claims, 'nbf')
-  if (nbf !== undefined && now < nbf - skew) return { ok: false, reason: `not valid before ${new Date(nbf).toISOString()}` }
+  if (nbf !== undefined && now < nbf - skew)
+    return {
+      ok: false,
+      reason: `not valid before ${new Date(nbf).toISOString()}`
+    }
   const userClaim = trust.userClaim ?? 'sub'
   const user = stringClaim(claims, userClaim)
-  if (user === undefined || user === '') return { ok: false, reason: `no '${userClaim}' claim to name the user` }
-  return { ok: true, claims, user }
+  if (user === undefined || user === '')
+    return {ok: false, reason: `no '${userClaim}' claim to name the user`}
+  return {ok: true, claims, user}
 }

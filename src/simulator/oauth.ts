@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import type { OidcSignIn } from './oidc.js'
-import { SEED_OAUTH_CLIENT } from './seed.js'
-import type { Store, Row } from './store.js'
-import type { Reply } from './reply.js'
+import {randomBytes} from 'node:crypto'
+import type {OidcSignIn} from './oidc.js'
+import {SEED_OAUTH_CLIENT} from './seed.js'
+import type {Store, Row} from './store.js'
+import type {Reply} from './reply.js'
 
 /** RFC 7523 §2.1: the grant_type of "JWT Bearer Token as an Authorization Grant". */
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -66,32 +66,68 @@ export class OAuthServer {
   }
 
   handle(contentType: string | undefined, body: Buffer): Reply {
-    if (!(contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-      return { status: 400, json: { error_description: 'Content-Type must be application/x-www-form-urlencoded', error: 'invalid_request' } }
+    if (
+      !(contentType ?? '')
+        .toLowerCase()
+        .startsWith('application/x-www-form-urlencoded')
+    ) {
+      return {
+        status: 400,
+        json: {
+          error_description:
+            'Content-Type must be application/x-www-form-urlencoded',
+          error: 'invalid_request'
+        }
+      }
     }
     const form = new URLSearchParams(body.toString('utf8'))
     const clientId = form.get('client_id') ?? ''
     if (form.get('grant_type') === JWT_BEARER_GRANT) return this.jwtBearer(form)
-    if (clientId !== SEED_OAUTH_CLIENT.clientId || form.get('client_secret') !== SEED_OAUTH_CLIENT.clientSecret) return denied()
+    if (
+      clientId !== SEED_OAUTH_CLIENT.clientId ||
+      form.get('client_secret') !== SEED_OAUTH_CLIENT.clientSecret
+    )
+      return denied()
     switch (form.get('grant_type')) {
       case 'password': {
-        const user = this.store.rows('sys_user').find((u) => u.user_name === form.get('username'))
-        if (user === undefined || this.passwords.get(user.user_name ?? '') !== form.get('password') || user.active !== 'true') return denied()
+        const user = this.store
+          .rows('sys_user')
+          .find(u => u.user_name === form.get('username'))
+        if (
+          user === undefined ||
+          this.passwords.get(user.user_name ?? '') !== form.get('password') ||
+          user.active !== 'true'
+        )
+          return denied()
         return this.issue(user.sys_id ?? '', clientId, true)
       }
       case 'refresh_token': {
         const issued = this.refresh.get(form.get('refresh_token') ?? '')
-        if (issued !== undefined) this.presented.add(form.get('refresh_token') ?? '')
-        if (issued === undefined || issued.clientId !== clientId || issued.expiresAt <= this.now()) return denied()
+        if (issued !== undefined)
+          this.presented.add(form.get('refresh_token') ?? '')
+        if (
+          issued === undefined ||
+          issued.clientId !== clientId ||
+          issued.expiresAt <= this.now()
+        )
+          return denied()
         return this.issue(issued.userId, clientId, false)
       }
       case 'client_credentials': {
         if (!this.config.clientCredentials) return denied()
-        const user = this.store.rows('sys_user').find((u) => u.user_name === SEED_OAUTH_CLIENT.user)
+        const user = this.store
+          .rows('sys_user')
+          .find(u => u.user_name === SEED_OAUTH_CLIENT.user)
         return this.issue(user?.sys_id ?? '', clientId, false)
       }
       default:
-        return { status: 400, json: { error_description: 'unsupported_grant_type', error: 'invalid_request' } }
+        return {
+          status: 400,
+          json: {
+            error_description: 'unsupported_grant_type',
+            error: 'invalid_request'
+          }
+        }
     }
   }
 
@@ -104,9 +140,18 @@ export class OAuthServer {
    */
   private jwtBearer(form: URLSearchParams): Reply {
     const trust = this.oidc.trust
-    if (trust === undefined || form.get('client_id') !== trust.clientId) return denied()
-    if (trust.clientSecret !== undefined && form.get('client_secret') !== trust.clientSecret) return denied()
-    const user = this.oidc.userFor(form.get('assertion') ?? '', '/oauth_token.do', { oneUse: true })
+    if (trust === undefined || form.get('client_id') !== trust.clientId)
+      return denied()
+    if (
+      trust.clientSecret !== undefined &&
+      form.get('client_secret') !== trust.clientSecret
+    )
+      return denied()
+    const user = this.oidc.userFor(
+      form.get('assertion') ?? '',
+      '/oauth_token.do',
+      {oneUse: true}
+    )
     if (user === undefined) return denied()
     return this.issue(user.sys_id ?? '', trust.clientId, false)
   }
@@ -114,18 +159,34 @@ export class OAuthServer {
   private issue(userId: string, clientId: string, withRefresh: boolean): Reply {
     const lifetime = this.config.tokenLifetimeSeconds
     const accessToken = randomBytes(48).toString('base64url')
-    this.access.set(accessToken, { userId, clientId, expiresAt: this.now() + lifetime * 1000 })
-    const body: Record<string, unknown> = { access_token: accessToken, scope: 'useraccount', token_type: 'Bearer', expires_in: lifetime - 1 }
+    this.access.set(accessToken, {
+      userId,
+      clientId,
+      expiresAt: this.now() + lifetime * 1000
+    })
+    const body: Record<string, unknown> = {
+      access_token: accessToken,
+      scope: 'useraccount',
+      token_type: 'Bearer',
+      expires_in: lifetime - 1
+    }
     if (withRefresh) {
       const refreshToken = randomBytes(48).toString('base64url')
       // Refresh tokens live 100 days by default on an instance.
-      this.refresh.set(refreshToken, { userId, clientId, expiresAt: this.now() + 100 * 86_400_000 })
+      this.refresh.set(refreshToken, {
+        userId,
+        clientId,
+        expiresAt: this.now() + 100 * 86_400_000
+      })
       body.refresh_token = refreshToken
     }
-    return { status: 200, json: body }
+    return {status: 200, json: body}
   }
 }
 
 function denied(): Reply {
-  return { status: 401, json: { error_description: 'access_denied', error: 'server_error' } }
+  return {
+    status: 401,
+    json: {error_description: 'access_denied', error: 'server_error'}
+  }
 }

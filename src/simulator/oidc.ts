@@ -1,5 +1,5 @@
-import { verifyJwt, type OidcTrust } from './jwt-verifier.js'
-import type { Row, Store } from './store.js'
+import {verifyJwt, type OidcTrust} from './jwt-verifier.js'
+import type {Row, Store} from './store.js'
 
 export interface Refusal {
   at: number
@@ -26,25 +26,45 @@ export class OidcSignIn {
   ) {}
 
   /** The user an ID token names, or undefined (with the reason recorded). */
-  userFor(token: string, path: string, options: { oneUse?: boolean } = {}): Row | undefined {
+  userFor(
+    token: string,
+    path: string,
+    options: {oneUse?: boolean} = {}
+  ): Row | undefined {
     const trust = this.trust
-    if (trust === undefined) return this.refuse(path, 'no OIDC provider is configured on this instance')
+    if (trust === undefined)
+      return this.refuse(
+        path,
+        'no OIDC provider is configured on this instance'
+      )
     const verdict = verifyJwt(token, trust, this.now())
     if (!verdict.ok) return this.refuse(path, verdict.reason)
     const field = trust.userField ?? 'user_name'
-    const user = this.store.rows('sys_user').find((u) => u[field] === verdict.user && u.active === 'true')
-    if (user === undefined) return this.refuse(path, `no active user whose ${field} is '${verdict.user}' (claim ${trust.userClaim ?? 'sub'})`)
+    const user = this.store
+      .rows('sys_user')
+      .find(u => u[field] === verdict.user && u.active === 'true')
+    if (user === undefined)
+      return this.refuse(
+        path,
+        `no active user whose ${field} is '${verdict.user}' (claim ${trust.userClaim ?? 'sub'})`
+      )
     if (options.oneUse === true) {
-      const jti = typeof verdict.claims.jti === 'string' ? verdict.claims.jti : ''
-      if (jti === '') return this.refuse(path, 'no jti claim, and JTI verification is on')
-      if (this.exchanged.has(jti)) return this.refuse(path, `token replayed: jti '${jti}' was already exchanged`)
+      const jti =
+        typeof verdict.claims.jti === 'string' ? verdict.claims.jti : ''
+      if (jti === '')
+        return this.refuse(path, 'no jti claim, and JTI verification is on')
+      if (this.exchanged.has(jti))
+        return this.refuse(
+          path,
+          `token replayed: jti '${jti}' was already exchanged`
+        )
       this.exchanged.add(jti)
     }
     return user
   }
 
   private refuse(path: string, reason: string): undefined {
-    this.refusals.push({ at: this.now(), path, reason })
+    this.refusals.push({at: this.now(), path, reason})
     return undefined
   }
 }

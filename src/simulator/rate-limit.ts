@@ -1,4 +1,4 @@
-import { SnError } from './errors.js'
+import {SnError} from './errors.js'
 
 export interface RateLimitConfig {
   /** Requests allowed per user per window. */
@@ -25,7 +25,7 @@ export const RATE_LIMIT_RULE = 'b0f4c3a2d1e04f5a9c8b7a6f5e4d3c2b'
  * so a rule may take effect up to 30 s late.
  */
 export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>()
+  private readonly windows = new Map<string, {start: number; count: number}>()
 
   constructor(
     public config: RateLimitConfig | undefined,
@@ -40,7 +40,7 @@ export class RateLimiter {
     const start = Math.floor(now / config.windowMs) * config.windowMs
     let window = this.windows.get(user)
     if (window === undefined || window.start !== start) {
-      window = { start, count: 0 }
+      window = {start, count: 0}
       this.windows.set(user, window)
     }
     window.count++
@@ -51,11 +51,19 @@ export class RateLimiter {
       'X-RateLimit-Rule': RATE_LIMIT_RULE
     }
     if (window.count <= config.limit) return headers
-    const per = config.windowMs === 3_600_000 ? 'hour' : `${Math.round(config.windowMs / 1000)} seconds`
-    throw new SnError(429, 'Rate limit exceeded', `Rate limit of ${config.limit} requests per ${per} for Table API exceeded`, {
-      ...headers,
-      'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000)))
-    })
+    const per =
+      config.windowMs === 3_600_000
+        ? 'hour'
+        : `${Math.round(config.windowMs / 1000)} seconds`
+    throw new SnError(
+      429,
+      'Rate limit exceeded',
+      `Rate limit of ${config.limit} requests per ${per} for Table API exceeded`,
+      {
+        ...headers,
+        'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000)))
+      }
+    )
   }
 
   reset(): void {

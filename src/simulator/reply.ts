@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http'
-import type { Row } from './store.js'
+import type {IncomingMessage} from 'node:http'
+import type {Row} from './store.js'
 
 /** What a route answers; the server writes it (or a fault replaces it). */
 export interface Reply {
@@ -8,7 +8,7 @@ export interface Reply {
   /** JSON body; omitted for 204. */
   json?: unknown
   /** Non-JSON body (HTML pages, attachment content). */
-  raw?: { data: Buffer | string; contentType: string }
+  raw?: {data: Buffer | string; contentType: string}
 }
 
 export interface RequestContext {
@@ -21,7 +21,11 @@ export interface RequestContext {
   user: Row
 }
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({ status, json: body, headers })
+export const json = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): Reply => ({status, json: body, headers})
 
 export function param(ctx: RequestContext, name: string): string | undefined {
   return ctx.url.searchParams.get(name) ?? undefined

@@ -5,13 +5,13 @@
  */
 
 export type FieldType =
-  | { kind: 'string'; maxLength?: number }
-  | { kind: 'integer' }
-  | { kind: 'boolean' }
-  | { kind: 'date' }
-  | { kind: 'journal' }
-  | { kind: 'choice'; choices: Record<string, string> }
-  | { kind: 'reference'; table: string }
+  | {kind: 'string'; maxLength?: number}
+  | {kind: 'integer'}
+  | {kind: 'boolean'}
+  | {kind: 'date'}
+  | {kind: 'journal'}
+  | {kind: 'choice'; choices: Record<string, string>}
+  | {kind: 'reference'; table: string}
 
 export interface TableSchema {
   name: string
@@ -22,12 +22,18 @@ export interface TableSchema {
   fields: Record<string, FieldType>
 }
 
-const str = (maxLength?: number): FieldType => ({ kind: 'string', ...(maxLength === undefined ? {} : { maxLength }) })
-const ref = (table: string): FieldType => ({ kind: 'reference', table })
-const choice = (choices: Record<string, string>): FieldType => ({ kind: 'choice', choices })
-const date: FieldType = { kind: 'date' }
-const journal: FieldType = { kind: 'journal' }
-const bool: FieldType = { kind: 'boolean' }
+const str = (maxLength?: number): FieldType => ({
+  kind: 'string',
+  ...(maxLength === undefined ? {} : {maxLength})
+})
+const ref = (table: string): FieldType => ({kind: 'reference', table})
+const choice = (choices: Record<string, string>): FieldType => ({
+  kind: 'choice',
+  choices
+})
+const date: FieldType = {kind: 'date'}
+const journal: FieldType = {kind: 'journal'}
+const bool: FieldType = {kind: 'boolean'}
 
 const SYSTEM_FIELDS: Record<string, FieldType> = {
   sys_id: str(32),
@@ -35,7 +41,7 @@ const SYSTEM_FIELDS: Record<string, FieldType> = {
   sys_updated_on: date,
   sys_created_by: str(40),
   sys_updated_by: str(40),
-  sys_mod_count: { kind: 'integer' }
+  sys_mod_count: {kind: 'integer'}
 }
 
 export const CHANGE_STATES: Record<string, string> = {
@@ -60,9 +66,15 @@ export const APPROVAL_STATES: Record<string, string> = {
 }
 
 /** change_task states as the base system ships them. */
-export const CHANGE_TASK_STATES: Record<string, string> = { '-5': 'Pending', '1': 'Open', '2': 'In Progress', '3': 'Closed', '4': 'Canceled' }
+export const CHANGE_TASK_STATES: Record<string, string> = {
+  '-5': 'Pending',
+  '1': 'Open',
+  '2': 'In Progress',
+  '3': 'Closed',
+  '4': 'Canceled'
+}
 
-const IMPACT = { '1': '1 - High', '2': '2 - Medium', '3': '3 - Low' }
+const IMPACT = {'1': '1 - High', '2': '2 - Medium', '3': '3 - Low'}
 
 export const TABLES: Record<string, TableSchema> = {
   change_request: {
@@ -80,7 +92,11 @@ export const TABLES: Record<string, TableSchema> = {
         approved: 'Approved',
         rejected: 'Rejected'
       }),
-      type: choice({ normal: 'Normal', standard: 'Standard', emergency: 'Emergency' }),
+      type: choice({
+        normal: 'Normal',
+        standard: 'Standard',
+        emergency: 'Emergency'
+      }),
       short_description: str(160),
       description: str(4000),
       assignment_group: ref('sys_user_group'),
@@ -95,10 +111,24 @@ export const TABLES: Record<string, TableSchema> = {
       backout_plan: str(4000),
       test_plan: str(4000),
       justification: str(4000),
-      risk: choice({ '1': 'Very High', '2': 'High', '3': 'Moderate', '4': 'Low' }),
+      risk: choice({
+        '1': 'Very High',
+        '2': 'High',
+        '3': 'Moderate',
+        '4': 'Low'
+      }),
       impact: choice(IMPACT),
-      priority: choice({ '1': '1 - Critical', '2': '2 - High', '3': '3 - Moderate', '4': '4 - Low' }),
-      close_code: choice({ successful: 'Successful', successful_issues: 'Successful with issues', unsuccessful: 'Unsuccessful' }),
+      priority: choice({
+        '1': '1 - Critical',
+        '2': '2 - High',
+        '3': '3 - Moderate',
+        '4': '4 - Low'
+      }),
+      close_code: choice({
+        successful: 'Successful',
+        successful_issues: 'Successful with issues',
+        unsuccessful: 'Unsuccessful'
+      }),
       close_notes: str(4000),
       work_notes: journal,
       comments: journal,
@@ -114,7 +144,11 @@ export const TABLES: Record<string, TableSchema> = {
       on_hold_reason: str(4000),
       category: str(40),
       phase: str(40),
-      conflict_status: choice({ 'Not Run': 'Not Run', 'No Conflict': 'No Conflict', Conflict: 'Conflict' }),
+      conflict_status: choice({
+        'Not Run': 'Not Run',
+        'No Conflict': 'No Conflict',
+        Conflict: 'Conflict'
+      }),
       active: bool,
       opened_at: date,
       closed_at: date
@@ -130,10 +164,23 @@ export const TABLES: Record<string, TableSchema> = {
       number: str(40),
       short_description: str(160),
       description: str(4000),
-      state: choice({ '1': 'New', '2': 'In Progress', '3': 'On Hold', '6': 'Resolved', '7': 'Closed', '8': 'Canceled' }),
+      state: choice({
+        '1': 'New',
+        '2': 'In Progress',
+        '3': 'On Hold',
+        '6': 'Resolved',
+        '7': 'Closed',
+        '8': 'Canceled'
+      }),
       impact: choice(IMPACT),
       urgency: choice(IMPACT),
-      priority: choice({ '1': '1 - Critical', '2': '2 - High', '3': '3 - Moderate', '4': '4 - Low', '5': '5 - Planning' }),
+      priority: choice({
+        '1': '1 - Critical',
+        '2': '2 - High',
+        '3': '3 - Moderate',
+        '4': '4 - Low',
+        '5': '5 - Planning'
+      }),
       caused_by: ref('change_request'),
       cmdb_ci: ref('cmdb_ci'),
       assignment_group: ref('sys_user_group'),
@@ -164,22 +211,44 @@ export const TABLES: Record<string, TableSchema> = {
   sys_user: {
     name: 'sys_user',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, user_name: str(40), name: str(80), email: str(100), active: bool, roles: str(400) }
+    fields: {
+      ...SYSTEM_FIELDS,
+      user_name: str(40),
+      name: str(80),
+      email: str(100),
+      active: bool,
+      roles: str(400)
+    }
   },
   sys_user_group: {
     name: 'sys_user_group',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(80), description: str(1000), manager: ref('sys_user'), active: bool }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(80),
+      description: str(1000),
+      manager: ref('sys_user'),
+      active: bool
+    }
   },
   sys_user_grmember: {
     name: 'sys_user_grmember',
     displayField: 'sys_id',
-    fields: { ...SYSTEM_FIELDS, group: ref('sys_user_group'), user: ref('sys_user') }
+    fields: {
+      ...SYSTEM_FIELDS,
+      group: ref('sys_user_group'),
+      user: ref('sys_user')
+    }
   },
   cmdb_ci: {
     name: 'cmdb_ci',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(255), sys_class_name: str(80), operational_status: str(40) }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(255),
+      sys_class_name: str(80),
+      operational_status: str(40)
+    }
   },
   // The field history of audited tables (platform-security/c_UnderstandingTheSysAuditTable.md:
   // table name, field name, document key (the record's sys_id), user, old value, new value; one
@@ -187,38 +256,74 @@ export const TABLES: Record<string, TableSchema> = {
   sys_audit: {
     name: 'sys_audit',
     displayField: 'fieldname',
-    fields: { ...SYSTEM_FIELDS, tablename: str(80), fieldname: str(80), documentkey: str(32), user: str(255), oldvalue: str(4000), newvalue: str(4000), reason: str(255) }
+    fields: {
+      ...SYSTEM_FIELDS,
+      tablename: str(80),
+      fieldname: str(80),
+      documentkey: str(32),
+      user: str(255),
+      oldvalue: str(4000),
+      newvalue: str(4000),
+      reason: str(255)
+    }
   },
   // The choice lists of choice fields; the client reads change_request.state's to map states by label.
   sys_choice: {
     name: 'sys_choice',
     displayField: 'label',
-    fields: { ...SYSTEM_FIELDS, name: str(80), element: str(80), value: str(40), label: str(100), sequence: { kind: 'integer' }, inactive: bool, language: str(40) }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(80),
+      element: str(80),
+      value: str(40),
+      label: str(100),
+      sequence: {kind: 'integer'},
+      inactive: bool,
+      language: str(40)
+    }
   },
   // change-management-api.md, GET /change/standard/template: `template` is a reference
   // ({value, display_value}) to the record holding the field values, not the values themselves.
   std_change_record_producer: {
     name: 'std_change_record_producer',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(100), short_description: str(160), active: bool, template: ref('sys_template'), category: str(40) }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(100),
+      short_description: str(160),
+      active: bool,
+      template: ref('sys_template'),
+      category: str(40)
+    }
   },
   /** The template's field values, `field=value^…`, as sys_template stores them. */
   sys_template: {
     name: 'sys_template',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(100), table: str(80), template: str(4000), active: bool }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(100),
+      table: str(80),
+      template: str(4000),
+      active: bool
+    }
   },
   /** Standard Change Template Version: what change_request.std_change_producer_version points at ("<name> - <version>"). */
   std_change_producer_version: {
     name: 'std_change_producer_version',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(160), std_change_producer: ref('std_change_record_producer'), version: { kind: 'integer' } }
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(160),
+      std_change_producer: ref('std_change_record_producer'),
+      version: {kind: 'integer'}
+    }
   },
   /** Change models (Normal, Standard, Emergency) on instances that have them; change_request.chg_model references one. */
   chg_model: {
     name: 'chg_model',
     displayField: 'name',
-    fields: { ...SYSTEM_FIELDS, name: str(100), active: bool }
+    fields: {...SYSTEM_FIELDS, name: str(100), active: bool}
   },
   /**
    * change_task: a change cannot close while any of its tasks is active
@@ -241,7 +346,11 @@ export const TABLES: Record<string, TableSchema> = {
       assigned_to: ref('sys_user'),
       correlation_id: str(100),
       correlation_display: str(100),
-      close_code: choice({ successful: 'Successful', successful_issues: 'Successful with issues', unsuccessful: 'Unsuccessful' }),
+      close_code: choice({
+        successful: 'Successful',
+        successful_issues: 'Successful with issues',
+        unsuccessful: 'Unsuccessful'
+      }),
       close_notes: str(4000),
       on_hold: bool,
       on_hold_reason: str(4000),

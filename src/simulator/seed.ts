@@ -1,18 +1,53 @@
-import type { Store } from './store.js'
+import type {Store} from './store.js'
 
 /**
  * The demo data every simulator starts with. The credentials are documented
  * in the README; they exist only on this local simulator.
  */
 export const SEED_USERS = {
-  admin: { user_name: 'admin', password: 'admin', name: 'System Administrator', roles: 'admin' },
-  integration: { user_name: 'devops.integration', password: 'sn-integration-pw', name: 'DevOps Integration', roles: 'itil,rest_api_explorer' },
-  noRoles: { user_name: 'no.roles', password: 'no.roles', name: 'No Roles', roles: '' },
+  admin: {
+    user_name: 'admin',
+    password: 'admin',
+    name: 'System Administrator',
+    roles: 'admin'
+  },
+  integration: {
+    user_name: 'devops.integration',
+    password: 'sn-integration-pw',
+    name: 'DevOps Integration',
+    roles: 'itil,rest_api_explorer'
+  },
+  noRoles: {
+    user_name: 'no.roles',
+    password: 'no.roles',
+    name: 'No Roles',
+    roles: ''
+  },
   /** Holds the change application's read and write roles but not itil: the Change Management API lets it read only. */
-  changeReader: { user_name: 'change.reader', password: 'change.reader', name: 'Change Reader', roles: 'sn_change_read,sn_change_write' },
-  alice: { user_name: 'alice.approver', password: 'alice', name: 'Alice Approver', roles: 'itil,approver_user' },
-  bob: { user_name: 'bob.cab', password: 'bob', name: 'Bob CAB', roles: 'itil,approver_user' },
-  carol: { user_name: 'carol.cab', password: 'carol', name: 'Carol CAB', roles: 'itil,approver_user' }
+  changeReader: {
+    user_name: 'change.reader',
+    password: 'change.reader',
+    name: 'Change Reader',
+    roles: 'sn_change_read,sn_change_write'
+  },
+  alice: {
+    user_name: 'alice.approver',
+    password: 'alice',
+    name: 'Alice Approver',
+    roles: 'itil,approver_user'
+  },
+  bob: {
+    user_name: 'bob.cab',
+    password: 'bob',
+    name: 'Bob CAB',
+    roles: 'itil,approver_user'
+  },
+  carol: {
+    user_name: 'carol.cab',
+    password: 'carol',
+    name: 'Carol CAB',
+    roles: 'itil,approver_user'
+  }
 } as const
 
 /**
@@ -58,12 +93,47 @@ export function seed(store: Store): void {
   store.writeStateChoices()
   const users: Record<string, string> = {}
   for (const u of Object.values(SEED_USERS)) {
-    users[u.user_name] = store.insert('sys_user', { user_name: u.user_name, name: u.name, roles: u.roles, email: `${u.user_name}@example.com`, active: 'true' }, 'system').sys_id ?? ''
+    users[u.user_name] =
+      store.insert(
+        'sys_user',
+        {
+          user_name: u.user_name,
+          name: u.name,
+          roles: u.roles,
+          email: `${u.user_name}@example.com`,
+          active: 'true'
+        },
+        'system'
+      ).sys_id ?? ''
   }
-  store.insert('sys_user', { ...SEED_OIDC_USER, email: '', active: 'true', web_service_access_only: 'true' }, 'system')
+  store.insert(
+    'sys_user',
+    {
+      ...SEED_OIDC_USER,
+      email: '',
+      active: 'true',
+      web_service_access_only: 'true'
+    },
+    'system'
+  )
   const group = (name: string, manager: string, members: string[]): string => {
-    const id = store.insert('sys_user_group', { name, manager: users[manager] ?? '', active: 'true', description: `${name} (seeded)` }, 'system').sys_id ?? ''
-    for (const m of members) store.insert('sys_user_grmember', { group: id, user: users[m] ?? '' }, 'system')
+    const id =
+      store.insert(
+        'sys_user_group',
+        {
+          name,
+          manager: users[manager] ?? '',
+          active: 'true',
+          description: `${name} (seeded)`
+        },
+        'system'
+      ).sys_id ?? ''
+    for (const m of members)
+      store.insert(
+        'sys_user_grmember',
+        {group: id, user: users[m] ?? ''},
+        'system'
+      )
     return id
   }
   group('DevOps Team', 'alice.approver', ['alice.approver'])
@@ -76,18 +146,45 @@ export function seed(store: Store): void {
     ['Checkout Web', 'cmdb_ci_appl'],
     ['Orders DB', 'cmdb_ci_db_instance']
   ] as const) {
-    store.insert('cmdb_ci', { name, sys_class_name: cls, operational_status: '1' }, 'system')
+    store.insert(
+      'cmdb_ci',
+      {name, sys_class_name: cls, operational_status: '1'},
+      'system'
+    )
   }
 
   // The change models of a change-model instance; change_request.chg_model references one.
-  for (const name of CHANGE_MODELS) store.insert('chg_model', { name, active: 'true' }, 'system')
+  for (const name of CHANGE_MODELS)
+    store.insert('chg_model', {name, active: 'true'}, 'system')
 
   // A template is three records: the producer (what the template list shows), the sys_template
   // holding its field values, and the version a standard change records in std_change_producer_version.
   const template = (name: string, values: string): void => {
-    const holder = store.insert('sys_template', { name, table: 'change_request', template: values, active: 'true' }, 'system')
-    const producer = store.insert('std_change_record_producer', { name, active: 'true', template: holder.sys_id ?? '', short_description: name, category: 'Software' }, 'system')
-    store.insert('std_change_producer_version', { name: `${name} - 1`, std_change_producer: producer.sys_id ?? '', version: '1' }, 'system')
+    const holder = store.insert(
+      'sys_template',
+      {name, table: 'change_request', template: values, active: 'true'},
+      'system'
+    )
+    const producer = store.insert(
+      'std_change_record_producer',
+      {
+        name,
+        active: 'true',
+        template: holder.sys_id ?? '',
+        short_description: name,
+        category: 'Software'
+      },
+      'system'
+    )
+    store.insert(
+      'std_change_producer_version',
+      {
+        name: `${name} - 1`,
+        std_change_producer: producer.sys_id ?? '',
+        version: '1'
+      },
+      'system'
+    )
   }
   template(
     SEED_TEMPLATES.restart,
@@ -97,6 +194,12 @@ export function seed(store: Store): void {
     SEED_TEMPLATES.deployWeb,
     'short_description=Deploy web application^description=Routine deployment through the pipeline^implementation_plan=Pipeline deploys the new version^backout_plan=Redeploy the previous version^test_plan=Smoke tests pass^risk=4^impact=3'
   )
-  template(SEED_TEMPLATES.duplicate, 'short_description=Rotate TLS certificates (edge)^risk=4')
-  template(SEED_TEMPLATES.duplicate, 'short_description=Rotate TLS certificates (internal)^risk=4')
+  template(
+    SEED_TEMPLATES.duplicate,
+    'short_description=Rotate TLS certificates (edge)^risk=4'
+  )
+  template(
+    SEED_TEMPLATES.duplicate,
+    'short_description=Rotate TLS certificates (internal)^risk=4'
+  )
 }

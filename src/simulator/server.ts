@@ -1,22 +1,27 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createTlsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
-import { adminRoute, type LiveSettings } from './admin-routes.js'
-import { Attachments } from './attachments.js'
-import { changeRoute } from './change-routes.js'
-import { SnError } from './errors.js'
-import { Faults, type FaultRule } from './faults.js'
-import { cut, echo, endlessPage, huge, trickle } from './hostile.js'
-import { Instance, type ApprovalPolicy } from './instance.js'
-import type { OidcTrust } from './jwt-verifier.js'
-import { OAuthServer } from './oauth.js'
-import { OidcSignIn } from './oidc.js'
-import { RateLimiter, type RateLimitConfig } from './rate-limit.js'
-import { HIBERNATION_PAGE, type Reply, type RequestContext } from './reply.js'
-import { seedHistory } from './history.js'
-import { seed, SEED_API_KEY, SEED_USERS } from './seed.js'
-import type { Row } from './store.js'
-import { tableRoute } from './table-routes.js'
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
+import {createServer as createTlsServer} from 'node:https'
+import type {AddressInfo, Socket} from 'node:net'
+import {adminRoute, type LiveSettings} from './admin-routes.js'
+import {Attachments} from './attachments.js'
+import {changeRoute} from './change-routes.js'
+import {SnError} from './errors.js'
+import {Faults, type FaultRule} from './faults.js'
+import {cut, echo, endlessPage, huge, trickle} from './hostile.js'
+import {Instance, type ApprovalPolicy} from './instance.js'
+import type {OidcTrust} from './jwt-verifier.js'
+import {OAuthServer} from './oauth.js'
+import {OidcSignIn} from './oidc.js'
+import {RateLimiter, type RateLimitConfig} from './rate-limit.js'
+import {HIBERNATION_PAGE, type Reply, type RequestContext} from './reply.js'
+import {seedHistory} from './history.js'
+import {seed, SEED_API_KEY, SEED_USERS} from './seed.js'
+import type {Row} from './store.js'
+import {tableRoute} from './table-routes.js'
 
 export interface SimulatorOptions {
   port?: number
@@ -33,7 +38,7 @@ export interface SimulatorOptions {
   attachmentMaxBytes?: number
   faults?: FaultRule[]
   /** Serve https with this key and certificate (PEM) instead of plain http. */
-  tls?: { key: string; cert: string }
+  tls?: {key: string; cert: string}
   /** Weeks of past deployments and incidents to seed (for the report). */
   historyWeeks?: number
   /** Trust an OIDC provider's ID tokens: as API bearer tokens and in the JWT bearer grant. */
@@ -66,7 +71,9 @@ export class Simulator {
   readonly attachments: Attachments
   readonly log: RequestLogEntry[] = []
   readonly settings: LiveSettings
-  readonly passwords = new Map<string, string>(Object.values(SEED_USERS).map((u) => [u.user_name, u.password]))
+  readonly passwords = new Map<string, string>(
+    Object.values(SEED_USERS).map(u => [u.user_name, u.password])
+  )
   readonly apiKeys: Map<string, string>
   private readonly server: Server
   private readonly sockets = new Set<Socket>()
@@ -76,29 +83,49 @@ export class Simulator {
     const now = (): number => Date.now()
     this.instance = new Instance(
       {
-        approval: { mode: 'manual', afterMs: 0, ...options.approval },
+        approval: {mode: 'manual', afterMs: 0, ...options.approval},
         transitionRefusal: options.transitionRefusal ?? 'error',
         ignoreStateWrites: false
       },
       now
     )
     seed(this.instance.store)
-    if (options.historyWeeks !== undefined) seedHistory(this.instance.store, { weeks: options.historyWeeks, now: now() })
+    if (options.historyWeeks !== undefined)
+      seedHistory(this.instance.store, {
+        weeks: options.historyWeeks,
+        now: now()
+      })
     this.oidc = new OidcSignIn(this.instance.store, options.oidc, now)
     this.oauth = new OAuthServer(
       this.instance.store,
       this.passwords,
-      { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 1800, clientCredentials: options.clientCredentials ?? true },
+      {
+        tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 1800,
+        clientCredentials: options.clientCredentials ?? true
+      },
       now,
       this.oidc
     )
     this.rateLimiter = new RateLimiter(options.rateLimit, now)
-    this.apiKeys = new Map(Object.entries(options.apiKeys ?? { [SEED_API_KEY.key]: SEED_API_KEY.user }))
-    this.attachments = new Attachments(this.instance, options.attachmentMaxBytes ?? 5 * 1024 * 1024)
-    this.settings = { latencyMs: options.latencyMs ?? 0, hibernating: options.hibernating ?? false, changeApi: options.changeApi ?? true }
+    this.apiKeys = new Map(
+      Object.entries(options.apiKeys ?? {[SEED_API_KEY.key]: SEED_API_KEY.user})
+    )
+    this.attachments = new Attachments(
+      this.instance,
+      options.attachmentMaxBytes ?? 5 * 1024 * 1024
+    )
+    this.settings = {
+      latencyMs: options.latencyMs ?? 0,
+      hibernating: options.hibernating ?? false,
+      changeApi: options.changeApi ?? true
+    }
     for (const rule of options.faults ?? []) this.faults.add(rule)
-    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res)
-    this.server = options.tls === undefined ? createServer(handler) : createTlsServer(options.tls, handler)
+    const handler = (req: IncomingMessage, res: ServerResponse): void =>
+      void this.handle(req, res)
+    this.server =
+      options.tls === undefined
+        ? createServer(handler)
+        : createTlsServer(options.tls, handler)
     // The raw socket, for https too: one whose handshake failed must still be closed on stop.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket)
@@ -113,10 +140,15 @@ export class Simulator {
   async start(): Promise<this> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
-      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve())
+      this.server.listen(
+        this.options.port ?? 0,
+        this.options.host ?? '127.0.0.1',
+        () => resolve()
+      )
     })
     const address = this.server.address() as AddressInfo
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    const host =
+      address.family === 'IPv6' ? `[${address.address}]` : address.address
     this.baseUrl = `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
     return this
   }
@@ -124,15 +156,22 @@ export class Simulator {
   async stop(): Promise<void> {
     this.instance.stop()
     for (const socket of this.sockets) socket.destroy()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    await new Promise<void>(resolve => this.server.close(() => resolve()))
   }
 
   /** The API requests seen (admin requests are not counted). */
-  requests(filter?: { method?: string; path?: string }): RequestLogEntry[] {
-    return this.log.filter((e) => (filter?.method === undefined || e.method === filter.method) && (filter?.path === undefined || e.path.includes(filter.path)))
+  requests(filter?: {method?: string; path?: string}): RequestLogEntry[] {
+    return this.log.filter(
+      e =>
+        (filter?.method === undefined || e.method === filter.method) &&
+        (filter?.path === undefined || e.path.includes(filter.path))
+    )
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse
+  ): Promise<void> {
     const started = Date.now()
     const method = (req.method ?? 'GET').toUpperCase()
     const url = new URL(req.url ?? '/', 'http://simulator')
@@ -142,7 +181,15 @@ export class Simulator {
       write(res, this.admin(method, url, body))
       return
     }
-    const entry: RequestLogEntry = { method, path: url.pathname + url.search, status: 0, ms: 0, bytes: 0, user: undefined, at: started }
+    const entry: RequestLogEntry = {
+      method,
+      path: url.pathname + url.search,
+      status: 0,
+      ms: 0,
+      bytes: 0,
+      user: undefined,
+      at: started
+    }
     this.log.push(entry)
     const finish = (status: RequestLogEntry['status']): void => {
       entry.status = status
@@ -152,24 +199,44 @@ export class Simulator {
     const query = decodeURIComponent(url.search)
     const before = this.faults.take(method, url.pathname, query, 'before')
     const delay = this.settings.latencyMs + before.delayMs
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-    if (before.fault?.kind === 'swallow-state') body = this.swallowState(url.pathname, body, before.fault)
-    const spoil = { req, url, body }
-    if (before.fault !== undefined && this.applyFault(before.fault, res, finish, undefined, spoil)) return
+    if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
+    if (before.fault?.kind === 'swallow-state')
+      body = this.swallowState(url.pathname, body, before.fault)
+    const spoil = {req, url, body}
+    if (
+      before.fault !== undefined &&
+      this.applyFault(before.fault, res, finish, undefined, spoil)
+    )
+      return
 
     let reply: Reply
     if (this.settings.hibernating) {
-      reply = { status: 200, raw: { data: HIBERNATION_PAGE, contentType: 'text/html' } }
+      reply = {
+        status: 200,
+        raw: {data: HIBERNATION_PAGE, contentType: 'text/html'}
+      }
     } else {
-      const ctx: RequestContext = { req, method, url, body, baseUrl: this.baseUrl, user: {} }
+      const ctx: RequestContext = {
+        req,
+        method,
+        url,
+        body,
+        baseUrl: this.baseUrl,
+        user: {}
+      }
       reply = this.route(ctx)
       entry.user = ctx.user.user_name
     }
     // A delay `when: 'after'` holds the answer of a write that has already landed: the window in which others act.
     const taken = this.faults.take(method, url.pathname, query, 'after')
-    if (taken.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, taken.delayMs))
+    if (taken.delayMs > 0)
+      await new Promise(resolve => setTimeout(resolve, taken.delayMs))
     const after = taken.fault
-    if (after !== undefined && this.applyFault(after, res, finish, reply, spoil)) return
+    if (
+      after !== undefined &&
+      this.applyFault(after, res, finish, reply, spoil)
+    )
+      return
     entry.bytes = write(res, reply)
     finish(reply.status)
   }
@@ -178,18 +245,27 @@ export class Simulator {
     try {
       const path = ctx.url.pathname
       if (path === '/oauth_token.do') {
-        if (ctx.method !== 'POST') throw new SnError(405, 'Method not Supported', null)
+        if (ctx.method !== 'POST')
+          throw new SnError(405, 'Method not Supported', null)
         return this.oauth.handle(ctx.req.headers['content-type'], ctx.body)
       }
       if (!path.startsWith('/api/')) {
-        return { status: 404, raw: { data: '<html><head><title>Page not found</title></head><body>Not found</body></html>', contentType: 'text/html' } }
+        return {
+          status: 404,
+          raw: {
+            data: '<html><head><title>Page not found</title></head><body>Not found</body></html>',
+            contentType: 'text/html'
+          }
+        }
       }
       checkHeaders(ctx)
       ctx.user = this.authenticate(ctx)
       const limit = this.rateLimiter.check(ctx.user.user_name ?? '')
       const reply = this.resource(ctx, path)
       // A request that matches a rule carries the rule's headers whatever its answer.
-      return limit === undefined ? reply : { ...reply, headers: { ...limit, ...reply.headers } }
+      return limit === undefined
+        ? reply
+        : {...reply, headers: {...limit, ...reply.headers}}
     } catch (error) {
       return errorReply(error)
     }
@@ -197,13 +273,21 @@ export class Simulator {
 
   private resource(ctx: RequestContext, path: string): Reply {
     try {
-      const table = /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
-      if (table !== null) return tableRoute(this.instance, ctx, table[1] ?? '', table[2])
+      const table =
+        /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
+      if (table !== null)
+        return tableRoute(this.instance, ctx, table[1] ?? '', table[2])
       const attachment = /^\/api\/now\/(?:v1\/)?attachment(\/.*)?$/.exec(path)
-      if (attachment !== null) return this.attachments.route(ctx, attachment[1] ?? '')
+      if (attachment !== null)
+        return this.attachments.route(ctx, attachment[1] ?? '')
       const change = /^\/api\/sn_chg_rest\/(?:v1\/)?change(\/.*)?$/.exec(path)
-      if (change !== null && this.settings.changeApi) return changeRoute(this.instance, ctx, change[1] ?? '')
-      throw new SnError(400, 'Requested URI does not represent any resource', null)
+      if (change !== null && this.settings.changeApi)
+        return changeRoute(this.instance, ctx, change[1] ?? '')
+      throw new SnError(
+        400,
+        'Requested URI does not represent any resource',
+        null
+      )
     } catch (error) {
       return errorReply(error)
     }
@@ -211,7 +295,11 @@ export class Simulator {
 
   private authenticate(ctx: RequestContext): Row {
     const header = ctx.req.headers.authorization ?? ''
-    const unauthenticated = new SnError(401, 'User Not Authenticated', 'Required to provide Auth information')
+    const unauthenticated = new SnError(
+      401,
+      'User Not Authenticated',
+      'Required to provide Auth information'
+    )
     let user: Row | undefined
     const apiKey = ctx.req.headers['x-sn-apikey']
     if (typeof apiKey === 'string') {
@@ -219,18 +307,28 @@ export class Simulator {
       // the key's user (markdown/platform-security/authentication/configure-api-key.md). A key
       // that matches no active key gets the same 401 as any failed sign-in.
       const name = this.apiKeys.get(apiKey)
-      user = name === undefined ? undefined : this.instance.store.rows('sys_user').find((u) => u.user_name === name && u.active === 'true')
+      user =
+        name === undefined
+          ? undefined
+          : this.instance.store
+              .rows('sys_user')
+              .find(u => u.user_name === name && u.active === 'true')
     } else if (header.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       const name = decoded.slice(0, colon)
       if (colon > 0 && this.passwords.get(name) === decoded.slice(colon + 1)) {
-        user = this.instance.store.rows('sys_user').find((u) => u.user_name === name && u.active === 'true')
+        user = this.instance.store
+          .rows('sys_user')
+          .find(u => u.user_name === name && u.active === 'true')
       }
     } else if (header.startsWith('Bearer ')) {
       const token = header.slice(7)
       // An instance's own access tokens are opaque; a three-part token is a JWT for the OIDC provider entry.
-      user = token.split('.').length === 3 ? this.oidc.userFor(token, ctx.url.pathname) : this.oauth.userFor(token)
+      user =
+        token.split('.').length === 3
+          ? this.oidc.userFor(token, ctx.url.pathname)
+          : this.oauth.userFor(token)
     }
     if (user === undefined) throw unauthenticated
     return user
@@ -238,8 +336,17 @@ export class Simulator {
 
   /** A write whose state is lost on the way, while the change's approval changes at that moment. */
   private swallowState(path: string, body: Buffer, rule: FaultRule): Buffer {
-    const row = this.instance.store.get('change_request', path.split('/').at(-1) ?? '')
-    if (row !== undefined && rule.approval !== undefined) this.instance.store.update('change_request', row, { approval: rule.approval }, 'system')
+    const row = this.instance.store.get(
+      'change_request',
+      path.split('/').at(-1) ?? ''
+    )
+    if (row !== undefined && rule.approval !== undefined)
+      this.instance.store.update(
+        'change_request',
+        row,
+        {approval: rule.approval},
+        'system'
+      )
     let fields: Record<string, unknown>
     try {
       fields = JSON.parse(body.toString('utf8')) as Record<string, unknown>
@@ -256,7 +363,7 @@ export class Simulator {
     res: ServerResponse,
     finish: (s: RequestLogEntry['status']) => void,
     reply: Reply | undefined,
-    request: { req: IncomingMessage; url: URL; body: Buffer }
+    request: {req: IncomingMessage; url: URL; body: Buffer}
   ): boolean {
     switch (rule.kind) {
       case 'trickle':
@@ -291,29 +398,72 @@ export class Simulator {
         this.oauth.expireAll()
         return false
       case 'html':
-        write(res, { status: 200, raw: { data: HIBERNATION_PAGE, contentType: 'text/html' } })
+        write(res, {
+          status: 200,
+          raw: {data: HIBERNATION_PAGE, contentType: 'text/html'}
+        })
         finish(200)
         return true
       case 'truncate': {
-        const full = JSON.stringify(reply?.json ?? { result: { sys_id: 'a'.repeat(32), number: 'CHG0000000', state: '-5' } })
-        write(res, { status: reply?.status ?? 200, raw: { data: full.slice(0, Math.max(1, Math.floor(full.length / 2))), contentType: 'application/json' } })
+        const full = JSON.stringify(
+          reply?.json ?? {
+            result: {sys_id: 'a'.repeat(32), number: 'CHG0000000', state: '-5'}
+          }
+        )
+        write(res, {
+          status: reply?.status ?? 200,
+          raw: {
+            data: full.slice(0, Math.max(1, Math.floor(full.length / 2))),
+            contentType: 'application/json'
+          }
+        })
         finish(reply?.status ?? 200)
         return true
       }
       case 'answer':
-        write(res, rule.text !== undefined ? { status: rule.status ?? 200, raw: { data: rule.text, contentType: 'application/json' } } : { status: rule.status ?? 200, json: rule.json ?? null })
+        write(
+          res,
+          rule.text !== undefined
+            ? {
+                status: rule.status ?? 200,
+                raw: {data: rule.text, contentType: 'application/json'}
+              }
+            : {status: rule.status ?? 200, json: rule.json ?? null}
+        )
         finish(rule.status ?? 200)
         return true
       case 'status': {
         const status = rule.status ?? 500
-        const retryAfter = rule.retryAfter ?? (rule.retryAfterSeconds === undefined ? undefined : String(rule.retryAfterSeconds))
-        const headers: Record<string, string> = { ...rule.headers, ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) }
-        const reason = status === 429 ? 'Rate limit exceeded' : `Simulated fault ${status}`
+        const retryAfter =
+          rule.retryAfter ??
+          (rule.retryAfterSeconds === undefined
+            ? undefined
+            : String(rule.retryAfterSeconds))
+        const headers: Record<string, string> = {
+          ...rule.headers,
+          ...(retryAfter === undefined ? {} : {'Retry-After': retryAfter})
+        }
+        const reason =
+          status === 429 ? 'Rate limit exceeded' : `Simulated fault ${status}`
         write(
           res,
           rule.htmlBody === true
-            ? { status, headers, raw: { data: `<html><head><title>${status} Error</title></head><body>${reason}</body></html>`, contentType: 'text/html' } }
-            : { status, headers, json: { error: { message: reason, detail: 'Injected by the simulator' }, status: 'failure' } }
+            ? {
+                status,
+                headers,
+                raw: {
+                  data: `<html><head><title>${status} Error</title></head><body>${reason}</body></html>`,
+                  contentType: 'text/html'
+                }
+              }
+            : {
+                status,
+                headers,
+                json: {
+                  error: {message: reason, detail: 'Injected by the simulator'},
+                  status: 'failure'
+                }
+              }
         )
         finish(status)
         return true
@@ -327,20 +477,39 @@ export class Simulator {
     try {
       return adminRoute(this, method, url, body)
     } catch (error) {
-      if (error instanceof SnError) return { status: error.status, json: error.body() }
-      return { status: 400, json: { error: { message: error instanceof Error ? error.message : String(error), detail: null }, status: 'failure' } }
+      if (error instanceof SnError)
+        return {status: error.status, json: error.body()}
+      return {
+        status: 400,
+        json: {
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            detail: null
+          },
+          status: 'failure'
+        }
+      }
     }
   }
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+export async function startSimulator(
+  options: SimulatorOptions = {}
+): Promise<Simulator> {
   return new Simulator(options).start()
 }
 
 function errorReply(error: unknown): Reply {
-  if (error instanceof SnError) return { status: error.status, json: error.body(), headers: error.headers }
+  if (error instanceof SnError)
+    return {status: error.status, json: error.body(), headers: error.headers}
   const message = error instanceof Error ? error.message : String(error)
-  return { status: 500, json: { error: { message: 'Internal server error', detail: message }, status: 'failure' } }
+  return {
+    status: 500,
+    json: {
+      error: {message: 'Internal server error', detail: message},
+      status: 'failure'
+    }
+  }
 }
 
 /**
@@ -349,9 +518,18 @@ function errorReply(error: unknown): Reply {
  */
 function checkHeaders(ctx: RequestContext): void {
   const accept = ctx.req.headers.accept ?? ''
-  if (!/json|\*\/\*/.test(accept)) throw new SnError(400, 'Invalid Accept header', 'Requests must accept application/json')
+  if (!/json|\*\/\*/.test(accept))
+    throw new SnError(
+      400,
+      'Invalid Accept header',
+      'Requests must accept application/json'
+    )
   if (ctx.body.length > 0 && (ctx.req.headers['content-type'] ?? '') === '') {
-    throw new SnError(400, 'Invalid Content-Type header', 'A request with a body must say its Content-Type')
+    throw new SnError(
+      400,
+      'Invalid Content-Type header',
+      'A request with a body must say its Content-Type'
+    )
   }
 }
 
@@ -364,7 +542,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Writes the reply; returns the body's size in bytes. */
 function write(res: ServerResponse, reply: Reply): number {
   if (res.destroyed) return 0
-  const headers: Record<string, string> = { ...reply.headers }
+  const headers: Record<string, string> = {...reply.headers}
   let data: Buffer | string | undefined
   if (reply.raw !== undefined) {
     headers['Content-Type'] = reply.raw.contentType

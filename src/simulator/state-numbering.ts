@@ -1,4 +1,4 @@
-import { CHANGE_STATES } from './schema.js'
+import {CHANGE_STATES} from './schema.js'
 
 /**
  * How this instance numbers change states. The simulator's state model works
@@ -9,7 +9,9 @@ import { CHANGE_STATES } from './schema.js'
  */
 export class StateNumbering {
   private readonly wireOf = new Map<string, string>()
-  private readonly labels = new Map<string, string>(Object.entries(CHANGE_STATES))
+  private readonly labels = new Map<string, string>(
+    Object.entries(CHANGE_STATES)
+  )
 
   /** The number the APIs show for a stored (shipped-number) state. */
   wire(stored: string): string {
@@ -28,14 +30,16 @@ export class StateNumbering {
 
   /** The stored state with this label (sysparm_input_display_value), undefined when none has it. */
   byLabel(label: string): string | undefined {
-    for (const [stored, shown] of this.labels) if (shown === label) return stored
+    for (const [stored, shown] of this.labels)
+      if (shown === label) return stored
     return undefined
   }
 
   /** Gives the state labelled `label` another number. */
   renumber(label: string, wire: string): void {
     const stored = this.byLabel(label)
-    if (stored === undefined) throw new Error(`no change state is labelled '${label}'`)
+    if (stored === undefined)
+      throw new Error(`no change state is labelled '${label}'`)
     this.wireOf.set(stored, wire)
   }
 
@@ -45,7 +49,11 @@ export class StateNumbering {
   }
 
   /** The choice list as sys_choice holds it, in the model's order. */
-  choices(): { value: string; label: string; sequence: string }[] {
-    return [...this.labels].map(([stored, label], i) => ({ value: this.wire(stored), label, sequence: String(i * 10) }))
+  choices(): {value: string; label: string; sequence: string}[] {
+    return [...this.labels].map(([stored, label], i) => ({
+      value: this.wire(stored),
+      label,
+      sequence: String(i * 10)
+    }))
   }
 }

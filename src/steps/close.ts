@@ -1,25 +1,31 @@
 import * as core from '@actions/core'
-import { attachFiles, resolveAttachments } from '../change/attachments.js'
-import { closeFromResult } from '../change/close-change.js'
-import { Output } from '../constants.js'
-import { runContext } from '../github-context.js'
-import { readCloseSettings } from '../settings/close.js'
-import { openChange } from './phases.js'
-import { setChangeOutputs, writeSummary } from './summary.js'
-import { runStep } from './step.js'
-import { readableCloseCode } from './summary-parts.js'
+import {attachFiles, resolveAttachments} from '../change/attachments.js'
+import {closeFromResult} from '../change/close-change.js'
+import {Output} from '../constants.js'
+import {runContext} from '../github-context.js'
+import {readCloseSettings} from '../settings/close.js'
+import {openChange} from './phases.js'
+import {setChangeOutputs, writeSummary} from './summary.js'
+import {runStep} from './step.js'
+import {readableCloseCode} from './summary-parts.js'
 
 /** The close step: close the change from what really happened. */
 export function run(): Promise<void> {
-  return runStep(async (ctx) => {
+  return runStep(async ctx => {
     const settings = readCloseSettings()
     const files = await resolveAttachments(settings.attachments)
     const opened = await openChange(ctx, settings, 'close')
     if (opened === undefined) return
-    const { deps, record } = opened
+    const {deps, record} = opened
     // Evidence goes on before the close: a closed change may no longer take attachments.
     const attachments = await attachFiles(deps, record, files)
-    const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(deps, record, { result: settings.result, options: settings, run: runContext() }))
+    const outcome = await core.group(`Close ${record.number}`, () =>
+      closeFromResult(deps, record, {
+        result: settings.result,
+        options: settings,
+        run: runContext()
+      })
+    )
     setChangeOutputs(outcome.record)
     if (outcome.incident !== undefined) {
       core.setOutput(Output.IncidentNumber, outcome.incident.number)
@@ -27,11 +33,14 @@ export function run(): Promise<void> {
     }
     await writeSummary({
       title: `ServiceNow change ${outcome.record.number} ${outcome.action === 'none' ? 'already ' + outcome.record.stateLabel : outcome.action}${
-        outcome.record.closeCode ? `: ${readableCloseCode(outcome.record.closeCode)}` : ''
+        outcome.record.closeCode
+          ? `: ${readableCloseCode(outcome.record.closeCode)}`
+          : ''
       }`,
       record: outcome.record,
-      ...(outcome.incident === undefined ? {} : { incident: outcome.incident }),
-      timeline: ctx.timeline, metrics: ctx.metrics,
+      ...(outcome.incident === undefined ? {} : {incident: outcome.incident}),
+      timeline: ctx.timeline,
+      metrics: ctx.metrics,
       attachments
     })
   })

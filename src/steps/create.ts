@@ -1,13 +1,13 @@
-import { attachFiles, resolveAttachments } from '../change/attachments.js'
-import { runContext } from '../github-context.js'
-import { readCreateSettings } from '../settings/create.js'
-import { addEvidence, createPhase, reportSkipped } from './phases.js'
-import { writeSummary } from './summary.js'
-import { runStep } from './step.js'
+import {attachFiles, resolveAttachments} from '../change/attachments.js'
+import {runContext} from '../github-context.js'
+import {readCreateSettings} from '../settings/create.js'
+import {addEvidence, createPhase, reportSkipped} from './phases.js'
+import {writeSummary} from './summary.js'
+import {runStep} from './step.js'
 
 /** The create step: create or adopt the change request for this deployment. */
 export function run(): Promise<void> {
-  return runStep(async (ctx) => {
+  return runStep(async ctx => {
     const run = runContext()
     const settings = readCreateSettings(run)
     if (!settings.controlled) {
@@ -17,7 +17,17 @@ export function run(): Promise<void> {
     const files = await resolveAttachments(settings.attachments)
     await addEvidence(settings, run)
     const outcome = await createPhase(ctx, settings)
-    const attachments = await attachFiles(ctx.deps(settings.connection), outcome.record, files)
-    await writeSummary({ title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics, attachments })
+    const attachments = await attachFiles(
+      ctx.deps(settings.connection),
+      outcome.record,
+      files
+    )
+    await writeSummary({
+      title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`,
+      record: outcome.record,
+      timeline: ctx.timeline,
+      metrics: ctx.metrics,
+      attachments
+    })
   })
 }

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { State } from '../constants.js'
+import {State} from '../constants.js'
 
 /**
  * What the gate's main step leaves for its post step, through the runner's state (main → post of
@@ -7,20 +7,20 @@ import { State } from '../constants.js'
  */
 export type GateState =
   /** The environment is not change-controlled: main made no change, post does nothing. */
-  | { kind: 'skipped' }
+  | {kind: 'skipped'}
   /** Main stopped before it made or adopted a change (it failed first): post has nothing to close. */
-  | { kind: 'none' }
+  | {kind: 'none'}
   /**
    * The change main made or adopted. implementing: main moved it to Implement, so the
    * deployment may have begun; without it post cancels rather than closes.
    */
-  | { kind: 'change'; sysId: string; implementing: boolean }
+  | {kind: 'change'; sysId: string; implementing: boolean}
 
 /**
  * Saves one fact as soon as it is known, each under its own key: main may fail at any point
  * after it, and post must still find what was saved before.
  */
-export function saveGateState(state: Exclude<GateState, { kind: 'none' }>): void {
+export function saveGateState(state: Exclude<GateState, {kind: 'none'}>): void {
   if (state.kind === 'skipped') {
     core.saveState(State.Skipped, 'true')
     return
@@ -30,8 +30,12 @@ export function saveGateState(state: Exclude<GateState, { kind: 'none' }>): void
 }
 
 export function loadGateState(): GateState {
-  if (core.getState(State.Skipped) === 'true') return { kind: 'skipped' }
+  if (core.getState(State.Skipped) === 'true') return {kind: 'skipped'}
   const sysId = core.getState(State.ChangeSysId)
-  if (sysId === '') return { kind: 'none' }
-  return { kind: 'change', sysId, implementing: core.getState(State.Implementing) === 'true' }
+  if (sysId === '') return {kind: 'none'}
+  return {
+    kind: 'change',
+    sysId,
+    implementing: core.getState(State.Implementing) === 'true'
+  }
 }

@@ -1,21 +1,21 @@
 import * as core from '@actions/core'
-import { info } from './log.js'
-import { attachFiles, resolveAttachments } from '../change/attachments.js'
-import { closeFromResult, leaveForAPerson } from '../change/close-change.js'
-import { readChange } from '../change/lookup.js'
-import { isTerminal } from '../servicenow/change-model.js'
-import { moveChange } from '../change/move.js'
-import { settleDuplicates } from '../change/duplicates.js'
-import { Output } from '../constants.js'
-import { runContext } from '../github-context.js'
-import { currentJobResult, type JobOutcome } from '../github-job.js'
-import { readCloseOptions } from '../settings/close.js'
-import { readConnectionSettings } from '../settings/connection.js'
-import { readGateSettings, readGithubToken } from '../settings/gate.js'
-import { loadGateState, saveGateState } from './gate-state.js'
-import { addEvidence, createPhase, reportSkipped, waitPhase } from './phases.js'
-import { setChangeOutputs, writeSummary } from './summary.js'
-import { abortOnSignals, runStep } from './step.js'
+import {info} from './log.js'
+import {attachFiles, resolveAttachments} from '../change/attachments.js'
+import {closeFromResult, leaveForAPerson} from '../change/close-change.js'
+import {readChange} from '../change/lookup.js'
+import {isTerminal} from '../servicenow/change-model.js'
+import {moveChange} from '../change/move.js'
+import {settleDuplicates} from '../change/duplicates.js'
+import {Output} from '../constants.js'
+import {runContext} from '../github-context.js'
+import {currentJobResult, type JobOutcome} from '../github-job.js'
+import {readCloseOptions} from '../settings/close.js'
+import {readConnectionSettings} from '../settings/connection.js'
+import {readGateSettings, readGithubToken} from '../settings/gate.js'
+import {loadGateState, saveGateState} from './gate-state.js'
+import {addEvidence, createPhase, reportSkipped, waitPhase} from './phases.js'
+import {setChangeOutputs, writeSummary} from './summary.js'
+import {abortOnSignals, runStep} from './step.js'
 
 /**
  * The all-in-one gate, main: create or adopt, wait, move to Implement. What
@@ -23,34 +23,59 @@ import { abortOnSignals, runStep } from './step.js'
  */
 export function main(): Promise<void> {
   const signal = abortOnSignals()
-  return runStep(async (ctx) => {
+  return runStep(async ctx => {
     const run = runContext()
     const settings = readGateSettings(run)
     if (!settings.create.controlled) {
       reportSkipped(settings.create.environment)
-      saveGateState({ kind: 'skipped' })
+      saveGateState({kind: 'skipped'})
       return
     }
     const files = await resolveAttachments(settings.create.attachments)
     await addEvidence(settings.create, run)
     const created = await createPhase(ctx, settings.create)
-    saveGateState({ kind: 'change', sysId: created.record.sysId, implementing: false })
+    saveGateState({
+      kind: 'change',
+      sysId: created.record.sysId,
+      implementing: false
+    })
     const deps = ctx.deps(settings.create.connection)
     const attachments = await attachFiles(deps, created.record, files)
-    const waited = await waitPhase(ctx, deps, created.record, settings.wait, signal)
+    const waited = await waitPhase(
+      ctx,
+      deps,
+      created.record,
+      settings.wait,
+      signal
+    )
     if (!waited.ok) {
-      await writeSummary({ title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`, record: waited.record, lines: [waited.message], approvers: waited.approvers, timeline: ctx.timeline, metrics: ctx.metrics, waitedMs: waited.outcome.waitedMs })
+      await writeSummary({
+        title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`,
+        record: waited.record,
+        lines: [waited.message],
+        approvers: waited.approvers,
+        timeline: ctx.timeline,
+        metrics: ctx.metrics,
+        waitedMs: waited.outcome.waitedMs
+      })
       throw new Error(waited.message)
     }
-    const implementing = await moveChange(deps, waited.record, 'implement', { note: `Deployment started by ${run.runUrl}` })
-    saveGateState({ kind: 'change', sysId: implementing.sysId, implementing: true })
+    const implementing = await moveChange(deps, waited.record, 'implement', {
+      note: `Deployment started by ${run.runUrl}`
+    })
+    saveGateState({
+      kind: 'change',
+      sysId: implementing.sysId,
+      implementing: true
+    })
     setChangeOutputs(implementing)
     info(`${implementing.number} is in Implement: the deployment may proceed.`)
     await writeSummary({
       title: `ServiceNow change ${implementing.number}: implementing`,
       record: implementing,
       approvers: waited.approvers,
-      timeline: ctx.timeline, metrics: ctx.metrics,
+      timeline: ctx.timeline,
+      metrics: ctx.metrics,
       waitedMs: waited.outcome.waitedMs,
       attachments
     })
@@ -65,7 +90,7 @@ export function main(): Promise<void> {
  */
 export function post(): Promise<void> {
   return runStep(
-    async (ctx) => {
+    async ctx => {
       // Inputs first, even when there is nothing to do: reading them masks the secrets.
       const connection = readConnectionSettings()
       const options = readCloseOptions()
@@ -84,7 +109,13 @@ export function post(): Promise<void> {
         const already = `${record.number} is already ${record.stateName}${record.closeCode === '' ? '' : ` (${record.closeCode})`} on the instance: this post step leaves it as it is and writes nothing.`
         info(already)
         setChangeOutputs(record)
-        await writeSummary({ title: `ServiceNow change ${record.number}: ${record.stateName}`, record, lines: [already], timeline: ctx.timeline, metrics: ctx.metrics })
+        await writeSummary({
+          title: `ServiceNow change ${record.number}: ${record.stateName}`,
+          record,
+          lines: [already],
+          timeline: ctx.timeline,
+          metrics: ctx.metrics
+        })
         return
       }
       await settleDuplicates(deps, record)
@@ -93,12 +124,14 @@ export function post(): Promise<void> {
             result: undefined,
             why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
           }))
-        : { result: 'cancelled' }
+        : {result: 'cancelled'}
       const result = seen.result
       if (result === undefined) {
         const left = await leaveForAPerson(deps, record, seen.why, run)
         const todo = `Close it by hand or with the close action; give github_token 'actions: read' if it has not.`
-        core.warning(`${record.number} is left in ${record.stateName}: the job's outcome could not be read (${seen.why}). ${todo}`)
+        core.warning(
+          `${record.number} is left in ${record.stateName}: the job's outcome could not be read (${seen.why}). ${todo}`
+        )
         setChangeOutputs(left)
         await writeSummary({
           title: `ServiceNow change ${left.number}: left in ${left.stateLabel ?? left.state}`,
@@ -109,14 +142,21 @@ export function post(): Promise<void> {
         })
         return
       }
-      const outcome = await core.group(`Close ${record.number}`, () => closeFromResult(deps, record, { result, options, run }))
+      const outcome = await core.group(`Close ${record.number}`, () =>
+        closeFromResult(deps, record, {result, options, run})
+      )
       setChangeOutputs(outcome.record)
       if (outcome.incident !== undefined) {
         core.setOutput(Output.IncidentNumber, outcome.incident.number)
         core.setOutput(Output.IncidentSysId, outcome.incident.sysId)
       }
-      await writeSummary({ title: `ServiceNow change ${outcome.record.number}: ${outcome.record.stateLabel}`, record: outcome.record, timeline: ctx.timeline, metrics: ctx.metrics })
+      await writeSummary({
+        title: `ServiceNow change ${outcome.record.number}: ${outcome.record.stateLabel}`,
+        record: outcome.record,
+        timeline: ctx.timeline,
+        metrics: ctx.metrics
+      })
     },
-    { post: true }
+    {post: true}
   )
 }

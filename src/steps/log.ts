@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { singleLine } from '../servicenow/text.js'
+import {singleLine} from '../servicenow/text.js'
 
 /**
  * A line for the log that the runner cannot read as a workflow command. The

@@ -1,20 +1,24 @@
 import * as core from '@actions/core'
-import { info } from './log.js'
-import { createOrAdopt, type CreateOutcome } from '../change/create-change.js'
-import type { ChangeDeps } from '../change/deps.js'
-import { resolveChange } from '../change/lookup.js'
-import { settleDuplicates } from '../change/duplicates.js'
-import { concludeWait, waitForApproval, type WaitResult } from '../change/wait-policy.js'
-import { Output, SKIPPED_ENV } from '../constants.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import type { ChangeRef } from '../settings/change-ref.js'
-import type { ConnectionSettings } from '../settings/connection.js'
-import type { CreateSettings } from '../settings/create.js'
-import type { RunContext } from '../github-context.js'
-import { deploymentEvidence } from '../github-evidence.js'
-import type { WaitOptions } from '../settings/wait.js'
-import { approversJson, setChangeOutputs } from './summary.js'
-import type { StepContext } from './step.js'
+import {info} from './log.js'
+import {createOrAdopt, type CreateOutcome} from '../change/create-change.js'
+import type {ChangeDeps} from '../change/deps.js'
+import {resolveChange} from '../change/lookup.js'
+import {settleDuplicates} from '../change/duplicates.js'
+import {
+  concludeWait,
+  waitForApproval,
+  type WaitResult
+} from '../change/wait-policy.js'
+import {Output, SKIPPED_ENV} from '../constants.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import type {ChangeRef} from '../settings/change-ref.js'
+import type {ConnectionSettings} from '../settings/connection.js'
+import type {CreateSettings} from '../settings/create.js'
+import type {RunContext} from '../github-context.js'
+import {deploymentEvidence} from '../github-evidence.js'
+import type {WaitOptions} from '../settings/wait.js'
+import {approversJson, setChangeOutputs} from './summary.js'
+import type {StepContext} from './step.js'
 
 /**
  * The phases the split steps and the all-in-one gate share. They take the
@@ -22,7 +26,9 @@ import type { StepContext } from './step.js'
  */
 
 export function reportSkipped(environment: string): void {
-  info(`Environment '${environment}' is not change-controlled: no change request, and later steps of this action pass through.`)
+  info(
+    `Environment '${environment}' is not change-controlled: no change request, and later steps of this action pass through.`
+  )
   core.setOutput(Output.Skipped, 'true')
   core.setOutput(Output.Created, 'false')
   core.exportVariable(SKIPPED_ENV, 'true')
@@ -34,26 +40,29 @@ export function reportSkipped(environment: string): void {
  */
 export async function openChange(
   ctx: StepContext,
-  settings: { connection: ConnectionSettings; change: ChangeRef },
+  settings: {connection: ConnectionSettings; change: ChangeRef},
   verb: string,
   /** For the wait: its reads ride out a rate limit until the wait's own deadline, not rate_limit_wait_minutes. */
   until?: number
-): Promise<{ deps: ChangeDeps; record: ChangeRecord } | undefined> {
+): Promise<{deps: ChangeDeps; record: ChangeRecord} | undefined> {
   if (settings.change.kind === 'skipped') {
     core.setOutput(Output.Skipped, 'true')
     info(`No change request for this environment: nothing to ${verb}.`)
     return undefined
   }
   const deps = ctx.deps(settings.connection)
-  const { client } = deps
+  const {client} = deps
   const ref = settings.change
   const open = async (): Promise<ChangeRecord> => {
     const record = await resolveChange(client, ref)
     await settleDuplicates(deps, record)
     return record
   }
-  const record = until === undefined ? await open() : await client.connection.within(until, open)
-  return { deps, record }
+  const record =
+    until === undefined
+      ? await open()
+      : await client.connection.within(until, open)
+  return {deps, record}
 }
 
 /**
@@ -61,44 +70,80 @@ export async function openChange(
  * note for a standard change, whose description is the template's). Without a
  * token it says so once and the description keeps the run link and commit.
  */
-export async function addEvidence(settings: CreateSettings, run: RunContext): Promise<void> {
+export async function addEvidence(
+  settings: CreateSettings,
+  run: RunContext
+): Promise<void> {
   if (!settings.describeFromContext || settings.environment === '') return
   if (settings.githubToken === '') {
-    info('No github_token: the description names the run and the commit, not the commits going out.')
+    info(
+      'No github_token: the description names the run and the commit, not the commits going out.'
+    )
     return
   }
   try {
-    const evidence = await deploymentEvidence(settings.githubToken, run, settings.environment)
+    const evidence = await deploymentEvidence(
+      settings.githubToken,
+      run,
+      settings.environment
+    )
     if (evidence === undefined) return
     const field = settings.type === 'standard' ? 'work_notes' : 'description'
-    settings.fields[field] = `${settings.fields[field] ?? ''}\n\n${evidence.text}`.trim().slice(0, 4000)
-    info(`${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`)
+    settings.fields[field] =
+      `${settings.fields[field] ?? ''}\n\n${evidence.text}`
+        .trim()
+        .slice(0, 4000)
+    info(
+      `${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`
+    )
   } catch (error) {
-    core.warning(`Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`)
+    core.warning(
+      `Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`
+    )
   }
 }
 
-export async function createPhase(ctx: StepContext, settings: CreateSettings): Promise<CreateOutcome> {
+export async function createPhase(
+  ctx: StepContext,
+  settings: CreateSettings
+): Promise<CreateOutcome> {
   const started = Date.now()
-  const outcome = await core.group('Create the change request', () => createOrAdopt(ctx.deps(settings.connection), settings))
+  const outcome = await core.group('Create the change request', () =>
+    createOrAdopt(ctx.deps(settings.connection), settings)
+  )
   ctx.metrics.create_seconds = Math.round((Date.now() - started) / 100) / 10
   setChangeOutputs(outcome.record)
   core.setOutput(Output.Created, String(outcome.created))
   core.setOutput(Output.Skipped, 'false')
-  core.notice(`${outcome.record.number} ${outcome.created ? 'created' : 'adopted'}: ${outcome.record.url}`, { title: 'ServiceNow change request' })
+  core.notice(
+    `${outcome.record.number} ${outcome.created ? 'created' : 'adopted'}: ${outcome.record.url}`,
+    {title: 'ServiceNow change request'}
+  )
   return outcome
 }
 
 /** Waits (the loop in its own log group), concludes by the wait policy, then sets the outputs. */
-export async function waitPhase(ctx: StepContext, deps: ChangeDeps, start: ChangeRecord, options: WaitOptions, signal: AbortSignal): Promise<WaitResult> {
-  const outcome = await core.group(`Wait for ${start.number} to be approved`, () => waitForApproval(deps, start, options, signal))
+export async function waitPhase(
+  ctx: StepContext,
+  deps: ChangeDeps,
+  start: ChangeRecord,
+  options: WaitOptions,
+  signal: AbortSignal
+): Promise<WaitResult> {
+  const outcome = await core.group(
+    `Wait for ${start.number} to be approved`,
+    () => waitForApproval(deps, start, options, signal)
+  )
   const result = await concludeWait(deps, start, outcome, options)
-  const { record } = result
+  const {record} = result
   setChangeOutputs(record)
   core.setOutput(Output.Decision, result.decision)
   core.setOutput(Output.Approvers, approversJson(result.approvers))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
-  if (result.ok) info(`${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`)
+  if (result.ok)
+    info(
+      `${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`
+    )
   return result
 }

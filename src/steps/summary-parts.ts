@@ -1,6 +1,10 @@
-import { isChangeType, STATE_PATHS, type StateLabel } from '../servicenow/change-model.js'
-import type { Approver } from '../servicenow/approvers.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
+import {
+  isChangeType,
+  STATE_PATHS,
+  type StateLabel
+} from '../servicenow/change-model.js'
+import type {Approver} from '../servicenow/approvers.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
 
 /**
  * The pieces of a job summary that a person reads at a glance: a status icon, the change's place
@@ -10,7 +14,13 @@ import type { ChangeRecord } from '../servicenow/change-record.js'
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'canceled' | 'waiting'
 
-const ICONS: Record<Tone, string> = { ok: '✅', warn: '⚠️', bad: '❌', canceled: '🚫', waiting: '⏳' }
+const ICONS: Record<Tone, string> = {
+  ok: '✅',
+  warn: '⚠️',
+  bad: '❌',
+  canceled: '🚫',
+  waiting: '⏳'
+}
 
 export function icon(tone: Tone): string {
   return ICONS[tone]
@@ -24,13 +34,19 @@ export function toneOf(record: ChangeRecord): Tone {
   }
   if (record.stateLabel === 'canceled') return 'canceled'
   if (record.approval === 'rejected') return 'bad'
-  if (record.approval === 'approved' && ['scheduled', 'implement', 'review'].includes(record.stateLabel ?? '')) return 'ok'
+  if (
+    record.approval === 'approved' &&
+    ['scheduled', 'implement', 'review'].includes(record.stateLabel ?? '')
+  )
+    return 'ok'
   return 'waiting'
 }
 
 /** Who decided: the approvers whose decision counted, by name. */
 export function deciders(approvers: Approver[]): string[] {
-  return approvers.filter((a) => a.state === 'approved' || a.state === 'rejected').map((a) => a.name)
+  return approvers
+    .filter(a => a.state === 'approved' || a.state === 'rejected')
+    .map(a => a.name)
 }
 
 /** "A", "A and B", "A, B and C". */
@@ -47,11 +63,19 @@ export function names(list: string[]): string {
 export function lifecycleStrip(record: ChangeRecord): string {
   const path = STATE_PATHS[isChangeType(record.type) ? record.type : 'normal']
   const current = record.stateLabel
-  const label = (s: StateLabel): string => s.charAt(0).toUpperCase() + s.slice(1)
-  if (current === 'canceled') return `${path.map(label).join(' → ')} · ● Canceled`
+  const label = (s: StateLabel): string =>
+    s.charAt(0).toUpperCase() + s.slice(1)
+  if (current === 'canceled')
+    return `${path.map(label).join(' → ')} · ● Canceled`
   const at = current === undefined ? -1 : path.indexOf(current)
-  const strip = path.map((s, i) => (i < at ? `${label(s)} ✓` : i === at ? `● ${label(s)}` : label(s))).join(' → ')
-  return at === -1 ? `${strip} · ● ${current === undefined ? record.stateName : `state ${current}`}` : strip
+  const strip = path
+    .map((s, i) =>
+      i < at ? `${label(s)} ✓` : i === at ? `● ${label(s)}` : label(s)
+    )
+    .join(' → ')
+  return at === -1
+    ? `${strip} · ● ${current === undefined ? record.stateName : `state ${current}`}`
+    : strip
 }
 
 /** A time as a person reads it in a summary: 23 Nov 2026, 16:40:12 UTC. */
@@ -61,7 +85,20 @@ export function readableTime(at: Date): string {
 }
 
 // Fixed names: the runtime's locale data may say 'Sept' or not, and a summary should not vary with it.
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec'
+]
 
 /** A day as 3 Nov (UTC). */
 export function readableDay(at: Date): string {

@@ -1,24 +1,44 @@
 import * as core from '@actions/core'
-import { Output } from '../constants.js'
-import type { Timeline } from '../change/timeline.js'
-import type { Approver } from '../servicenow/approvers.js'
-import type { Attachment } from '../servicenow/attachment-api.js'
-import type { ChangeRecord } from '../servicenow/change-record.js'
-import { jsonLine } from '../servicenow/text.js'
-import type { RunMetrics } from './step.js'
-import { deciders, icon, lifecycleStrip, names, readableCloseCode, readableTime, readableValue, toneOf, type Tone } from './summary-parts.js'
+import {Output} from '../constants.js'
+import type {Timeline} from '../change/timeline.js'
+import type {Approver} from '../servicenow/approvers.js'
+import type {Attachment} from '../servicenow/attachment-api.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import {jsonLine} from '../servicenow/text.js'
+import type {RunMetrics} from './step.js'
+import {
+  deciders,
+  icon,
+  lifecycleStrip,
+  names,
+  readableCloseCode,
+  readableTime,
+  readableValue,
+  toneOf,
+  type Tone
+} from './summary-parts.js'
 
 /** The outputs every step that touches a change sets. */
 export function setChangeOutputs(record: ChangeRecord): void {
   core.setOutput(Output.ChangeNumber, record.number)
   core.setOutput(Output.ChangeSysId, record.sysId)
   core.setOutput(Output.ChangeUrl, record.url)
-  core.setOutput(Output.State, record.stateLabel ?? record.stateName.toLowerCase())
+  core.setOutput(
+    Output.State,
+    record.stateLabel ?? record.stateName.toLowerCase()
+  )
   core.setOutput(Output.Approval, record.approval)
 }
 
 export function approversJson(approvers: Approver[]): string {
-  return jsonLine(approvers.map((a) => ({ name: a.name, state: a.state, comments: a.comments, decided_at: a.decidedAt?.toISOString() ?? null })))
+  return jsonLine(
+    approvers.map(a => ({
+      name: a.name,
+      state: a.state,
+      comments: a.comments,
+      decided_at: a.decidedAt?.toISOString() ?? null
+    }))
+  )
 }
 
 export interface SummaryInput {
@@ -32,7 +52,7 @@ export interface SummaryInput {
   waitedMs?: number
   attachments?: Attachment[]
   metrics?: RunMetrics
-  incident?: { number: string; url: string }
+  incident?: {number: string; url: string}
 }
 
 /**
@@ -50,30 +70,65 @@ export function summaryHtml(input: SummaryInput): string {
   const parts: string[] = []
   const decided = deciders(input.approvers ?? [])
   let status = `${icon(input.tone ?? (r ? toneOf(r) : 'warn'))} ${input.title}`
-  if (decided.length > 0 && r !== undefined && ['approved', 'rejected'].includes(r.approval)) {
+  if (
+    decided.length > 0 &&
+    r !== undefined &&
+    ['approved', 'rejected'].includes(r.approval)
+  ) {
     status += `${input.title.endsWith(r.approval) ? '' : `: ${r.approval}`} by ${names(decided)}`
   }
-  if (input.waitedMs !== undefined) status += ` after ${duration(input.waitedMs)}`
+  if (input.waitedMs !== undefined)
+    status += ` after ${duration(input.waitedMs)}`
   parts.push(`<h3>${escape(status)}</h3>`)
   if (r !== undefined) {
-    parts.push(`<p><a href="${escape(r.url)}">${escape(r.number)}</a>: ${escape(r.shortDescription)}</p>`)
+    parts.push(
+      `<p><a href="${escape(r.url)}">${escape(r.number)}</a>: ${escape(r.shortDescription)}</p>`
+    )
     // The current state in bold: the one place in the strip the eye should land.
-    parts.push(`<p>${escape(lifecycleStrip(r)).replace(/● ([^→·]+?)(?= →| ·|$)/, '<b>● $1</b>')}</p>`)
+    parts.push(
+      `<p>${escape(lifecycleStrip(r)).replace(/● ([^→·]+?)(?= →| ·|$)/, '<b>● $1</b>')}</p>`
+    )
     const rows: [string, string][] = [
       ['Type', escape(r.type)],
       ['State', escape(r.stateLabel ?? r.stateName)],
       ['Approval', escape(r.approval)]
     ]
-    if (r.closeCode) rows.push(['Close code', `<a href="${escape(r.url)}">${escape(readableCloseCode(r.closeCode))}</a>`])
-    if (input.incident) rows.push(['Incident', `<a href="${escape(input.incident.url)}">${escape(input.incident.number)}</a>`])
-    if (r.assignmentGroup?.display) rows.push(['Assignment group', escape(r.assignmentGroup.display)])
+    if (r.closeCode)
+      rows.push([
+        'Close code',
+        `<a href="${escape(r.url)}">${escape(readableCloseCode(r.closeCode))}</a>`
+      ])
+    if (input.incident)
+      rows.push([
+        'Incident',
+        `<a href="${escape(input.incident.url)}">${escape(input.incident.number)}</a>`
+      ])
+    if (r.assignmentGroup?.display)
+      rows.push(['Assignment group', escape(r.assignmentGroup.display)])
     if (r.startDate || r.endDate) {
-      rows.push(['Change window', escape(`${r.startDate ? readableTime(r.startDate) : '…'} – ${r.endDate ? readableTime(r.endDate) : '…'}`)])
+      rows.push([
+        'Change window',
+        escape(
+          `${r.startDate ? readableTime(r.startDate) : '…'} – ${r.endDate ? readableTime(r.endDate) : '…'}`
+        )
+      ])
     }
-    if (input.waitedMs !== undefined) rows.push(['Waited', escape(duration(input.waitedMs))])
+    if (input.waitedMs !== undefined)
+      rows.push(['Waited', escape(duration(input.waitedMs))])
     const m = input.metrics
-    if (m !== undefined) rows.push(['ServiceNow requests', escape(`${m.api_calls} (${m.retries} retries, ${m.errors} failed tries)`)])
-    parts.push(table(undefined, rows.map(([k, v]) => [`<th>${k}</th>`, `<td>${v}</td>`])))
+    if (m !== undefined)
+      rows.push([
+        'ServiceNow requests',
+        escape(
+          `${m.api_calls} (${m.retries} retries, ${m.errors} failed tries)`
+        )
+      ])
+    parts.push(
+      table(
+        undefined,
+        rows.map(([k, v]) => [`<th>${k}</th>`, `<td>${v}</td>`])
+      )
+    )
   }
   for (const line of input.lines ?? []) parts.push(`<p>${escape(line)}</p>`)
   if (input.approvers !== undefined && input.approvers.length > 0) {
@@ -81,24 +136,43 @@ export function summaryHtml(input: SummaryInput): string {
     parts.push(
       table(
         ['Approver', 'Decision', 'When', 'Comments'],
-        input.approvers.map((a) => [a.name, readableValue(a.state), a.decidedAt ? readableTime(a.decidedAt) : '', a.comments].map((v) => `<td>${escape(v)}</td>`))
+        input.approvers.map(a =>
+          [
+            a.name,
+            readableValue(a.state),
+            a.decidedAt ? readableTime(a.decidedAt) : '',
+            a.comments
+          ].map(v => `<td>${escape(v)}</td>`)
+        )
       )
     )
   }
   if (input.attachments !== undefined && input.attachments.length > 0) {
     parts.push('<h4>Attachments</h4>')
-    parts.push(`<ul>${input.attachments.map((a) => `<li><a href="${escape(a.downloadLink)}">${escape(a.fileName)}</a> (${a.sizeBytes} bytes)</li>`).join('')}</ul>`)
+    parts.push(
+      `<ul>${input.attachments.map(a => `<li><a href="${escape(a.downloadLink)}">${escape(a.fileName)}</a> (${a.sizeBytes} bytes)</li>`).join('')}</ul>`
+    )
   }
   if (input.timeline !== undefined && input.timeline.entries.length > 0) {
     parts.push('<h4>Timeline</h4>')
-    parts.push(table(['When', 'What'], input.timeline.entries.map((e) => [`<td>${escape(readableTime(e.at))}</td>`, `<td>${escape(e.what)}</td>`])))
+    parts.push(
+      table(
+        ['When', 'What'],
+        input.timeline.entries.map(e => [
+          `<td>${escape(readableTime(e.at))}</td>`,
+          `<td>${escape(e.what)}</td>`
+        ])
+      )
+    )
   }
   return parts.join('\n')
 }
 
 function table(head: string[] | undefined, rows: string[][]): string {
-  const header = head ? `<tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr>` : ''
-  return `<table>${header}${rows.map((cells) => `<tr>${cells.join('')}</tr>`).join('')}</table>`
+  const header = head
+    ? `<tr>${head.map(h => `<th>${escape(h)}</th>`).join('')}</tr>`
+    : ''
+  return `<table>${header}${rows.map(cells => `<tr>${cells.join('')}</tr>`).join('')}</table>`
 }
 
 export function duration(ms: number): string {
@@ -110,5 +184,9 @@ export function duration(ms: number): string {
 }
 
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
 }
