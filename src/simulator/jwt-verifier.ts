@@ -49,7 +49,8 @@ function parseCompactJws(token: string): CompactJws | undefined {
   const match = /^([^.]+)\.([^.]+)\.([^.]*)$/.exec(token)
   if (match === null) return undefined
   const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] = match
-  if (![encodedHeader, encodedClaims, encodedSignature].every((part) => BASE64URL.test(part))) return undefined
+  // A length that leaves one character over (4n + 1) encodes no octets (RFC 4648 §4): node would drop it unseen.
+  if (![encodedHeader, encodedClaims, encodedSignature].every((part) => BASE64URL.test(part) && part.length % 4 !== 1)) return undefined
   const header = decodedObject(encodedHeader)
   const claims = decodedObject(encodedClaims)
   if (header === undefined || claims === undefined) return undefined
