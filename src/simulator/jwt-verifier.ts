@@ -61,7 +61,8 @@ function parseCompactJws(token: string): CompactJws | undefined {
 function decodedObject(part: string): Record<string, unknown> | undefined {
   let value: unknown
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+    // Fatal: bytes that are not UTF-8 make the part invalid (RFC 7515 §5.2), not U+FFFD in a claim.
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(part, 'base64url')))
   } catch {
     return undefined
   }
@@ -103,6 +104,8 @@ const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
 export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict {
   const jwt = parseCompactJws(token)
   if (jwt === undefined) return { ok: false, reason: 'not a JSON Web Token (three base64url parts, header and claims JSON)' }
+  // RFC 7515 §4.1.11: extensions listed in crit must be understood, and this reader understands none.
+  if (jwt.header.crit !== undefined) return { ok: false, reason: `critical header extensions ${JSON.stringify(jwt.header.crit)} are not understood` }
   const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : ''
   const algorithm = ALGORITHMS[alg]
   if (algorithm === undefined) return { ok: false, reason: `algorithm '${alg}' is not accepted (expected one of ${Object.keys(ALGORITHMS).join(', ')})` }

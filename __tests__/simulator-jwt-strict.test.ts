@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { sign } from 'node:crypto'
 import { verifyJwt, type OidcTrust } from '../src/simulator/jwt-verifier.js'
 import { GITHUB_ISSUER, githubClaims, signingKey, signJwt } from './helpers/oidc.js'
 
@@ -25,5 +26,30 @@ describe('the simulator refuses a part no octets encode to', () => {
     const mangled = token()
     expect(mangled.split('.').filter((p) => p.length % 4 === 1)).toHaveLength(1)
     expect(verifyJwt(mangled, trust, Date.now())).toEqual({ ok: false, reason: NOT_A_JWT })
+  })
+})
+
+describe('the simulator reads the header and claims as RFC 7515 §5.2 does', () => {
+  const signed = (head: Record<string, unknown>, body: Buffer): string => {
+    const input = `${Buffer.from(JSON.stringify(head)).toString('base64url')}.${body.toString('base64url')}`
+    return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`
+  }
+  const head = { typ: 'JWT', alg: 'RS256', kid: 'key-1' }
+  const body = (claims: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify(claims))
+
+  test('a token signed by a trusted key, built here the same way, passes', () => {
+    expect(verifyJwt(signed(head, body(githubClaims('client-1'))), trust, Date.now())).toMatchObject({ ok: true })
+  })
+
+  test('claims that are not UTF-8 are not a JWT, not a claim with U+FFFD in it', () => {
+    const json = JSON.stringify(githubClaims('client-1', { environment: 'X' }))
+    const bytes = Buffer.from(json.replace('"X"', '"\u0001"'))
+    bytes[bytes.indexOf(0x01)] = 0xff
+    expect(verifyJwt(signed(head, bytes), trust, Date.now())).toEqual({ ok: false, reason: NOT_A_JWT })
+  })
+
+  test('a critical header extension it does not understand is refused, whatever the signature', () => {
+    const token = signed({ ...head, crit: ['exp-v2'], 'exp-v2': 1 }, body(githubClaims('client-1')))
+    expect(verifyJwt(token, trust, Date.now())).toEqual({ ok: false, reason: 'critical header extensions ["exp-v2"] are not understood' })
   })
 })
