@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { sign } from 'node:crypto'
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { verifyJwt, type OidcTrust } from '../src/simulator/jwt-verifier.js'
 import { GITHUB_ISSUER, githubClaims, signingKey, signJwt } from './helpers/oidc.js'
 
@@ -51,5 +51,30 @@ describe('the simulator reads the header and claims as RFC 7515 §5.2 does', () 
   test('a critical header extension it does not understand is refused, whatever the signature', () => {
     const token = signed({ ...head, crit: ['exp-v2'], 'exp-v2': 1 }, body(githubClaims('client-1')))
     expect(verifyJwt(token, trust, Date.now())).toEqual({ ok: false, reason: 'critical header extensions ["exp-v2"] are not understood' })
+  })
+})
+
+describe('the simulator checks a signature with the algorithm the header names, not whichever the key does', () => {
+  const signedAs = (alg: string, privateKey: KeyObject, kid: string, options: { dsaEncoding?: 'ieee-p1363' } = {}): string => {
+    const input = `${Buffer.from(JSON.stringify({ typ: 'JWT', alg, kid })).toString('base64url')}.${Buffer.from(JSON.stringify(githubClaims('client-1'))).toString('base64url')}`
+    return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, ...options }).toString('base64url')}`
+  }
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const ecTrust: OidcTrust = {
+    ...trust,
+    jwks: { keys: [key.jwk, { ...p384.publicKey.export({ format: 'jwk' }), kid: 'p384' }, { ...p256.publicKey.export({ format: 'jwk' }), kid: 'p256' }] }
+  }
+
+  test('ES256 on a P-256 key passes', () => {
+    expect(verifyJwt(signedAs('ES256', p256.privateKey, 'p256', { dsaEncoding: 'ieee-p1363' }), ecTrust, Date.now())).toMatchObject({ ok: true })
+  })
+
+  test.each([
+    ['a header saying ES256 over an RSA signature by an RSA key', () => signedAs('ES256', key.privateKey, 'key-1'), "key 'key-1' (RSA RS256) does not check ES256"],
+    ['a header saying ES256 over a P-384 signature', () => signedAs('ES256', p384.privateKey, 'p384', { dsaEncoding: 'ieee-p1363' }), "key 'p384' (EC P-384) does not check ES256"],
+    ['a header saying RS256 over a P-256 signature', () => signedAs('RS256', p256.privateKey, 'p256', { dsaEncoding: 'ieee-p1363' }), "key 'p256' (EC P-256) does not check RS256"]
+  ])('refuses %s', (_what, token, reason) => {
+    expect(verifyJwt(token(), ecTrust, Date.now())).toEqual({ ok: false, reason })
   })
 })

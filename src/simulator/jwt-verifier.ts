@@ -83,14 +83,18 @@ function timeClaim(claims: Record<string, unknown>, name: string): number | unde
 
 export type Verdict = { ok: true; claims: Record<string, unknown>; user: string } | { ok: false; reason: string }
 
-/** JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS. */
-const ALGORITHMS: Record<string, { hash: string; ec?: boolean }> = {
-  RS256: { hash: 'sha256' },
-  RS384: { hash: 'sha384' },
-  RS512: { hash: 'sha512' },
-  ES256: { hash: 'sha256', ec: true },
-  ES384: { hash: 'sha384', ec: true },
-  ES512: { hash: 'sha512', ec: true }
+/**
+ * JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS.
+ * Each names the key it is checked with (RFC 7518 §3.3, §3.4: ES256 is ECDSA on P-256, and so on):
+ * node's verify follows the key, not the header, so the two are matched first.
+ */
+const ALGORITHMS: Record<string, { hash: string; kty: 'RSA' | 'EC'; crv?: string }> = {
+  RS256: { hash: 'sha256', kty: 'RSA' },
+  RS384: { hash: 'sha384', kty: 'RSA' },
+  RS512: { hash: 'sha512', kty: 'RSA' },
+  ES256: { hash: 'sha256', kty: 'EC', crv: 'P-256' },
+  ES384: { hash: 'sha384', kty: 'EC', crv: 'P-384' },
+  ES512: { hash: 'sha512', kty: 'EC', crv: 'P-521' }
 }
 
 /**
@@ -112,9 +116,12 @@ export function verifyJwt(token: string, trust: OidcTrust, now: number): Verdict
   const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined
   const key = trust.jwks.keys.find((k) => k.kid === kid)
   if (key === undefined) return { ok: false, reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map((k) => `'${k.kid}'`).join(', ') || 'no keys'}` }
+  if (key.kty !== algorithm.kty || (algorithm.crv !== undefined && key.crv !== algorithm.crv) || (key.alg !== undefined && key.alg !== alg)) {
+    return { ok: false, reason: `key '${kid}' (${[key.kty, key.crv, key.alg].filter(Boolean).join(' ')}) does not check ${alg}` }
+  }
   let signed: boolean
   try {
-    signed = verify(algorithm.hash, Buffer.from(jwt.signingInput), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der' }, jwt.signature)
+    signed = verify(algorithm.hash, Buffer.from(jwt.signingInput), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: algorithm.kty === 'EC' ? 'ieee-p1363' : 'der' }, jwt.signature)
   } catch {
     signed = false
   }
