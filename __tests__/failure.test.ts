@@ -50,7 +50,11 @@ describe('an answer with an error status', () => {
     [504, TABLE, 'transient'],
     [501, TABLE, 'permanent'],
     [505, TABLE, 'permanent'],
-    [599, TABLE, 'permanent'],
+    [511, TABLE, 'permanent'],
+    [508, TABLE, 'permanent'],
+    [522, TABLE, 'transient'],
+    [529, TABLE, 'transient'],
+    [599, TABLE, 'transient'],
     [400, TABLE, 'permanent'],
     [401, TABLE, 'permanent'],
     [403, TABLE, 'permanent'],
@@ -92,7 +96,7 @@ describe('no answer, or not the answer ServiceNow sends', () => {
     [
       'a network error with neither code nor known message',
       failed('network', {cause: new Error('something else')}),
-      'permanent'
+      'transient'
     ]
   ])('%s is %s', (_what, error, expected) => {
     expect(classifyFailure(error)).toBe(expected)

@@ -5,7 +5,7 @@ import type {Authenticator} from './authenticator.js'
 import {systemClock, type Clock} from './clock.js'
 import {ServiceNowError} from './errors.js'
 import {exchange, ExchangeError} from './exchange.js'
-import {classifyFailure, mayPass, TOKEN_PATH} from './failure.js'
+import {classifyFailure, isTlsRefusal, mayPass, TOKEN_PATH} from './failure.js'
 import {registerSecret, safeUrl} from './redact.js'
 import {
   backoffDelay,
@@ -548,7 +548,6 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH'
 ])
-const TLS_HINT = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
 
 function asNetworkError(
   error: unknown,
@@ -582,7 +581,7 @@ function asNetworkError(
   let message: string
   if (err.code === 'ENOTFOUND') {
     message = 'the host name does not resolve: check instance_url'
-  } else if (err.code !== undefined && TLS_HINT.test(err.code)) {
+  } else if (err.code !== undefined && isTlsRefusal(err.code)) {
     message = `the TLS certificate was not accepted (${err.code}). A proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS`
   } else {
     message = `the connection failed (${err.code ?? text})`

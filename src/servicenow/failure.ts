@@ -14,8 +14,9 @@ export type FailureClass =
   | 'rate-limited'
   /**
    * Likely to pass within seconds or minutes without anyone doing anything: a node restarting
-   * or a gateway in between (500, 502, 503, 504), no answer in time, a connection reset or cut,
-   * a DNS server that did not answer (EAI_AGAIN), a proxy's HTML page where JSON belongs.
+   * or a gateway in between (a 5xx but those in SETUP_STATUSES), no answer in time, a network
+   * failure but those in SETUP_NETWORK_CODES (a reset, a cut, a resolver that did not answer),
+   * a proxy's HTML page where JSON belongs.
    */
   | 'transient'
   /**
@@ -26,9 +27,8 @@ export type FailureClass =
   | 'token-refused'
   /**
    * Asking again gets the same answer until a person changes something: any other 4xx, a
-   * redirect to a login page, a status no gateway sends for a passing fault (501, 505, …), a
-   * host name that does not resolve (ENOTFOUND), a TLS certificate not trusted, an answer too
-   * large, a network error not known to pass.
+   * redirect to a login page, a 5xx that names a setup (501, 505, …), a host name that does
+   * not resolve (ENOTFOUND), TLS refusing the peer, an answer too large.
    */
   | 'permanent'
 
@@ -36,29 +36,40 @@ export type FailureClass =
 export const TOKEN_PATH = '/oauth_token.do'
 
 /**
- * Statuses a gateway or an instance sends for a fault that passes. 500 is among them: an instance
- * answers some passing conditions (a node restarting, a cancelled transaction) with 500, and
- * repeating an idempotent read costs one request; a 500 that is a script error simply fails
- * again after max_attempts tries.
+ * 5xx statuses that name a setup to fix, not a fault that passes: the server does not implement
+ * the method (501) or speak the HTTP version (505), a negotiation or forwarding loop is
+ * misconfigured (506, 508, 510), or a proxy wants its own sign-in (511). Every other 5xx passes:
+ * an instance answers some passing conditions (a node restarting, a cancelled transaction) with
+ * 500, gateways and CDNs in front of it say 502, 503, 504 and 520-529 while a node is away. A
+ * 5xx that is really a script error simply fails again after max_attempts tries.
  */
-const PASSING_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504])
+const SETUP_STATUSES: ReadonlySet<number> = new Set([
+  501, 505, 506, 508, 510, 511
+])
 
 /**
- * Network errors (node's error codes) that pass: the peer or a middlebox dropped or refused the
- * connection, a route was briefly missing, or the resolver did not answer (EAI_AGAIN, unlike
- * ENOTFOUND: the name exists, the lookup failed). Any other code (ENOTFOUND, a certificate or
- * TLS protocol error, EPROTO) is a setting to fix, not a fault to wait out.
+ * Network errors (node's error codes) that name a setting to fix: the host name does not exist
+ * (ENOTFOUND; the resolver's EAI_FAIL and EAI_NONAME likewise), the URL is not one, or TLS refused the peer (a
+ * certificate not trusted or not matching, a protocol the two sides do not share). Every other
+ * network failure passes: a reset, a refusal while a node restarts, a route or network briefly
+ * down, a resolver that did not answer (EAI_AGAIN), a garbled or cut answer (HPE_*, a premature
+ * close), a socket closed with no code at all.
  */
-const PASSING_NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH'
+const SETUP_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EPROTO',
+  'ERR_INVALID_URL'
 ])
+
+/** Node's names for a certificate or TLS refusal (ERR_TLS_*, CERT_*, UNABLE_TO_VERIFY_*, SELF_SIGNED_*, …). */
+const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i
+
+/** Whether a network error code is TLS refusing the peer (the connection says what to do about it). */
+export function isTlsRefusal(code: string): boolean {
+  return TLS_CODE.test(code)
+}
 
 /** How to treat a failure; anything that is not a ServiceNowError (a bug, an InputError) is permanent. */
 export function classifyFailure(error: unknown): FailureClass {
@@ -71,7 +82,10 @@ export function classifyFailure(error: unknown): FailureClass {
         (error.status === 400 || error.status === 401)
       )
         return 'token-refused'
-      return error.status !== undefined && PASSING_STATUSES.has(error.status)
+      return error.status !== undefined &&
+        error.status >= 500 &&
+        error.status <= 599 &&
+        !SETUP_STATUSES.has(error.status)
         ? 'transient'
         : 'permanent'
     case 'timeout':
@@ -106,9 +120,6 @@ function isPassingNetworkError(error: ServiceNowError): boolean {
   // A cut answer is a glitch of the network or a proxy, like a reset.
   if (error.cause instanceof ExchangeError) return error.cause.failure === 'cut'
   const code = (error.cause as {code?: unknown} | undefined)?.code
-  if (typeof code === 'string') return PASSING_NETWORK_CODES.has(code)
-  // A socket closed before the answer without a code (node's "socket hang up") is a reset by another name.
-  return /socket hang up/i.test(
-    String((error.cause as Error | undefined)?.message)
-  )
+  if (typeof code !== 'string') return true
+  return !SETUP_NETWORK_CODES.has(code) && !isTlsRefusal(code)
 }

@@ -50,9 +50,10 @@ function parseCompactJws(token: string): CompactJws | undefined {
   if (match === null) return undefined
   const [, encodedHeader = '', encodedClaims = '', encodedSignature = ''] =
     match
+  // A length that leaves one character over (4n + 1) encodes no octets (RFC 4648 §4): node would drop it unseen.
   if (
-    ![encodedHeader, encodedClaims, encodedSignature].every(part =>
-      BASE64URL.test(part)
+    ![encodedHeader, encodedClaims, encodedSignature].every(
+      part => BASE64URL.test(part) && part.length % 4 !== 1
     )
   )
     return undefined
@@ -71,7 +72,12 @@ function parseCompactJws(token: string): CompactJws | undefined {
 function decodedObject(part: string): Record<string, unknown> | undefined {
   let value: unknown
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+    // Fatal: bytes that are not UTF-8 make the part invalid (RFC 7515 §5.2), not U+FFFD in a claim.
+    value = JSON.parse(
+      new TextDecoder('utf-8', {fatal: true}).decode(
+        Buffer.from(part, 'base64url')
+      )
+    )
   } catch {
     return undefined
   }
@@ -103,14 +109,21 @@ export type Verdict =
   | {ok: true; claims: Record<string, unknown>; user: string}
   | {ok: false; reason: string}
 
-/** JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS. */
-const ALGORITHMS: Record<string, {hash: string; ec?: boolean}> = {
-  RS256: {hash: 'sha256'},
-  RS384: {hash: 'sha384'},
-  RS512: {hash: 'sha512'},
-  ES256: {hash: 'sha256', ec: true},
-  ES384: {hash: 'sha384', ec: true},
-  ES512: {hash: 'sha512', ec: true}
+/**
+ * JWS algorithms an RSA or EC public key can check; none and HS* can never be verified with a public JWKS.
+ * Each names the key it is checked with (RFC 7518 §3.3, §3.4: ES256 is ECDSA on P-256, and so on):
+ * node's verify follows the key, not the header, so the two are matched first.
+ */
+const ALGORITHMS: Record<
+  string,
+  {hash: string; kty: 'RSA' | 'EC'; crv?: string}
+> = {
+  RS256: {hash: 'sha256', kty: 'RSA'},
+  RS384: {hash: 'sha384', kty: 'RSA'},
+  RS512: {hash: 'sha512', kty: 'RSA'},
+  ES256: {hash: 'sha256', kty: 'EC', crv: 'P-256'},
+  ES384: {hash: 'sha384', kty: 'EC', crv: 'P-384'},
+  ES512: {hash: 'sha512', kty: 'EC', crv: 'P-521'}
 }
 
 /**
@@ -133,6 +146,12 @@ export function verifyJwt(
       reason:
         'not a JSON Web Token (three base64url parts, header and claims JSON)'
     }
+  // RFC 7515 §4.1.11: extensions listed in crit must be understood, and this reader understands none.
+  if (jwt.header.crit !== undefined)
+    return {
+      ok: false,
+      reason: `critical header extensions ${JSON.stringify(jwt.header.crit)} are not understood`
+    }
   const alg = typeof jwt.header.alg === 'string' ? jwt.header.alg : ''
   const algorithm = ALGORITHMS[alg]
   if (algorithm === undefined)
@@ -147,6 +166,16 @@ export function verifyJwt(
       ok: false,
       reason: `unknown key id '${kid ?? '(none)'}': the provider's JWKS has ${trust.jwks.keys.map(k => `'${k.kid}'`).join(', ') || 'no keys'}`
     }
+  if (
+    key.kty !== algorithm.kty ||
+    (algorithm.crv !== undefined && key.crv !== algorithm.crv) ||
+    (key.alg !== undefined && key.alg !== alg)
+  ) {
+    return {
+      ok: false,
+      reason: `key '${kid}' (${[key.kty, key.crv, key.alg].filter(Boolean).join(' ')}) does not check ${alg}`
+    }
+  }
   let signed: boolean
   try {
     signed = verify(
@@ -154,7 +183,7 @@ export function verifyJwt(
       Buffer.from(jwt.signingInput),
       {
         key: createPublicKey({key, format: 'jwk'}),
-        dsaEncoding: algorithm.ec ? 'ieee-p1363' : 'der'
+        dsaEncoding: algorithm.kty === 'EC' ? 'ieee-p1363' : 'der'
       },
       jwt.signature
     )
