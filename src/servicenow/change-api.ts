@@ -108,13 +108,7 @@ export class ChangeApi {
             : {std_change_producer_version: version}),
           ...(model === undefined ? {} : {chg_model: model})
         }
-        return this.tableRecord(
-          body,
-          await this.table.create('change_request', body, {
-            fields: this.readBack(body)
-          }),
-          'POST'
-        )
+        return this.insertOnTable(body)
       }
     )
   }
@@ -460,13 +454,7 @@ export class ChangeApi {
           type,
           ...(model === undefined ? {} : {chg_model: model})
         }
-        return this.tableRecord(
-          body,
-          await this.table.create('change_request', body, {
-            fields: this.readBack(body)
-          }),
-          'POST'
-        )
+        return this.insertOnTable(body)
       }
     )
   }
@@ -562,6 +550,16 @@ export class ChangeApi {
     }
     if (isRecord(raw)) this.noteIgnored(raw)
     return record
+  }
+
+  /** A change inserted with the Table API (where the Change Management API is not there), read back. */
+  private async insertOnTable(
+    body: Record<string, unknown>
+  ): Promise<ChangeRecord> {
+    const answer = await this.table.create('change_request', body, {
+      fields: this.readBack(body)
+    })
+    return this.tableRecord(body, answer, 'POST')
   }
 
   /** The record's own fields and those written: the Table API's answer to a write is the record as stored (table-api.md). */
