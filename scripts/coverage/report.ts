@@ -5,10 +5,19 @@
  * per folder and the total; with --check, exits 1 when a figure is under its floor.
  * Run by scripts/coverage/teardown.mjs; usage: tsx scripts/coverage/report.ts [--check]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { byFolder, markRan, mergeFile, percent, sourceLinesRun, type FileLines, type IstanbulFile, type V8Script } from './lines.js'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join, relative, resolve} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {
+  byFolder,
+  markRan,
+  mergeFile,
+  percent,
+  sourceLinesRun,
+  type FileLines,
+  type IstanbulFile,
+  type V8Script
+} from './lines.js'
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 
@@ -36,13 +45,17 @@ let unreadable = 0
 for (const name of readdirSync(join(childDir, 'v8'))) {
   let scripts: V8Script[]
   try {
-    scripts = (JSON.parse(readFileSync(join(childDir, 'v8', name), 'utf8')) as { result: V8Script[] }).result
+    scripts = (
+      JSON.parse(readFileSync(join(childDir, 'v8', name), 'utf8')) as {
+        result: V8Script[]
+      }
+    ).result
   } catch {
     // A child killed while writing its file: what it ran is lost, not guessed.
     unreadable++
     continue
   }
-  const script = scripts.find((s) => s.url === pathToFileURL(bundle).href)
+  const script = scripts.find(s => s.url === pathToFileURL(bundle).href)
   if (script === undefined) continue
   markRan(ran, script)
   processes++
@@ -52,9 +65,16 @@ const fileOf = (source: string): string | undefined => {
   const file = relative(root, resolve(root, 'dist', source))
   return file.startsWith('src/') ? file : undefined
 }
-const childLines = sourceLinesRun(ran, code, readFileSync(`${bundle}.map`, 'utf8'), fileOf)
+const childLines = sourceLinesRun(
+  ran,
+  code,
+  readFileSync(`${bundle}.map`, 'utf8'),
+  fileOf
+)
 
-const jest = JSON.parse(readFileSync(join(root, 'coverage', 'coverage-final.json'), 'utf8')) as Record<string, IstanbulFile>
+const jest = JSON.parse(
+  readFileSync(join(root, 'coverage', 'coverage-final.json'), 'utf8')
+) as Record<string, IstanbulFile>
 const files = new Map<string, FileLines>()
 for (const [path, coverage] of Object.entries(jest)) {
   const file = relative(root, path)
@@ -62,12 +82,19 @@ for (const [path, coverage] of Object.entries(jest)) {
 }
 
 // jest leaves out a file without a single statement (src/index.ts only re-exports): name them.
-const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join('src', f))
-const statementless = sources.filter((file) => !files.has(file)).sort()
+const sources = readdirSync(join(root, 'src'), {
+  recursive: true,
+  encoding: 'utf8'
+})
+  .filter(f => f.endsWith('.ts'))
+  .map(f => join('src', f))
+const statementless = sources.filter(file => !files.has(file)).sort()
 
 const table = byFolder(files)
 const width = Math.max(...table.map(([name]) => name.length))
-console.log(`\nLines of src/ run by the tests (jest's process, and ${processes} bundle runs in child processes${unreadable ? `; ${unreadable} unreadable coverage files` : ''}):`)
+console.log(
+  `\nLines of src/ run by the tests (jest's process, and ${processes} bundle runs in child processes${unreadable ? `; ${unreadable} unreadable coverage files` : ''}):`
+)
 console.log(`${'folder'.padEnd(width)}  lines  tests' process  with children`)
 for (const [name, lines] of table) {
   const floor = FLOORS[name]
@@ -76,12 +103,28 @@ for (const [name, lines] of table) {
       (floor === undefined ? '' : `  (floor ${floor} %)`)
   )
 }
-const perFile = [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([file, l]) => `${file}\t${l.covered}/${l.total}\t${percent(l.covered, l.total)} %`)
-writeFileSync(join(root, 'coverage', 'lines-by-file.txt'), `${perFile.join('\n')}\n`)
-console.log(`Per file: coverage/lines-by-file.txt. No executable line: ${statementless.join(', ') || 'none'}.`)
+const perFile = [...files.entries()]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(
+    ([file, l]) =>
+      `${file}\t${l.covered}/${l.total}\t${percent(l.covered, l.total)} %`
+  )
+writeFileSync(
+  join(root, 'coverage', 'lines-by-file.txt'),
+  `${perFile.join('\n')}\n`
+)
+console.log(
+  `Per file: coverage/lines-by-file.txt. No executable line: ${statementless.join(', ') || 'none'}.`
+)
 
-const under = table.filter(([name, lines]) => FLOORS[name] !== undefined && lines.covered < (FLOORS[name]! / 100) * lines.total)
+const under = table.filter(
+  ([name, lines]) =>
+    FLOORS[name] !== undefined &&
+    lines.covered < (FLOORS[name]! / 100) * lines.total
+)
 if (process.argv.includes('--check') && under.length > 0) {
-  console.error(`Coverage under its floor: ${under.map(([name, l]) => `${name} ${percent(l.covered, l.total)} % < ${FLOORS[name]} %`).join(', ')}`)
+  console.error(
+    `Coverage under its floor: ${under.map(([name, l]) => `${name} ${percent(l.covered, l.total)} % < ${FLOORS[name]} %`).join(', ')}`
+  )
   process.exit(1)
 }
