@@ -65,6 +65,14 @@ export async function build(outDir, {forCoverage = false} = {}) {
   const {code, map, assets} = await ncc(join(root, 'src/index.ts'), {
     ...options,
     quiet: true,
+    license: 'licenses.txt',
+    // Resolved beside dist/index.js: undici evaluated on first use (see the file built below).
+    externals: {undici: './undici.cjs'}
+  })
+  const undici = await ncc(join(root, 'scripts/undici-on-first-use.cjs'), {
+    minify: !forCoverage,
+    sourceMap: false,
+    quiet: true,
     license: 'licenses.txt'
   })
   await mkdir(outDir, {recursive: true})
@@ -73,10 +81,16 @@ export async function build(outDir, {forCoverage = false} = {}) {
     code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n')
   )
   if (forCoverage) await writeFile(join(outDir, 'index.js.map'), map)
+  await writeFile(join(outDir, 'undici.cjs'), undici.code)
   for (const [name, asset] of Object.entries(assets ?? {})) {
     if (name === 'package.json') continue
     await mkdir(dirname(join(outDir, name)), {recursive: true})
-    await writeFile(join(outDir, name), asset.source)
+    // undici's licence comes with its own bundle; the action ships one licenses.txt.
+    const extra =
+      name === 'licenses.txt'
+        ? `\n${undici.assets['licenses.txt']?.source ?? ''}`
+        : ''
+    await writeFile(join(outDir, name), `${asset.source}${extra}`)
   }
   // Without this, node may load the ESM bundle as CommonJS and crash; it covers the entry folders too.
   await writeFile(join(outDir, 'package.json'), '{"type":"module"}\n')
