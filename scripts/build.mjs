@@ -4,10 +4,11 @@
 // Usage: node scripts/build.mjs [--out DIR] [--for-coverage]   (default dist; the freshness test builds elsewhere and compares)
 import ncc from '@vercel/ncc'
 import {readFileSync} from 'node:fs'
-import {mkdir, rm, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ts from 'typescript'
+import {licenses} from './licenses.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -62,10 +63,16 @@ export async function build(outDir, {forCoverage = false} = {}) {
   const options = forCoverage
     ? {minify: false, sourceMap: true, sourceMapRegister: false}
     : {minify: true, sourceMap: false}
-  const {code, map, assets} = await ncc(join(root, 'src/index.ts'), {
+  const {code, map, assets, stats} = await ncc(join(root, 'src/index.ts'), {
     ...options,
     quiet: true,
-    license: 'licenses.txt'
+    // Resolved beside dist/index.js: undici evaluated on first use (see the file built below).
+    externals: {undici: './undici.cjs'}
+  })
+  const undici = await ncc(join(root, 'node_modules/undici/index.js'), {
+    minify: !forCoverage,
+    sourceMap: false,
+    quiet: true
   })
   await mkdir(outDir, {recursive: true})
   await writeFile(
@@ -73,11 +80,17 @@ export async function build(outDir, {forCoverage = false} = {}) {
     code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n')
   )
   if (forCoverage) await writeFile(join(outDir, 'index.js.map'), map)
+  await writeFile(join(outDir, 'undici-bundle.cjs'), undici.code)
+  await copyFile(
+    join(root, 'scripts/undici-on-first-use.cjs'),
+    join(outDir, 'undici.cjs')
+  )
   for (const [name, asset] of Object.entries(assets ?? {})) {
     if (name === 'package.json') continue
     await mkdir(dirname(join(outDir, name)), {recursive: true})
     await writeFile(join(outDir, name), asset.source)
   }
+  await writeFile(join(outDir, 'licenses.txt'), licenses([stats, undici.stats]))
   // Without this, node may load the ESM bundle as CommonJS and crash; it covers the entry folders too.
   await writeFile(join(outDir, 'package.json'), '{"type":"module"}\n')
   for (const [entry, fn] of Object.entries(entries())) {

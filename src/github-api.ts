@@ -1,5 +1,4 @@
-import * as github from '@actions/github'
-import {defaults} from '@actions/github/lib/utils'
+import type * as github from '@actions/github'
 
 /** What the GitHub API may cost one step: every caller degrades (a warning, no evidence) when it is spent. */
 export interface GithubApiLimits {
@@ -27,12 +26,17 @@ export const defaultGithubApiLimits: GithubApiLimits = {
  * answers stalls a step for as long as the runner lets it, and a Link header
  * that never ends pages forever. Every call is a read, so repeating one is safe.
  * The bounds sit in the fetch Octokit sends through (wrapping the runner's
- * proxy-aware one), so paging is bounded too.
+ * proxy-aware one), so paging is bounded too. Octokit is loaded here, on the
+ * first call: most steps never call GitHub, and evaluating it slowed every start.
  */
-export function githubApi(
+export async function githubApi(
   token: string,
   limits: GithubApiLimits = defaultGithubApiLimits
-): ReturnType<typeof github.getOctokit> {
+): Promise<ReturnType<typeof github.getOctokit>> {
+  const [{getOctokit}, {defaults}] = await Promise.all([
+    import('@actions/github'),
+    import('@actions/github/lib/utils')
+  ])
   const send = (defaults.request?.fetch ??
     globalThis.fetch) as typeof globalThis.fetch
   const ends = Date.now() + limits.budgetMs
@@ -81,7 +85,7 @@ export function githubApi(
       )
     }
   }
-  return github.getOctokit(token, {
+  return getOctokit(token, {
     request: {...defaults.request, fetch: bounded}
   })
 }

@@ -1,6 +1,8 @@
-import * as github from '@actions/github'
-
-/** Who, what and where of this run, from the runner's GITHUB_* variables and event. */
+/**
+ * Who, what and where of this run, from the runner's GITHUB_* variables: the same ones
+ * @actions/github's context reads, read here so that a step that never calls GitHub does not
+ * evaluate Octokit (which importing that context does) at its start.
+ */
 export interface RunContext {
   repository: string
   sha: string
@@ -17,22 +19,23 @@ export interface RunContext {
 }
 
 export function runContext(): RunContext {
-  const ctx = github.context
-  const repository = process.env.GITHUB_REPOSITORY ?? ''
-  const serverUrl = ctx.serverUrl || 'https://github.com'
-  const runAttempt = Number(process.env.GITHUB_RUN_ATTEMPT ?? '1') || 1
+  const env = process.env
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com'
+  const sha = env.GITHUB_SHA ?? ''
+  const runId = Number.parseInt(env.GITHUB_RUN_ID ?? '', 10) || 0
   return {
     repository,
-    sha: ctx.sha ?? '',
-    ref: ctx.ref ?? '',
-    actor: ctx.actor ?? '',
-    workflow: ctx.workflow ?? '',
-    job: ctx.job ?? '',
-    runId: ctx.runId || 0,
-    runNumber: ctx.runNumber || 0,
-    runAttempt,
+    sha,
+    ref: env.GITHUB_REF ?? '',
+    actor: env.GITHUB_ACTOR ?? '',
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    job: env.GITHUB_JOB ?? '',
+    runId,
+    runNumber: Number.parseInt(env.GITHUB_RUN_NUMBER ?? '', 10) || 0,
+    runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
     serverUrl,
-    runUrl: `${serverUrl}/${repository}/actions/runs/${ctx.runId || 0}`,
-    commitUrl: `${serverUrl}/${repository}/commit/${ctx.sha ?? ''}`
+    runUrl: `${serverUrl}/${repository}/actions/runs/${runId}`,
+    commitUrl: `${serverUrl}/${repository}/commit/${sha}`
   }
 }

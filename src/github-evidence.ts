@@ -24,7 +24,7 @@ export async function deploymentEvidence(
 ): Promise<Evidence | undefined> {
   const [owner, repo] = run.repository.split('/')
   if (!token || !owner || !repo || !environment || !run.sha) return undefined
-  const octokit = githubApi(token)
+  const octokit = await githubApi(token)
   const deployments = await octokit.rest.repos.listDeployments({
     owner,
     repo,

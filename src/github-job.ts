@@ -25,7 +25,7 @@ export async function currentJobResult(
       result: undefined,
       why: 'the run, repository or runner name is missing from the environment'
     }
-  const octokit = githubApi(token)
+  const octokit = await githubApi(token)
   const jobs = await octokit.paginate(
     octokit.rest.actions.listJobsForWorkflowRunAttempt,
     {

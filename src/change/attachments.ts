@@ -1,4 +1,3 @@
-import * as glob from '@actions/glob'
 import {readFile, stat} from 'node:fs/promises'
 import {basename, extname, relative} from 'node:path'
 import type {Attachment} from '../servicenow/attachment-api.js'
@@ -25,6 +24,9 @@ export async function resolveAttachments(
   spec: AttachmentSpec
 ): Promise<AttachmentFile[]> {
   const files = new Map<string, AttachmentFile>()
+  if (spec.patterns.length === 0) return []
+  // Loaded here, not at the top: most runs attach nothing, and a step's start should not pay for it.
+  const glob = await import('@actions/glob')
   for (const pattern of spec.patterns) {
     const globber = await glob.create(pattern.glob, {
       matchDirectories: false,
