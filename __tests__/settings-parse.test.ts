@@ -65,7 +65,7 @@ describe('parseFields', () => {
       '{"u-note": "x"}',
       {
         refused:
-          "Invalid fields: 'u-note'  is not a ServiceNow field name (lower-case letters, digits and _)."
+          "Invalid fields: 'u-note' is not a ServiceNow field name (lower-case letters, digits and _)."
       }
     ],
     [

@@ -83,6 +83,17 @@ export function boolean(name: string, fallback: boolean): boolean {
   )
 }
 
+/** One of the options, or the fallback when empty: a real option, or '' for "not given". */
+export function oneOf<T extends string>(
+  name: string,
+  options: readonly T[],
+  fallback: T
+): T
+export function oneOf<T extends string>(
+  name: string,
+  options: readonly T[],
+  fallback: T | ''
+): T | ''
 export function oneOf<T extends string>(
   name: string,
   options: readonly T[],

@@ -78,10 +78,11 @@ export function parseFields(
   const text = raw.trim()
   if (text === '') return {}
   const out: Record<string, string> = {}
+  /** where: ' on line N' for the line form, '' for a JSON key (a key has no line of its own). */
   const put = (field: string, value: unknown, where: string): void => {
     if (!FIELD_NAME.test(field))
       throw new InputError(
-        `Invalid ${name}: '${field}' ${where} is not a ServiceNow field name (lower-case letters, digits and _).`
+        `Invalid ${name}: '${field}'${where} is not a ServiceNow field name (lower-case letters, digits and _).`
       )
     const instead =
       inputs[field] !== undefined
@@ -124,7 +125,7 @@ export function parseFields(
     put(
       line.slice(0, colon).trim(),
       line.slice(colon + 1).trim(),
-      `on line ${i + 1}`
+      ` on line ${i + 1}`
     )
   })
   return out

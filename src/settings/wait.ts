@@ -33,12 +33,13 @@ export function readWaitOptions(): WaitOptions {
     timeoutMs: integer(I.TimeoutMinutes, 60, 0, 7 * 24 * 60) * 60_000,
     pollIntervalMs:
       integer(I.PollIntervalSeconds, 30, POLL_FLOOR_SECONDS, 3600) * 1000,
-    proceedWhen:
-      oneOf(I.ProceedWhen, ['approved', 'implement'] as const, 'approved') ||
-      'approved',
+    proceedWhen: oneOf(
+      I.ProceedWhen,
+      ['approved', 'implement'] as const,
+      'approved'
+    ),
     honorChangeWindow: boolean(I.HonorChangeWindow, true),
-    onTimeout:
-      oneOf(I.OnTimeout, ['fail', 'cancel'] as const, 'fail') || 'fail',
+    onTimeout: oneOf(I.OnTimeout, ['fail', 'cancel'] as const, 'fail'),
     cancelOnAbort: boolean(I.CancelOnAbort, true)
   }
   core.debug(
