@@ -6,20 +6,10 @@ import type {RunContext} from '../../src/github-context.js'
 import type {StateLabel} from '../../src/servicenow/change-model.js'
 import type {ChangeRecord} from '../../src/servicenow/change-record.js'
 import type {ServiceNowClient} from '../../src/servicenow/client.js'
+import {S} from '../../src/simulator/change-lifecycle.js'
 import type {Simulator, SimulatorOptions} from '../../src/simulator/server.js'
 import type {FakeClock} from './clock.js'
 import {clientFor, withSimulator} from './sim.js'
-
-const STATE_VALUE: Partial<Record<StateLabel, string>> = {
-  new: '-5',
-  assess: '-4',
-  authorize: '-3',
-  scheduled: '-2',
-  implement: '-1',
-  review: '0',
-  closed: '3',
-  canceled: '4'
-}
 
 /**
  * A normal change created over HTTP, then placed straight in `state` on the simulator's store (approved
@@ -46,7 +36,8 @@ export async function changeIn(
     row,
     {
       type,
-      state: STATE_VALUE[state]!,
+      // The store holds the simulator's own state values: the change is placed as it would hold it.
+      state: S[state],
       approval:
         state === 'new' || state === 'assess' ? 'not requested' : 'approved'
     },
