@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {actionFileRunning} from './action-files.js'
+import {actionFileRunning, type ActionFile} from './action-files.js'
 
 /**
  * Runs the bundled steps on this machine the way a GitHub runner does. Used by
@@ -11,6 +11,26 @@ import {actionFileRunning} from './action-files.js'
  */
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..')
+
+const declaredByBundle = new Map<string, ActionFile['inputs']>()
+
+/**
+ * The inputs and defaults a runner applies: those of the action.yml that runs this bundle. Read
+ * once per action folder and bundle: finding it parses every action.yml (~12 ms), and the suites
+ * run over a thousand steps.
+ */
+function declaredInputs(
+  actionRoot: string,
+  entry: string
+): ActionFile['inputs'] {
+  const key = `${actionRoot}\0${entry}`
+  let inputs = declaredByBundle.get(key)
+  if (inputs === undefined) {
+    inputs = actionFileRunning(actionRoot, entry).inputs
+    declaredByBundle.set(key, inputs)
+  }
+  return inputs
+}
 
 export interface StepRun {
   code: number | null
@@ -76,8 +96,7 @@ export async function runStep(
   }
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '')
   const actionRoot = options.root ?? root
-  // The inputs and defaults a runner applies are those of the action.yml that runs this bundle.
-  const declared = actionFileRunning(actionRoot, entry).inputs
+  const declared = declaredInputs(actionRoot, entry)
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     ...githubEnv(),
