@@ -45,6 +45,12 @@ export interface SimulatorOptions {
   oidc?: OidcTrust
   /** REST API keys (x-sn-apikey) and the user_name each signs in as; default: SEED_API_KEY. */
   apiKeys?: Record<string, string>
+  /**
+   * The instance's clock (default Date.now): record times, token lifetimes, rate-limit windows.
+   * A benchmark that compresses hours passes a faster one. Timers (automatic approvals, latency)
+   * and the request log's times stay on the wall clock.
+   */
+  now?: () => number
 }
 
 export interface RequestLogEntry {
@@ -55,6 +61,8 @@ export interface RequestLogEntry {
   /** Size of the response body. */
   bytes: number
   user: string | undefined
+  /** The client's User-Agent: which of many clients signed in as one user sent it. */
+  agent: string | undefined
   at: number
 }
 
@@ -80,7 +88,7 @@ export class Simulator {
   private baseUrl = ''
 
   constructor(private readonly options: SimulatorOptions = {}) {
-    const now = (): number => Date.now()
+    const now = options.now ?? ((): number => Date.now())
     this.instance = new Instance(
       {
         approval: {mode: 'manual', afterMs: 0, ...options.approval},
@@ -188,6 +196,7 @@ export class Simulator {
       ms: 0,
       bytes: 0,
       user: undefined,
+      agent: req.headers['user-agent'],
       at: started
     }
     this.log.push(entry)
