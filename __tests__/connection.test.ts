@@ -274,25 +274,26 @@ describe('retries', () => {
     await expect(
       conn.request({method: 'GET', path: '/api/now/table/x'})
     ).resolves.toMatchObject({status: 200})
-    // Each return spread over a window that doubles with every refusal (capped at maxDelayMs).
-    expect(clock.sleeps).toEqual([1500, 2000, 3000, 5000, 9000, 16_000])
-    // The budget is the client's (the step's), not each request's: 37.5 s are spent, and waiting
-    // 37.5 s more would pass 60 s. The refusal is final at once, naming when to come back.
+    // Without X-RateLimit-Reset there is no window to go by: each return is spread over as long
+    // again as the wait (random() is 0.5 here), doubling with every refusal in a row, up to 8 ×.
+    expect(clock.sleeps).toEqual([1500, 2000, 3000, 5000, 5000, 5000])
+    // The budget is the client's (the step's), not each request's: 21.5 s are spent, and waiting
+    // 40 s more would pass 60 s. The refusal is final at once, naming when to come back.
     nock(BASE)
       .get('/api/now/table/y')
       .reply(
         429,
         {error: {message: 'Rate limit exceeded'}},
-        {'Retry-After': '25'}
+        {'Retry-After': '40'}
       )
     const error = await failure(
       conn.request({method: 'GET', path: '/api/now/table/y'})
     )
     expect(error.status).toBe(429)
-    expect(error.comeBackAt).toBe(clock.now() + 25_000)
+    expect(error.comeBackAt).toBe(clock.now() + 40_000)
     // Named to the second, as the instance speaks.
     expect(error.message).toContain(
-      `come back at ${new Date(Math.round((clock.now() + 25_000) / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`
+      `come back at ${new Date(Math.round((clock.now() + 40_000) / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`
     )
     expect(clock.sleeps).toHaveLength(6)
   })
@@ -314,7 +315,8 @@ describe('retries', () => {
     )
     nock(BASE).get('/api/now/table/other').reply(200, {result: []})
     await conn.request({method: 'GET', path: '/api/now/table/other'})
-    expect(clock.sleeps).toEqual([10_000])
+    // Until the reset and its share of the spread after it (random() is 0.5): 10 s + 5 s.
+    expect(clock.sleeps).toEqual([15_000])
   })
 
   it('leaves a rate-limited POST to the caller, with the Retry-After, so it can check before repeating', async () => {

@@ -113,9 +113,9 @@ describe('readConnectionSettings', () => {
       "Invalid request_timeout_seconds '0': must be from 1 to 300."
     ],
     [
-      'rate_limit_wait_minutes past an hour',
-      {rate_limit_wait_minutes: '61'},
-      "Invalid rate_limit_wait_minutes '61': must be from 0 to 60."
+      'rate_limit_wait_minutes past six hours (a GitHub-hosted job limit)',
+      {rate_limit_wait_minutes: '361'},
+      "Invalid rate_limit_wait_minutes '361': must be from 0 to 360."
     ],
     [
       'plain http to a remote host',

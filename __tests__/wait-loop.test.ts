@@ -127,12 +127,14 @@ describe('waitForDecision', () => {
     const outcome = await waitForDecision(options)
     expect(outcome.decision).toBe('approved')
     expect(lines.filter(l => l.startsWith('warn:'))).toHaveLength(20)
-    // Through the outage the cadence stays the interval; the 429s stretched one poll by their Retry-After (+ jitter).
+    // Through the outage the cadence stays the interval; the 429s stretched one poll by their
+    // Retry-After, plus a spread over as long again (random() is 0.5), twice that after a second
+    // refusal in a row.
     expect(clock.sleeps.slice(0, 21)).toEqual(
       Array.from({length: 21}, () => 30_000)
     )
-    expect(clock.sleeps.slice(21, 23)).toEqual([45_000, 45_000])
-    const outageMs = 20 * 30_000 + 45_000 + 45_000
+    expect(clock.sleeps.slice(21, 23)).toEqual([45_000, 60_000])
+    const outageMs = 20 * 30_000 + 45_000 + 60_000
     expect(outageMs).toBeGreaterThanOrEqual(10 * 60_000)
     // The approval showed at the first poll that could see it: one interval after the previous one.
     const lastSleep = clock.sleeps.at(-1) ?? Infinity

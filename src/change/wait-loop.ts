@@ -30,7 +30,22 @@ export interface WaitLoopOptions {
   onChange?: (record: ChangeRecord) => void
   /** How often a long wait says it is still waiting when nothing changed (default 5 minutes). */
   progressEveryMs?: number
+  /** What the instance's rate-limit rule told the client (servicenow/rate-pacing.ts): the loop paces itself by it. */
+  pacing?: PollPacing
 }
+
+/** The part of the client's rate pacing the loop reads. */
+export interface PollPacing {
+  /** 429s the client was given so far. */
+  readonly refusals: number
+  /** The shortest interval the rule's limit allows one waiting step (0: no rule named). */
+  pollFloorMs(): number
+}
+
+/** The most the loop stretches its interval under a rate limit: 30 s becomes 4 min. */
+const MAX_STRETCH = 8
+/** Served polls in a row after which a stretched interval is halved again. */
+const EASE_AFTER = 3
 
 type Verdict =
   | {kind: 'proceed'}
@@ -60,6 +75,12 @@ export async function waitForDecision(
   // A wait of hours must not be one silent line: say where it stands every few minutes.
   const progressEveryMs = options.progressEveryMs ?? 5 * 60_000
   let lastLineAt = started
+  // Under a rate limit the interval stretches, ×2 for each poll that was turned away (and held by
+  // the client until it could come back), and halves again after a run of served polls: the
+  // fleet of gates sharing one integration user asks less of the instance while it is saying no.
+  let stretch = 1
+  let servedInARow = 0
+  let spokenInterval = options.pollIntervalMs
   const done = (
     decision: WaitOutcome['decision'],
     reason: string
@@ -74,6 +95,7 @@ export async function waitForDecision(
   for (;;) {
     if (options.signal?.aborted)
       return done('aborted', 'the workflow run was cancelled while waiting')
+    const refusedBefore = options.pacing?.refusals ?? 0
     try {
       polls++
       const seen = await options.poll()
@@ -126,8 +148,32 @@ export async function waitForDecision(
       )
       lastLineAt = now
     }
+    if ((options.pacing?.refusals ?? 0) > refusedBefore) {
+      stretch = Math.min(MAX_STRETCH, stretch * 2)
+      servedInARow = 0
+    } else if (lastError === undefined && ++servedInARow >= EASE_AFTER) {
+      stretch = Math.max(1, stretch / 2)
+      servedInARow = 0
+    }
+    // The rule's floor slows polls by no more than a refusal would: a proxy's "limit 1" must not
+    // turn a 30 s interval into hours.
+    const interval = Math.max(
+      options.pollIntervalMs * stretch,
+      Math.min(
+        options.pacing?.pollFloorMs() ?? 0,
+        options.pollIntervalMs * MAX_STRETCH
+      )
+    )
+    if (interval !== spokenInterval) {
+      options.info(
+        interval === options.pollIntervalMs
+          ? `Checking every ${seconds(interval)} again.`
+          : `${stretch > 1 ? 'The instance is turning requests away (rate limit)' : "The instance's rate limit (X-RateLimit-Limit) leaves one step less"}: checking every ${seconds(interval)} instead of ${seconds(options.pollIntervalMs)}.`
+      )
+      spokenInterval = interval
+    }
     // ±10 % so that many gates started together do not poll in step.
-    let delay = options.pollIntervalMs * (0.9 + 0.2 * options.random())
+    let delay = interval * (0.9 + 0.2 * options.random())
     if (lastError !== undefined) {
       // Each poll already retried with exponential backoff inside the client; between polls the
       // cadence stays the poll interval, so the approval is seen within one interval of the
@@ -226,4 +272,8 @@ function sleep(options: WaitLoopOptions, ms: number): Promise<void> {
 function minutes(ms: number): string {
   const m = Math.round(ms / 60_000)
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`
 }

@@ -41,6 +41,7 @@ export function waitForApproval(
     poll: () =>
       client.connection.within(until, () => pollChange(client, start.sysId)),
     signal,
+    pacing: client.connection.pacing,
     info: deps.info,
     warn: deps.warn,
     onChange: r =>

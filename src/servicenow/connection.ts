@@ -7,6 +7,7 @@ import {ServiceNowError} from './errors.js'
 import {exchange, ExchangeError} from './exchange.js'
 import {classifyFailure, isTlsRefusal, mayPass, TOKEN_PATH} from './failure.js'
 import {registerSecret, safeUrl} from './redact.js'
+import {RatePacing} from './rate-pacing.js'
 import {
   backoffDelay,
   defaultRetryPolicy,
@@ -96,6 +97,8 @@ export class Connection {
   private pausedBy: ServiceNowError | undefined
   /** Time this client has spent waiting out rate limits: all of it comes from one budget (maxRateLimitWaitMs). */
   private rateLimitedMs = 0
+  /** What the instance's rate-limit rule says, and this client's pace by it. */
+  readonly pacing = new RatePacing()
   /** Set while a caller with its own deadline (the wait loop) runs: no wait may end after it. */
   private waitUntil: number | undefined
 
@@ -178,7 +181,6 @@ export class Connection {
     // Tries that failed, not counting rate-limit turn-aways that said when to come back: those
     // are waited out against the step's time budget for rate limits instead of max_attempts.
     let failures = 0
-    let turnedAway = 0
     for (let attempt = 1; ; attempt++) {
       // After a 429 this client holds all its requests until the instance said to come back.
       const pause = this.pausedUntil - this.clock.now()
@@ -220,16 +222,12 @@ export class Connection {
         if (await this.auth.renew()) continue
       }
       const told = toldWhen(outcome)
-      if (told) {
-        turnedAway++
-        this.pausedUntil = Math.max(
-          this.pausedUntil,
-          this.clock.now() + outcome.retryAfterMs!
-        )
-        this.pausedBy = outcome
-      } else failures++
+      if (!told) failures++
       const final = attempt > 1 ? outcome.afterAttempts(attempt) : outcome
-      const delay = this.retryDelay(outcome, idempotent, failures, turnedAway)
+      // Held even when the request is left to its caller: the instance said when to come back.
+      const hold = told ? this.comeBackAfter(outcome) : undefined
+      if (hold !== undefined) this.holdUntil(this.clock.now() + hold, outcome)
+      const delay = this.retryDelay(outcome, idempotent, failures, hold)
       if (delay === undefined) throw final
       await this.pauseFor(delay, final, told)
     }
@@ -259,18 +257,41 @@ export class Connection {
     random: () => number = this.random
   ): Promise<void> {
     const told = toldWhen(error)
-    if (told)
-      this.pausedUntil = Math.max(
-        this.pausedUntil,
-        this.clock.now() + error.retryAfterMs!
-      )
-    await this.pauseFor(
-      told
-        ? Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
-        : backoffDelay(attempt, this.retry, random),
-      error,
-      told
+    const delay = told
+      ? this.comeBackAfter(error)
+      : backoffDelay(attempt, this.retry, random)
+    if (told) this.holdUntil(this.clock.now() + delay, error)
+    await this.pauseFor(delay, error, told)
+  }
+
+  /** Holds every request of this client until `until`: a 429 turned one away. */
+  private holdUntil(until: number, by: ServiceNowError): void {
+    if (until <= this.pausedUntil) return
+    this.pausedUntil = until
+    this.pausedBy = by
+  }
+
+  /**
+   * After a 429 that said when to come back: the pacing's spread return (rate-pacing.ts), but
+   * no later than may be waited, so that a spread never turns a reset that fits into a failure.
+   */
+  private comeBackAfter(error: ServiceNowError): number {
+    const after = Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
+    const hold = this.pacing.holdAfterRefusal(
+      after,
+      this.clock.now(),
+      this.random
     )
+    return Math.min(hold, Math.max(after, this.waitLeft(true)))
+  }
+
+  /** What may still be waited: to the caller's deadline, or for a rate limit the step's budget. */
+  private waitLeft(rateLimited: boolean): number {
+    return this.waitUntil !== undefined
+      ? this.waitUntil - this.clock.now()
+      : rateLimited
+        ? this.retry.maxRateLimitWaitMs - this.rateLimitedMs
+        : Infinity
   }
 
   /**
@@ -284,12 +305,7 @@ export class Connection {
     rateLimited: boolean
   ): Promise<void> {
     const now = this.clock.now()
-    const left =
-      this.waitUntil !== undefined
-        ? this.waitUntil - now
-        : rateLimited
-          ? this.retry.maxRateLimitWaitMs - this.rateLimitedMs
-          : Infinity
+    const left = this.waitLeft(rateLimited)
     if (ms > left)
       throw rateLimited
         ? error.beyondWaitBudget(Math.max(this.pausedUntil, now))
@@ -300,33 +316,23 @@ export class Connection {
 
   /**
    * How long to wait before the next try, or undefined when the failure is final. `failures`
-   * counts tries that failed; `turnedAway` the 429s with a Retry-After, which max_attempts
-   * does not limit (the caller bounds them by time).
+   * counts tries that failed; 429s with a Retry-After are not among them: max_attempts does
+   * not limit those (the step's rate-limit budget or the caller's deadline bounds them by time).
    */
   private retryDelay(
     error: ServiceNowError,
     idempotent: boolean,
     failures: number,
-    turnedAway: number
+    hold: number | undefined
   ): number | undefined {
-    const told = toldWhen(error)
+    const told = hold !== undefined
     if (!mayPass(error) || (!told && failures >= this.retry.maxAttempts))
       return undefined
     // A request that is not safe to repeat is repeated here only when it certainly never left
     // (connection refused): anything else is for the caller, who can check first whether it landed.
     if (!idempotent && (error.status !== undefined || error.mayHaveLanded))
       return undefined
-    if (told) {
-      // Everyone turned away in one window hears the same Retry-After: spread the returns over
-      // as long again, twice that after a second refusal, and so on, or they all come back at
-      // once and are turned away together.
-      const after = Math.max(error.retryAfterMs!, this.retry.baseDelayMs)
-      const spread = Math.min(
-        after * 2 ** (Math.max(1, turnedAway) - 1),
-        this.retry.maxDelayMs
-      )
-      return after + this.random() * spread
-    }
+    if (told) return hold
     return backoffDelay(failures, this.retry, this.random)
   }
 
@@ -363,6 +369,7 @@ export class Connection {
       agent: this.http.getAgent(url),
       deadlineMs: this.timeoutMs
     })
+    this.pacing.observe(answer.headers, answer.status, this.clock.now())
     return interpret(
       answer.status,
       answer.headers,

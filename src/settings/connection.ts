@@ -48,7 +48,7 @@ export function readConnectionSettings(): ConnectionSettings {
     auth,
     timeoutMs: integer(I.RequestTimeoutSeconds, 30, 1, 300) * 1000,
     maxAttempts: integer(I.MaxAttempts, 5, 1, 10),
-    rateLimitWaitMs: integer(I.RateLimitWaitMinutes, 10, 0, 60) * 60_000
+    rateLimitWaitMs: integer(I.RateLimitWaitMinutes, 10, 0, 360) * 60_000
   }
   core.debug(
     `instance_url: ${baseUrl}; auth: ${auth.method}; request timeout: ${settings.timeoutMs} ms; max attempts: ${settings.maxAttempts}; ` +
