@@ -127,11 +127,11 @@ describe('coming back after a 429 that named the rule', () => {
     expect(client.connection.pacing.refusals).toBe(1)
   })
 
-  it('spreads over half the windows the early end of the window suggests, twice that after a second refusal, no more', async () => {
+  it('spreads over 2, 4, then 8 windows after refusals in a row, when the early end of the window says that much is asked', async () => {
     const {client, clock} = setup({maxRateLimitWaitMs: 48 * HOUR})
     await learnTheHour(client, clock)
     // Each refusal comes 7.5 min into its window: the window was asked for eight windows' worth,
-    // so the returns spread over 4, then 8 windows, and never more.
+    // so the returns spread over 2, 4, then 8 windows, and never more.
     clock.advance(7.5 * MIN)
     for (let i = 0; i < 4; i++) answer(clock, 429, now => rule(now))
     answer(clock, 200, now => rule(now))
@@ -147,8 +147,8 @@ describe('coming back after a 429 that named the rule', () => {
     await pollChange(client, ID)
     const toReset = 52.5 * MIN
     expect(sleeps).toEqual([
+      toReset + 1 * HOUR,
       toReset + 2 * HOUR,
-      toReset + 4 * HOUR,
       toReset + 4 * HOUR,
       toReset + 4 * HOUR
     ])
@@ -176,7 +176,7 @@ describe('coming back after a 429 that named the rule', () => {
     ])
   })
 
-  it('starts again from one window after a served answer', async () => {
+  it('starts again from two windows after a served answer', async () => {
     const {client, clock} = setup()
     await learnTheHour(client, clock)
     clock.advance(30 * MIN)
@@ -189,7 +189,8 @@ describe('coming back after a 429 that named the rule', () => {
     answer(clock, 200, now => rule(now))
     clock.sleeps.length = 0
     await pollChange(client, ID)
-    expect(clock.sleeps).toEqual([30 * MIN + 0.5 * HOUR])
+    // Refused half-way through: two windows' worth asked, so the first spread's two windows.
+    expect(clock.sleeps).toEqual([30 * MIN + HOUR])
     expect(client.connection.pacing.refusals).toBe(3)
   })
 

@@ -64,13 +64,14 @@ export class RatePacing {
    * After a 429 that said to come back in `afterMs` (at the reset): how long to hold all of this
    * client's requests. Everyone turned away in a window hears the same reset; coming back at it
    * together would spend the new window at once and turn the rest away again. So each returns at
-   * a random moment over the next windows, as many as the demand seems to need: a window that
-   * ran out a quarter of the way through was asked for about four windows' worth. A first
-   * refusal spreads over half that (it mostly comes in a burst of steps starting together, which
-   * asks faster than the same steps do once spread), each refusal in a row over twice as many,
-   * never more than the estimate nor eight windows. Without a window to go by (no
-   * X-RateLimit-Reset, e.g. a proxy's 429) the return is spread over as long again as the wait,
-   * doubling with each refusal in a row likewise.
+   * a random moment over the next two windows, twice as many after each refusal in a row, but
+   * never over more than the demand seems to need (nor eight): a window that ran out a quarter
+   * of the way through was asked for about four windows' worth, and spreading wider would leave
+   * windows idle at the end. (Measured with 1,000 deployments on one user, npm run bench --
+   * scale: one window left most of them to be turned away again in the next; starting at half
+   * the estimate over-spread the first burst and left the last windows a third used.) Without a
+   * window to go by (no X-RateLimit-Reset, e.g. a proxy's 429) the return is spread over as long
+   * again as the wait, doubling with each refusal in a row likewise.
    */
   holdAfterRefusal(afterMs: number, now: number, random: () => number): number {
     const doubling = 2 ** Math.max(0, this.refusedInARow - 1)
@@ -84,10 +85,7 @@ export class RatePacing {
       MAX_SPREAD_WINDOWS,
       Math.max(1, Math.round(this.windowMs / Math.max(into, 1)))
     )
-    const windows = Math.max(
-      1,
-      Math.min(demand, Math.round(demand / 2) * doubling)
-    )
+    const windows = Math.min(demand, 2 * doubling)
     return afterMs + random() * this.windowMs * windows
   }
 
