@@ -13,7 +13,7 @@ import {waitForDecision} from '../src/change/wait-loop.js'
 import {ServiceNowClient} from '../src/servicenow/client.js'
 import {FakeClock} from './helpers/clock.js'
 import {useNock} from './helpers/nock.js'
-import {hourLongWait} from './helpers/wait.js'
+import {hourLongWait, polledChange} from './helpers/wait.js'
 
 const BASE = 'https://acme.service-now.com'
 const ID = '0123456789abcdef0123456789abcdef'
@@ -53,19 +53,8 @@ function rule(now: number, limit = 1000): Record<string, string> {
   }
 }
 
-const record = (fields: Record<string, string> = {}): unknown => ({
-  result: {
-    sys_id: ID,
-    number: 'CHG0030001',
-    type: 'normal',
-    state: '-4',
-    approval: 'requested',
-    start_date: '',
-    end_date: '',
-    on_hold: 'false',
-    ...fields
-  }
-})
+const record = (fields: Record<string, string> = {}): unknown =>
+  polledChange(ID, fields)
 
 /** One answer to the next GET of the change, built when it is asked for (so its headers can read the clock). */
 function answer(
@@ -113,6 +102,22 @@ async function learnTheHour(
   clock.sleeps.length = 0
 }
 
+/**
+ * After each of the client's sleeps, moves the clock on to `into` past the top of an hour, where
+ * the next refusal comes; returns the sleeps.
+ */
+function refusedAt(clock: FakeClock, into: number): number[] {
+  const sleeps: number[] = []
+  const original = clock.sleep.bind(clock)
+  clock.sleep = async ms => {
+    sleeps.push(ms)
+    await original(ms)
+    const mark = Math.floor(clock.time / HOUR) * HOUR + into
+    clock.time = mark >= clock.time ? mark : mark + HOUR
+  }
+  return sleeps
+}
+
 describe('coming back after a 429 that named the rule', () => {
   it('holds until the reset, then returns at a random moment over the next window', async () => {
     const {client, clock} = setup()
@@ -135,15 +140,7 @@ describe('coming back after a 429 that named the rule', () => {
     clock.advance(7.5 * MIN)
     for (let i = 0; i < 4; i++) answer(clock, 429, now => rule(now))
     answer(clock, 200, now => rule(now))
-    const sleeps: number[] = []
-    const original = clock.sleep.bind(clock)
-    clock.sleep = async ms => {
-      sleeps.push(ms)
-      await original(ms)
-      // On to 7.5 min into a window, where the next refusal comes.
-      const mark = Math.floor(clock.time / HOUR) * HOUR + 7.5 * MIN
-      clock.time = mark >= clock.time ? mark : mark + HOUR
-    }
+    const sleeps = refusedAt(clock, 7.5 * MIN)
     await pollChange(client, ID)
     const toReset = 52.5 * MIN
     expect(sleeps).toEqual([
@@ -161,13 +158,7 @@ describe('coming back after a 429 that named the rule', () => {
     clock.advance(45 * MIN)
     for (let i = 0; i < 3; i++) answer(clock, 429, now => rule(now))
     answer(clock, 200, now => rule(now))
-    const original = clock.sleep.bind(clock)
-    const sleeps: number[] = []
-    clock.sleep = async ms => {
-      sleeps.push(ms)
-      await original(ms)
-      clock.time = Math.floor(clock.time / HOUR) * HOUR + 45 * MIN
-    }
+    const sleeps = refusedAt(clock, 45 * MIN)
     await pollChange(client, ID)
     expect(sleeps).toEqual([
       15 * MIN + 0.5 * HOUR,

@@ -5,7 +5,7 @@ import {waitForDecision, type WaitLoopOptions} from '../src/change/wait-loop.js'
 import {ServiceNowClient} from '../src/servicenow/client.js'
 import {FakeClock} from './helpers/clock.js'
 import {useNock} from './helpers/nock.js'
-import {hourLongWait} from './helpers/wait.js'
+import {hourLongWait, polledChange} from './helpers/wait.js'
 import {add, suiteCounts} from './helpers/counts.js'
 
 const BASE = 'https://acme.service-now.com'
@@ -38,20 +38,7 @@ function script(answers: Answer[]): void {
         {error: {message: 'fault'}},
         a.retryAfter ? {'Retry-After': a.retryAfter} : {}
       )
-    else
-      interceptor.reply(200, {
-        result: {
-          sys_id: ID,
-          number: 'CHG0030001',
-          type: 'normal',
-          state: '-4',
-          approval: 'requested',
-          start_date: '',
-          end_date: '',
-          on_hold: 'false',
-          ...a
-        }
-      })
+    else interceptor.reply(200, polledChange(ID, a))
   }
 }
 

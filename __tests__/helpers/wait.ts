@@ -20,3 +20,23 @@ export function hourLongWait(
     warn: l => lines.push(`warn: ${l}`)
   }
 }
+
+/** The Table API's answer to one poll of change `sysId`: a normal change in Assess awaiting approval, with `fields` over it. */
+export function polledChange(
+  sysId: string,
+  fields: Record<string, string> = {}
+): {result: Record<string, string>} {
+  return {
+    result: {
+      sys_id: sysId,
+      number: 'CHG0030001',
+      type: 'normal',
+      state: '-4',
+      approval: 'requested',
+      start_date: '',
+      end_date: '',
+      on_hold: 'false',
+      ...fields
+    }
+  }
+}

@@ -11,60 +11,76 @@ import {log, percentile, row} from './table.js'
 
 const HOUR = 3_600_000
 
-interface FleetRun {
+export interface FleetRun {
+  /** How long each deployment that finished took (virtual time). */
   times: number[]
   failures: string[]
-  /** What the simulator answered, and the (virtual) time each request arrived. */
-  requests: {status: number | string; at: number}[]
-  duplicates: number
+  /** What the simulator answered, the (virtual) time each request arrived, and which client sent it. */
+  requests: {status: number | string; at: number; agent: string | undefined}[]
+  /** The fleet's change requests as they ended. */
+  changes: {correlation: string; state: string}[]
   /** Virtual time the fleet started. */
   start: number
 }
 
-async function fleet(
+/**
+ * `count` deployments at once against a fresh simulator, time `speed` × faster for both, with
+ * an hourly rule of `limit` requests for their one user (none when undefined).
+ */
+export async function fleet(
   count: number,
-  scale: number,
+  speed: number,
   limit: number | undefined,
   limits: DeploymentLimits
 ): Promise<FleetRun> {
   // Start just after the top of an hour, as the rule's windows do: the first window is a whole one.
   const start = Math.ceil(Date.now() / HOUR) * HOUR + 1000
-  const clock = compressedClock(scale, start)
+  const clock = compressedClock(speed, start)
   const sim = await startSimulator({
     port: 0,
     now: clock.now,
     // Approved by policy a virtual minute after approval is requested.
-    approval: {mode: 'auto', afterMs: 60_000 / scale},
+    approval: {mode: 'auto', afterMs: 60_000 / speed},
     ...(limit === undefined ? {} : {rateLimit: {limit, windowMs: HOUR}})
   })
-  const times: number[] = []
-  const failures: string[] = []
-  await Promise.all(
-    Array.from({length: count}, async (_, i) => {
-      try {
-        times.push(await deployment(sim.url, i, clock, limits))
-      } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error))
-      }
-    })
-  )
-  const perCorrelation = new Map<string, number>()
-  for (const r of sim.instance.store.rows('change_request')) {
-    const id = r.correlation_id ?? ''
-    if (id.startsWith('bench/'))
-      perCorrelation.set(id, (perCorrelation.get(id) ?? 0) + 1)
+  try {
+    const times: number[] = []
+    const failures: string[] = []
+    await Promise.all(
+      Array.from({length: count}, async (_, i) => {
+        try {
+          times.push(await deployment(sim.url, i, clock, limits))
+        } catch (error) {
+          failures.push(error instanceof Error ? error.message : String(error))
+        }
+      })
+    )
+    return {
+      times,
+      failures,
+      requests: sim
+        .requests()
+        .map(r => ({status: r.status, at: clock.at(r.at), agent: r.agent})),
+      changes: sim.instance.store
+        .rows('change_request')
+        .filter(r => r.correlation_id?.startsWith('bench/'))
+        .map(r => ({
+          correlation: r.correlation_id ?? '',
+          state: r.state ?? ''
+        })),
+      start
+    }
+  } finally {
+    await sim.stop()
   }
-  const requests = sim
-    .requests()
-    .map(r => ({status: r.status, at: clock.at(r.at)}))
-  await sim.stop()
-  return {
-    times,
-    failures,
-    requests,
-    duplicates: [...perCorrelation.values()].filter(n => n > 1).length,
-    start
-  }
+}
+
+/** Correlation ids that more than one change carries. */
+function duplicated(run: FleetRun): number {
+  const seen = new Map<string, number>()
+  for (const c of run.changes)
+    seen.set(c.correlation, (seen.get(c.correlation) ?? 0) + 1)
+  return [...seen.values()].filter(n => n > 1).length
 }
 
 /**
@@ -124,8 +140,8 @@ async function underRule(
   row(
     `duplicate change requests (${limit} requests/hour)`,
     '0',
-    String(limited.duplicates),
-    limited.duplicates === 0
+    String(duplicated(limited)),
+    duplicated(limited) === 0
   )
   row(
     `requests, served and refused, vs the minimum (${limit}/hour vs no limit)`,
