@@ -214,9 +214,11 @@ describe('faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
   })
 
-  it('logs every API request with method, path and status', async () => {
+  it('logs every API request with method, path, status and the client it came from', async () => {
     await admin(sim, 'DELETE', '/requests')
-    await get()
+    await raw(sim, 'GET', '/api/now/table/cmdb_ci?sysparm_limit=1', {
+      headers: {'User-Agent': 'servicenow-change bench/7/wait'}
+    })
     const log = await admin(sim, 'GET', '/requests')
     expect(log).toEqual([
       {
@@ -226,6 +228,7 @@ describe('faults', () => {
         ms: expect.any(Number),
         bytes: expect.any(Number),
         user: 'devops.integration',
+        agent: 'servicenow-change bench/7/wait',
         at: expect.any(Number)
       }
     ])
