@@ -18,9 +18,11 @@ describe('a fleet sharing one user under an hourly rule', () => {
   it('finishes every deployment with one change each, and no client comes back before the reset it was told', async () => {
     const N = 8
     // About 22 requests a deployment: eight need more than two windows of 80.
+    // Budgets of a day (72 s of wall time here), so that a machine slowed by other work, which
+    // makes every request look 1,200 times slower, cannot turn waiting into a failure.
     const run = await fleet(N, 1200, 80, {
-      waitMs: 6 * HOUR,
-      rateLimitWaitMs: 6 * HOUR
+      waitMs: 24 * HOUR,
+      rateLimitWaitMs: 24 * HOUR
     })
     expect(run.failures).toEqual([])
     expect(run.times).toHaveLength(N)
@@ -50,5 +52,5 @@ describe('a fleet sharing one user under an hourly rule', () => {
       perClientWindow.set(key, (perClientWindow.get(key) ?? 0) + 1)
     }
     expect(Math.max(...perClientWindow.values())).toBe(1)
-  }, 60_000)
+  }, 150_000)
 })
