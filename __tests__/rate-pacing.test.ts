@@ -197,6 +197,76 @@ describe('coming back after a 429 that named the rule', () => {
   })
 })
 
+describe('answers built to break the pacing', () => {
+  it('holds both of two requests in flight that were turned away, each past the reset', async () => {
+    const {client, clock} = setup()
+    await learnTheHour(client, clock)
+    clock.advance(40 * MIN)
+    const reset = Math.ceil(clock.now() / HOUR) * HOUR
+    answer(clock, 429, now => rule(now))
+    answer(clock, 429, now => rule(now))
+    const sentAt: number[] = []
+    for (let i = 0; i < 2; i++)
+      nock(BASE)
+        .get(PATH)
+        .query(true)
+        .reply(() => {
+          sentAt.push(clock.now())
+          return [200, record(), rule(clock.now())]
+        })
+    await Promise.all([pollChange(client, ID), pollChange(client, ID)])
+    expect(sentAt).toHaveLength(2)
+    expect(Math.min(...sentAt)).toBeGreaterThanOrEqual(reset)
+  })
+
+  it.each([
+    [
+      'a reset that goes backwards',
+      (now: number) => ({
+        ...rule(now),
+        'X-RateLimit-Reset': String(Math.floor(now / 1000) - 7200)
+      })
+    ],
+    [
+      'a reset a minute from now, every time',
+      (now: number) => ({
+        ...rule(now),
+        'X-RateLimit-Reset': String(Math.floor(now / 1000) + 60)
+      })
+    ],
+    [
+      'a limit of 1e12',
+      (now: number) => ({...rule(now), 'X-RateLimit-Limit': '1000000000000'})
+    ],
+    [
+      'two limits in one header',
+      (now: number) => ({...rule(now), 'X-RateLimit-Limit': '100, 5'})
+    ]
+  ])('waits a finite time, within the budget, with %s', async (_, headers) => {
+    const {client, clock} = setup({maxRateLimitWaitMs: 2 * HOUR})
+    await learnTheHour(client, clock)
+    clock.advance(20 * MIN)
+    answer(clock, 429, headers)
+    answer(clock, 200, headers)
+    await pollChange(client, ID)
+    expect(clock.sleeps).toHaveLength(1)
+    expect(clock.sleeps[0]).toBeGreaterThan(0)
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(2 * HOUR)
+  })
+
+  it("a proxy's 429 page without a Retry-After is a failure counted against max_attempts, not a wait", async () => {
+    const {client} = setup()
+    nock(BASE)
+      .get(PATH)
+      .query(true)
+      .reply(429, '<html><body>Too many requests</body></html>', {
+        'Content-Type': 'text/html'
+      })
+    await expect(pollChange(client, ID)).rejects.toMatchObject({status: 429})
+    expect(client.connection.pacing.refusals).toBe(1)
+  })
+})
+
 describe('what the rule tells the wait loop', () => {
   const SCHEDULED = {state: '-2', approval: 'approved'}
 
