@@ -7,6 +7,7 @@ import {
   AttachmentInput,
   ChangeRefInput,
   CloseInput,
+  ConflictInput,
   ConnectionInput,
   CreateInput,
   GateInput,
@@ -35,11 +36,22 @@ const ACTIONS: Record<string, string[]> = {
     CreateInput,
     AttachmentInput,
     WaitInput,
+    ConflictInput,
     closeOptions,
     GateInput
   ),
-  'create/action.yml': names(ConnectionInput, CreateInput, AttachmentInput),
-  'wait/action.yml': names(ConnectionInput, ChangeRefInput, WaitInput),
+  'create/action.yml': names(
+    ConnectionInput,
+    CreateInput,
+    AttachmentInput,
+    ConflictInput
+  ),
+  'wait/action.yml': names(
+    ConnectionInput,
+    ChangeRefInput,
+    WaitInput,
+    ConflictInput
+  ),
   'update/action.yml': names(
     ConnectionInput,
     ChangeRefInput,

@@ -38,6 +38,11 @@ function settingsFor(
     },
     references: {assignmentGroup: 'DevOps Team', cmdbCi: '', parentChange: ''},
     attachments: {patterns: [], maxBytes: 1},
+    schedule: {
+      onConflict: 'warn',
+      affectedCis: [],
+      firstAvailableSeconds: undefined
+    },
     describeFromContext: false,
     githubToken: '',
     ...over

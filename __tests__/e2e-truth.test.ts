@@ -1224,6 +1224,8 @@ describe("create's move to request approval, lost while the approval changes", (
       const create = await runStep('create', {
         ...connection,
         assignment_group: 'DevOps Team',
+        // A risk given: the instance is not asked to evaluate one (PATCH …/risk), so the PATCH lost is the move.
+        risk: 'low',
         correlation_id: `lost-assess-${approval}`
       })
       expect(create.code).toBe(1)

@@ -333,7 +333,7 @@ describe('readAttachmentSpec', () => {
 })
 
 describe('readWaitSettings', () => {
-  it('defaults: an hour, every 30 s, proceed when approved, honour the window, fail on timeout, cancel on abort', () => {
+  it('defaults: an hour, every 30 s, proceed when approved, honour the window, fail on timeout, cancel on abort, warn on conflict', () => {
     expect(
       outcome(
         readWith(readWaitSettings, {...connection, change_sys_id: SYS_ID})
@@ -347,7 +347,8 @@ describe('readWaitSettings', () => {
         proceedWhen: 'approved',
         honorChangeWindow: true,
         onTimeout: 'fail',
-        cancelOnAbort: true
+        cancelOnAbort: true,
+        onConflict: 'warn'
       }
     })
   })
@@ -674,6 +675,44 @@ describe('readCreateSettings', () => {
       'a description given is ours no longer',
       {description: 'Hand-written'},
       {describeFromContext: false}
+    ],
+    [
+      'no schedule inputs: warn on conflicts, the dates given stand',
+      {},
+      {
+        schedule: {
+          onConflict: 'warn',
+          affectedCis: [],
+          firstAvailableSeconds: undefined
+        }
+      }
+    ],
+    [
+      'the first available slot, an hour by default, and affected CIs once each',
+      {
+        schedule: 'first_available',
+        affected_cis: 'Payments API, Orders DB\nPayments API',
+        on_conflict: 'fail'
+      },
+      {
+        schedule: {
+          onConflict: 'fail',
+          affectedCis: ['Payments API', 'Orders DB'],
+          firstAvailableSeconds: 3600
+        }
+      }
+    ],
+    [
+      'a slot of 90 minutes searched from start_date',
+      {
+        schedule: 'first_available',
+        duration_minutes: '90',
+        start_date: '2026-11-23 10:00:00'
+      },
+      {
+        schedule: expect.objectContaining({firstAvailableSeconds: 5400}),
+        fields: expect.objectContaining({start_date: '2026-11-23 10:00:00'})
+      }
     ]
   ])('reads %s', (_, given, expected) => {
     expect(create(given)).toEqual({value: expect.objectContaining(expected)})
@@ -749,6 +788,36 @@ describe('readCreateSettings', () => {
       'a correlation id longer than ServiceNow keeps',
       {correlation_id: 'x'.repeat(101)},
       'Invalid correlation_id: 101 characters; ServiceNow keeps 100.'
+    ],
+    [
+      'an on_conflict it does not know',
+      {on_conflict: 'reschedule'},
+      "Invalid on_conflict 'reschedule'. Expected one of: ignore, warn, wait, fail."
+    ],
+    [
+      'a schedule it does not know',
+      {schedule: 'next_week'},
+      "Invalid schedule 'next_week'. Expected one of: first_available."
+    ],
+    [
+      'a duration without schedule: first_available',
+      {duration_minutes: '30'},
+      'duration_minutes is the length of the slot schedule: first_available asks for; without it, give start_date and end_date.'
+    ],
+    [
+      'an end date with the first available slot',
+      {schedule: 'first_available', end_date: '2026-11-23 10:00:00'},
+      'schedule: first_available sets the planned end from duration_minutes: end_date cannot be given too (start_date is where the search starts).'
+    ],
+    [
+      'a slot longer than the 90 days ServiceNow searches',
+      {schedule: 'first_available', duration_minutes: '129601'},
+      "Invalid duration_minutes '129601': must be from 1 to 129600."
+    ],
+    [
+      'an affected CI that would inject a query',
+      {affected_cis: 'Payments API^NQsys_id!=x'},
+      expect.stringMatching(/^Invalid affected_cis: /)
     ],
     [
       'a window that ends before it starts',

@@ -21,7 +21,8 @@ const OPTIONS: WaitOptions = {
   proceedWhen: 'approved',
   honorChangeWindow: true,
   onTimeout: 'fail',
-  cancelOnAbort: true
+  cancelOnAbort: true,
+  onConflict: 'ignore'
 }
 
 const deps = (): ReturnType<typeof recordingDeps> => recordingDeps(suite)
@@ -167,10 +168,15 @@ describe('concludeWait: what the wait policy does with each ending', () => {
       )[0]!
       suite.sim.instance.decide(pending, 'rejected', row.rejectedWith)
     }
-    const result = await concludeWait(deps(), start, row.outcome, {
-      ...OPTIONS,
-      ...row.options
-    })
+    const result = await concludeWait(
+      deps(),
+      start,
+      {...row.outcome, conflicts: undefined},
+      {
+        ...OPTIONS,
+        ...row.options
+      }
+    )
     const n = (text: string): string => text.replaceAll('{n}', start.number)
     expect([result.ok, result.decision, result.message]).toEqual([
       row.ok,

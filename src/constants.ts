@@ -47,6 +47,12 @@ export enum CreateInput {
   RequestApproval = 'request_approval',
   ParentChange = 'parent_change',
   CorrelationId = 'correlation_id',
+  /** `first_available`: ServiceNow picks the planned start and end (the first free slot). */
+  Schedule = 'schedule',
+  /** How long the slot schedule: first_available asks for. */
+  DurationMinutes = 'duration_minutes',
+  /** More configuration items the change affects, associated through the Change Management API. */
+  AffectedCis = 'affected_cis',
   /** Reads the commits going out for the description (the gate reads the job's outcome with it too). */
   GithubToken = 'github_token'
 }
@@ -55,6 +61,11 @@ export enum CreateInput {
 export enum AttachmentInput {
   Attachments = 'attachments',
   AttachmentMaxMb = 'attachment_max_mb'
+}
+
+/** What to do about schedule conflicts (create, wait and the gate). */
+export enum ConflictInput {
+  OnConflict = 'on_conflict'
 }
 
 export enum WaitInput {
@@ -105,6 +116,14 @@ export enum Output {
   IncidentNumber = 'incident_number',
   IncidentSysId = 'incident_sys_id',
   Metrics = 'metrics',
+  /** JSON list of the conflicts found; [] when none. */
+  Conflicts = 'conflicts',
+  /** none | found | unknown | not_checked */
+  ConflictStatus = 'conflict_status',
+  PlannedStart = 'planned_start',
+  PlannedEnd = 'planned_end',
+  Risk = 'risk',
+  Impact = 'impact',
   Report = 'report'
 }
 

@@ -86,6 +86,12 @@ export async function deployment(
     },
     references: {assignmentGroup: '', cmdbCi: '', parentChange: ''},
     attachments: {patterns: [], maxBytes: 1},
+    // The fleet measures the approval path: no conflict checking (four requests more per change).
+    schedule: {
+      onConflict: 'ignore',
+      affectedCis: [],
+      firstAvailableSeconds: undefined
+    },
     describeFromContext: false,
     githubToken: ''
   }
@@ -108,7 +114,8 @@ export async function deployment(
         proceedWhen: 'approved',
         honorChangeWindow: true,
         onTimeout: 'fail',
-        cancelOnAbort: false
+        cancelOnAbort: false,
+        onConflict: 'ignore'
       },
       undefined
     )

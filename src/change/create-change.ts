@@ -21,6 +21,15 @@ export interface CreateOutcome {
 }
 
 /**
+ * What is done to the change after it is created or adopted and before approval is requested
+ * (schedule-plan.ts). If it throws for a change this run created, the change is canceled.
+ */
+export type Prepare = (
+  record: ChangeRecord,
+  created: boolean
+) => Promise<ChangeRecord>
+
+/**
  * Creates the change request for this deployment, or adopts the one that
  * already exists, and never makes two:
  * - change_number given: adopt that change.
@@ -31,11 +40,12 @@ export interface CreateOutcome {
  *   parallel attempts made several, the oldest survives and the others cancel
  *   themselves with a note naming it (ServiceNow has no unique constraint that
  *   could prevent the race).
- * Then, unless told not to, request approval so that the approvals start.
+ * Then `prepare` it, and, unless told not to, request approval so that the approvals start.
  */
 export async function createOrAdopt(
   deps: ChangeDeps,
-  settings: CreateSettings
+  settings: CreateSettings,
+  prepare: Prepare = async record => record
 ): Promise<CreateOutcome> {
   const {client} = deps
   if (settings.adoptNumber !== undefined) {
@@ -52,7 +62,7 @@ export async function createOrAdopt(
       `Adopted ${found.number} (${found.url}): ${found.stateLabel}, approval ${found.approval}.`
     )
     deps.timeline?.add(`adopted ${found.number} (${found.stateLabel})`)
-    return {record: found, created: false}
+    return {record: await prepare(found, false), created: false}
   }
 
   const existing = (
@@ -63,7 +73,7 @@ export async function createOrAdopt(
       `Adopted ${existing.number} (${existing.url}), already open for this deployment (correlation id ${settings.correlationId}).`
     )
     deps.timeline?.add(`adopted ${existing.number} (${existing.stateLabel})`)
-    return {record: existing, created: false}
+    return {record: await prepare(existing, false), created: false}
   }
 
   const template =
@@ -80,10 +90,52 @@ export async function createOrAdopt(
   deps.info(`Created ${made.number} (${made.url}).`)
 
   const settled = await settleRace(deps, settings, made)
-  if (!settled.created || !settings.requestApproval) return settled
+  if (!settled.created)
+    return {record: await prepare(settled.record, false), created: false}
+  const prepared = await orCancel(
+    deps,
+    settled.record,
+    'preparing it failed',
+    () => prepare(settled.record, true)
+  )
+  if (!settings.requestApproval) return {record: prepared, created: true}
   return {
-    record: await requestApproval(deps, settings, settled.record),
+    record: await orCancel(deps, prepared, 'could not request approval', () =>
+      requestApproval(deps, settings, prepared)
+    ),
     created: true
+  }
+}
+
+/**
+ * Runs a step on a change this run created; if it fails, the change is canceled rather than
+ * left behind half-done, and the error says so (or that canceling failed too).
+ */
+async function orCancel(
+  deps: ChangeDeps,
+  record: ChangeRecord,
+  what: string,
+  step: () => Promise<ChangeRecord>
+): Promise<ChangeRecord> {
+  try {
+    return await step()
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    let left: string
+    try {
+      await cancelChange(
+        deps,
+        await readChange(deps.client, record.sysId),
+        `Canceled by the pipeline: ${what} (${why.replace(/\.$/, '')}).`
+      )
+      left = `it was canceled so that nothing is left half-done`
+    } catch (cancelError) {
+      left = `canceling it failed too (${cancelError instanceof Error ? cancelError.message : String(cancelError)}): ${record.number} is left in ${record.stateLabel}, cancel it by hand`
+    }
+    throw new Error(
+      `Created ${record.number} (${record.url}) but ${what}: ${why.replace(/\.$/, '')}. ${left[0]?.toUpperCase()}${left.slice(1)}.`,
+      {cause: error}
+    )
   }
 }
 
@@ -198,7 +250,6 @@ async function settleRace(
 /**
  * A normal change created over REST sits in New until approval is requested:
  * normal → Assess, emergency → Authorize, standard (pre-approved) → Scheduled.
- * If that fails, the change just created is canceled rather than left behind.
  */
 async function requestApproval(
   deps: ChangeDeps,
@@ -211,30 +262,11 @@ async function requestApproval(
       : settings.type === 'emergency'
         ? 'authorize'
         : 'scheduled'
-  try {
-    const moved = await moveChange(deps, record, target, {
-      sentBackIsAnswer: true
-    })
-    deps.info(
-      `${moved.number} moved to ${moved.stateLabel}; approval ${moved.approval}.`
-    )
-    return moved
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error)
-    let left: string
-    try {
-      await cancelChange(
-        deps,
-        await readChange(deps.client, record.sysId),
-        `Canceled by the pipeline: requesting approval failed (${why}).`
-      )
-      left = `it was canceled so that nothing is left half-done`
-    } catch (cancelError) {
-      left = `canceling it failed too (${cancelError instanceof Error ? cancelError.message : String(cancelError)}): ${record.number} is left in ${record.stateLabel}, cancel it by hand`
-    }
-    throw new Error(
-      `Created ${record.number} (${record.url}) but could not request approval: ${why}. ${left[0]?.toUpperCase()}${left.slice(1)}.`,
-      {cause: error}
-    )
-  }
+  const moved = await moveChange(deps, record, target, {
+    sentBackIsAnswer: true
+  })
+  deps.info(
+    `${moved.number} moved to ${moved.stateLabel}; approval ${moved.approval}.`
+  )
+  return moved
 }

@@ -3,7 +3,13 @@ import type {Clock} from '../servicenow/clock.js'
 import {ServiceNowError} from '../servicenow/errors.js'
 import {mayPass} from '../servicenow/failure.js'
 
-export type Decision = 'approved' | 'rejected' | 'canceled' | 'timeout'
+export type Decision =
+  | 'approved'
+  | 'rejected'
+  | 'canceled'
+  | 'timeout'
+  /** on_conflict: fail, and the change has conflicts in its window (conflict-policy.ts). */
+  | 'conflict'
 
 export interface WaitOutcome {
   decision: Decision | 'aborted'
@@ -30,6 +36,11 @@ export interface WaitLoopOptions {
   onChange?: (record: ChangeRecord) => void
   /** How often a long wait says it is still waiting when nothing changed (default 5 minutes). */
   progressEveryMs?: number
+  /**
+   * A last check once the change may otherwise proceed (conflict-policy.ts): it may hold the wait
+   * or stop it. Its failures are treated as a failed poll's.
+   */
+  beforeProceed?: (record: ChangeRecord) => Promise<Verdict>
   /** What the instance's rate-limit rule told the client (servicenow/rate-pacing.ts): the loop paces itself by it. */
   pacing?: PollPacing
 }
@@ -47,7 +58,7 @@ const MAX_STRETCH = 8
 /** Served polls in a row after which a stretched interval is halved again. */
 const EASE_AFTER = 3
 
-type Verdict =
+export type Verdict =
   | {kind: 'proceed'}
   | {kind: 'wait'; why: string}
   | {kind: 'stop'; decision: Decision; reason: string}
@@ -108,7 +119,9 @@ export async function waitForDecision(
       record = seen
       failures = 0
       lastError = undefined
-      const verdict = evaluate(seen, clock.now(), options)
+      let verdict = evaluate(seen, clock.now(), options)
+      if (verdict.kind === 'proceed' && options.beforeProceed !== undefined)
+        verdict = await options.beforeProceed(seen)
       if (verdict.kind === 'proceed') return done('approved', '')
       if (verdict.kind === 'stop') return done(verdict.decision, verdict.reason)
       if (verdict.why !== lastWhy) {

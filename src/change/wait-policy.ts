@@ -4,6 +4,8 @@ import type {WaitOptions} from '../settings/wait.js'
 import type {ChangeDeps} from './deps.js'
 import {pollChange, readChange} from './lookup.js'
 import {cancelChange} from './move.js'
+import type {ConflictFinding} from './conflict-check.js'
+import {conflictGate} from './conflict-policy.js'
 import {waitForDecision, type Decision, type WaitOutcome} from './wait-loop.js'
 import {cancellationMessage} from './who-canceled.js'
 
@@ -21,20 +23,43 @@ export interface WaitResult {
   outcome: WaitOutcome
   record: ChangeRecord
   approvers: Approver[]
+  /** The last conflict check before proceeding; undefined with on_conflict: ignore or when none was made. */
+  conflicts: ConflictFinding | undefined
 }
 
-/** Polls the change until it may be implemented, it may not, time runs out, or the run is cancelled. */
-export function waitForApproval(
+/** The loop's outcome and what the last conflict check found. */
+export type ApprovalWait = WaitOutcome & {
+  conflicts: ConflictFinding | undefined
+}
+
+/** A held conflict is checked again no more often than this (each check is four requests or more). */
+const CONFLICT_RECHECK_MS = 60_000
+
+/**
+ * Polls the change until it may be implemented, it may not, time runs out, or the run is
+ * cancelled; once it may otherwise proceed, checks its conflicts by on_conflict.
+ */
+export async function waitForApproval(
   deps: ChangeDeps,
   start: ChangeRecord,
   options: WaitOptions,
   signal: AbortSignal | undefined
-): Promise<WaitOutcome> {
+): Promise<ApprovalWait> {
   const {client} = deps
   const clock = client.connection.clock
   // No retry or rate-limit wait inside a poll may outlast the wait itself (check once means once).
   const until = clock.now() + options.timeoutMs
-  return waitForDecision({
+  const gate =
+    options.onConflict === 'ignore'
+      ? undefined
+      : conflictGate(
+          deps,
+          options.onConflict,
+          until,
+          Math.max(options.pollIntervalMs, CONFLICT_RECHECK_MS)
+        )
+  const outcome = await waitForDecision({
+    beforeProceed: gate?.check,
     ...options,
     clock,
     random: deps.random ?? Math.random,
@@ -49,6 +74,7 @@ export function waitForApproval(
         `seen ${r.stateLabel ?? r.stateName}, approval ${r.approval}`
       )
   })
+  return {...outcome, conflicts: gate?.last()}
 }
 
 /**
@@ -60,7 +86,7 @@ export function waitForApproval(
 export async function concludeWait(
   deps: ChangeDeps,
   start: ChangeRecord,
-  outcome: WaitOutcome,
+  outcome: ApprovalWait,
   options: WaitOptions
 ): Promise<WaitResult> {
   const {client} = deps
@@ -101,7 +127,8 @@ export async function concludeWait(
     message,
     outcome,
     record,
-    approvers
+    approvers,
+    conflicts: outcome.conflicts
   }
 }
 

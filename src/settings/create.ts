@@ -7,6 +7,7 @@ import {InputError} from '../servicenow/errors.js'
 import {parseChangeNumber} from './change-ref.js'
 import {readConnectionSettings, type ConnectionSettings} from './connection.js'
 import {readAttachmentSpec, type AttachmentSpec} from './attachments.js'
+import {readScheduleSettings, type ScheduleSettings} from './schedule.js'
 import {boolean, list, oneOf, prose, secret, text} from './inputs.js'
 import {
   IMPACT_LEVELS,
@@ -37,6 +38,8 @@ export interface CreateSettings {
   /** Reference fields given by display name or sys_id, resolved before creating. */
   references: {assignmentGroup: string; cmdbCi: string; parentChange: string}
   attachments: AttachmentSpec
+  /** Affected CIs, the first available slot, and what a conflict does. */
+  schedule: ScheduleSettings
   /** The description is ours (no description input): the commits going out may be added to it. */
   describeFromContext: boolean
   githubToken: string
@@ -134,6 +137,7 @@ export function readCreateSettings(run: RunContext): CreateSettings {
       parentChange: queryValue(I.ParentChange, text(I.ParentChange))
     },
     attachments: readAttachmentSpec(),
+    schedule: readScheduleSettings(fields),
     describeFromContext: description === '',
     githubToken: secret(I.GithubToken)
   }

@@ -3,6 +3,7 @@ import {WaitInput as I} from '../constants.js'
 import {readChangeRef, type ChangeRef} from './change-ref.js'
 import {readConnectionSettings, type ConnectionSettings} from './connection.js'
 import {boolean, integer, oneOf} from './inputs.js'
+import {readConflictPolicy, type ConflictPolicy} from './schedule.js'
 
 export interface WaitOptions {
   /** 0 = check once. */
@@ -12,6 +13,8 @@ export interface WaitOptions {
   honorChangeWindow: boolean
   onTimeout: 'fail' | 'cancel'
   cancelOnAbort: boolean
+  /** Checked when the change may otherwise proceed. */
+  onConflict: ConflictPolicy
 }
 
 export interface WaitSettings extends WaitOptions {
@@ -40,11 +43,12 @@ export function readWaitOptions(): WaitOptions {
     ),
     honorChangeWindow: boolean(I.HonorChangeWindow, true),
     onTimeout: oneOf(I.OnTimeout, ['fail', 'cancel'] as const, 'fail'),
-    cancelOnAbort: boolean(I.CancelOnAbort, true)
+    cancelOnAbort: boolean(I.CancelOnAbort, true),
+    onConflict: readConflictPolicy()
   }
   core.debug(
     `wait: timeout ${settings.timeoutMs / 60_000} min, poll every ${settings.pollIntervalMs / 1000} s, proceed when ${settings.proceedWhen}, ` +
-      `change window ${settings.honorChangeWindow ? 'honoured' : 'ignored'}, on timeout ${settings.onTimeout}, cancel on abort ${settings.cancelOnAbort}`
+      `change window ${settings.honorChangeWindow ? 'honoured' : 'ignored'}, on timeout ${settings.onTimeout}, cancel on abort ${settings.cancelOnAbort}, on conflict ${settings.onConflict}`
   )
   return settings
 }

@@ -2,7 +2,7 @@ import {attachFiles, resolveAttachments} from '../change/attachments.js'
 import {runContext} from '../github-context.js'
 import {readCreateSettings} from '../settings/create.js'
 import {addEvidence, createPhase, reportSkipped} from './phases.js'
-import {writeSummary} from './summary.js'
+import {scheduleLines, writeSummary} from './summary.js'
 import {runStep} from './step.js'
 
 /** The create step: create or adopt the change request for this deployment. */
@@ -25,6 +25,7 @@ export function run(): Promise<void> {
     await writeSummary({
       title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`,
       record: outcome.record,
+      lines: scheduleLines(outcome.record, outcome.schedule),
       timeline: ctx.timeline,
       metrics: ctx.metrics,
       attachments

@@ -14,7 +14,7 @@ import {readConnectionSettings} from '../settings/connection.js'
 import {readGateSettings, readGithubToken} from '../settings/gate.js'
 import {loadGateState, saveGateState} from './gate-state.js'
 import {addEvidence, createPhase, reportSkipped, waitPhase} from './phases.js'
-import {setChangeOutputs, writeSummary} from './summary.js'
+import {scheduleLines, setChangeOutputs, writeSummary} from './summary.js'
 import {abortOnSignals, runStep} from './step.js'
 
 /**
@@ -48,11 +48,18 @@ export function main(): Promise<void> {
       settings.wait,
       signal
     )
+    // What create found, then what the wait's own check found just before going on (if it made one).
+    const lines = [
+      ...scheduleLines(created.record, created.schedule),
+      ...(waited.conflicts === undefined
+        ? []
+        : scheduleLines(waited.record, {conflicts: waited.conflicts}))
+    ]
     if (!waited.ok) {
       await writeSummary({
         title: `ServiceNow change ${waited.record.number}: ${waited.outcome.decision}`,
         record: waited.record,
-        lines: [waited.message],
+        lines: [waited.message, ...lines],
         approvers: waited.approvers,
         timeline: ctx.timeline,
         metrics: ctx.metrics,
@@ -73,6 +80,7 @@ export function main(): Promise<void> {
     await writeSummary({
       title: `ServiceNow change ${implementing.number}: implementing`,
       record: implementing,
+      lines,
       approvers: waited.approvers,
       timeline: ctx.timeline,
       metrics: ctx.metrics,

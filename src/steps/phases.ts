@@ -1,6 +1,11 @@
 import * as core from '@actions/core'
 import {info} from './log.js'
 import {createOrAdopt, type CreateOutcome} from '../change/create-change.js'
+import {
+  planSchedule,
+  resolveAffectedCis,
+  type ScheduleReport
+} from '../change/schedule-plan.js'
 import type {ChangeDeps} from '../change/deps.js'
 import {resolveChange} from '../change/lookup.js'
 import {settleDuplicates} from '../change/duplicates.js'
@@ -17,7 +22,12 @@ import type {CreateSettings} from '../settings/create.js'
 import type {RunContext} from '../github-context.js'
 import {deploymentEvidence} from '../github-evidence.js'
 import type {WaitOptions} from '../settings/wait.js'
-import {approversJson, setChangeOutputs} from './summary.js'
+import {
+  approversJson,
+  setChangeOutputs,
+  setConflictOutputs,
+  setScheduleOutputs
+} from './summary.js'
 import type {StepContext} from './step.js'
 
 /**
@@ -103,23 +113,42 @@ export async function addEvidence(
   }
 }
 
+/** Create or adopt, then settle the change's schedule (schedule-plan.ts) before approval is asked. */
 export async function createPhase(
   ctx: StepContext,
   settings: CreateSettings
-): Promise<CreateOutcome> {
+): Promise<CreateOutcome & {schedule: ScheduleReport | undefined}> {
   const started = Date.now()
-  const outcome = await core.group('Create the change request', () =>
-    createOrAdopt(ctx.deps(settings.connection), settings)
-  )
+  const deps = ctx.deps(settings.connection)
+  let schedule: ScheduleReport | undefined
+  const outcome = await core.group('Create the change request', async () => {
+    // Names first: a CI that does not exist is an input error before anything is created.
+    const affectedCiIds = await resolveAffectedCis(
+      deps.client,
+      settings.schedule.affectedCis
+    )
+    return createOrAdopt(deps, settings, async (record, created) => {
+      const planned = await planSchedule(deps, record, {
+        settings: settings.schedule,
+        affectedCiIds,
+        searchFrom: settings.fields.start_date,
+        riskGiven: settings.fields.risk !== undefined,
+        created
+      })
+      schedule = planned.report
+      return planned.record
+    })
+  })
   ctx.metrics.create_seconds = Math.round((Date.now() - started) / 100) / 10
   setChangeOutputs(outcome.record)
+  setScheduleOutputs(outcome.record, schedule)
   core.setOutput(Output.Created, String(outcome.created))
   core.setOutput(Output.Skipped, 'false')
   core.notice(
     `${outcome.record.number} ${outcome.created ? 'created' : 'adopted'}: ${outcome.record.url}`,
     {title: 'ServiceNow change request'}
   )
-  return outcome
+  return {...outcome, schedule}
 }
 
 /** Waits (the loop in its own log group), concludes by the wait policy, then sets the outputs. */
@@ -141,6 +170,7 @@ export async function waitPhase(
   core.setOutput(Output.Approvers, approversJson(result.approvers))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
+  if (result.conflicts !== undefined) setConflictOutputs(result.conflicts)
   if (result.ok)
     info(
       `${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`

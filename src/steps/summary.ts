@@ -1,6 +1,14 @@
 import * as core from '@actions/core'
 import {Output} from '../constants.js'
 import type {Timeline} from '../change/timeline.js'
+import {
+  conflictText,
+  findingJson,
+  findingStatus,
+  findingText,
+  type ConflictFinding
+} from '../change/conflict-check.js'
+import type {ScheduleReport} from '../change/schedule-plan.js'
 import type {Approver} from '../servicenow/approvers.js'
 import type {Attachment} from '../servicenow/attachment-api.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
@@ -28,6 +36,49 @@ export function setChangeOutputs(record: ChangeRecord): void {
     record.stateLabel ?? record.stateName.toLowerCase()
   )
   core.setOutput(Output.Approval, record.approval)
+}
+
+/** conflict_status and conflicts: what the last conflict check found. */
+export function setConflictOutputs(finding: ConflictFinding): void {
+  core.setOutput(Output.ConflictStatus, findingStatus(finding))
+  core.setOutput(Output.Conflicts, jsonLine(findingJson(finding)))
+}
+
+/** What create settled about the schedule: the planned window, conflicts, risk and impact. */
+export function setScheduleOutputs(
+  record: ChangeRecord,
+  report: ScheduleReport | undefined
+): void {
+  core.setOutput(Output.PlannedStart, record.startDate?.toISOString() ?? '')
+  core.setOutput(Output.PlannedEnd, record.endDate?.toISOString() ?? '')
+  if (report === undefined) return
+  if (report.conflicts !== undefined) setConflictOutputs(report.conflicts)
+  else core.setOutput(Output.ConflictStatus, 'not_checked')
+  if (report.risk !== undefined) {
+    core.setOutput(Output.Risk, report.risk.risk)
+    core.setOutput(Output.Impact, report.risk.impact)
+  }
+}
+
+/** The summary's lines for a schedule: each conflict on its own line, then what create did. */
+export function scheduleLines(
+  record: ChangeRecord,
+  report: Partial<ScheduleReport> | undefined
+): string[] {
+  if (report === undefined) return []
+  const lines = [...(report.lines ?? [])]
+  if (report.risk !== undefined)
+    lines.push(
+      `Risk: ${report.risk.risk || 'not set'}; impact: ${report.risk.impact || 'not set'} (as the instance has them after create).`
+    )
+  const f = report.conflicts
+  if (f === undefined) return lines
+  if (f.kind !== 'conflicts') return [...lines, findingText(record, f)]
+  return [
+    ...lines,
+    `${f.conflicts.length} conflict${f.conflicts.length === 1 ? '' : 's'} in ${record.number}'s planned window:`,
+    ...f.conflicts.map(c => `• ${conflictText(c)} (${c.label})`)
+  ]
 }
 
 export function approversJson(approvers: Approver[]): string {

@@ -1,6 +1,6 @@
 import {readWaitSettings} from '../settings/wait.js'
 import {openChange, waitPhase} from './phases.js'
-import {writeSummary} from './summary.js'
+import {scheduleLines, writeSummary} from './summary.js'
 import {abortOnSignals, runStep} from './step.js'
 
 /** The wait step: until the change may be implemented; fails when it may not. */
@@ -22,7 +22,10 @@ export function run(): Promise<void> {
         ? `ServiceNow change ${result.record.number} approved`
         : `ServiceNow change ${result.record.number}: ${result.outcome.decision}`,
       record: result.record,
-      lines: result.ok ? [] : [result.message],
+      lines: [
+        ...(result.ok ? [] : [result.message]),
+        ...scheduleLines(result.record, {conflicts: result.conflicts})
+      ],
       approvers: result.approvers,
       timeline: ctx.timeline,
       metrics: ctx.metrics,
