@@ -32,8 +32,11 @@ export type ApprovalWait = WaitOutcome & {
   conflicts: ConflictFinding | undefined
 }
 
-/** A held conflict is checked again no more often than this (each check is four requests or more). */
-const CONFLICT_RECHECK_MS = 60_000
+/**
+ * A held conflict is checked again every second poll (each check is four requests or more, a
+ * poll one): 1.5 intervals, so that polls jittered ±10 % still land on every second one.
+ */
+const CONFLICT_RECHECK_INTERVALS = 1.5
 
 /**
  * Polls the change until it may be implemented, it may not, time runs out, or the run is
@@ -56,7 +59,7 @@ export async function waitForApproval(
           deps,
           options.onConflict,
           until,
-          Math.max(options.pollIntervalMs, CONFLICT_RECHECK_MS)
+          options.pollIntervalMs * CONFLICT_RECHECK_INTERVALS
         )
   const outcome = await waitForDecision({
     beforeProceed: gate?.check,
