@@ -337,6 +337,35 @@ describe('conflict checking reads its own run, never the one before', () => {
   })
 })
 
+describe('a busy CI', () => {
+  it('a line names ten conflicts and counts the rest; the output keeps all', async () => {
+    const {deps, clock} = setup()
+    const twelve = Array.from({length: 12}, (_, i) => ({
+      ...inBlackout,
+      schedule: {
+        display_value: `Freeze ${i + 1}`,
+        value: inBlackout.schedule.value
+      }
+    }))
+    nock(BASE)
+      .get(CONFLICT)
+      .reply(200, status('', '', []))
+      .post(CONFLICT)
+      .reply(200, {result: RUN})
+      .get(WORKER)
+      .reply(200, worker(3, 'Complete'))
+      .get(CONFLICT)
+      .reply(200, status('2026-11-24 09:00:01', '2', twelve))
+    const found = await checkConflicts(deps, record(), clock.now() + 60_000)
+    const line = findingText(record(), found)
+    expect(line.match(/blackout 'Freeze \d+'/g)).toHaveLength(10)
+    expect(line).toMatch(
+      /; and 2 more \(all in the job summary and the conflicts output\)\.$/
+    )
+    expect(findingJson(found)).toHaveLength(12)
+  })
+})
+
 describe('on_conflict', () => {
   const oneConflictRun = (): void => {
     nock(BASE)
@@ -396,6 +425,54 @@ describe('on_conflict', () => {
       .reply(200, status('2026-11-24 09:01:05', '2', []))
     expect(await gate.check(record())).toEqual({kind: 'proceed'})
     expect(gate.last()).toEqual({kind: 'clear'})
+  })
+
+  it('checking again reads the other change once: its window is remembered', async () => {
+    const {deps, clock} = setup()
+    const gate = conflictGate(deps, 'wait', clock.now() + 3_600_000, 60_000)
+    const run = (): void => {
+      nock(BASE)
+        .get(CONFLICT)
+        .reply(200, status('', '', []))
+        .post(CONFLICT)
+        .reply(200, {result: RUN})
+        .get(WORKER)
+        .reply(200, worker(3, 'Complete'))
+        .get(CONFLICT)
+        .reply(200, status('2026-11-24 09:00:01', '2', [onOther]))
+    }
+    let reads = 0
+    nock(BASE)
+      .get(`/api/sn_chg_rest/change/${OTHER}`)
+      .times(2)
+      .reply(() => {
+        reads++
+        return [
+          200,
+          {
+            result: {
+              sys_id: {value: OTHER, display_value: OTHER},
+              number: {value: 'CHG0030002', display_value: 'CHG0030002'},
+              type: {value: 'normal', display_value: 'Normal'},
+              state: {value: -2, display_value: 'Scheduled'},
+              approval: {value: 'approved', display_value: 'Approved'},
+              start_date: {value: '2026-11-24 11:00:00', display_value: ''},
+              end_date: {value: '2026-11-24 13:00:00', display_value: ''}
+            }
+          }
+        ]
+      })
+      .get('/api/now/table/sys_choice')
+      .query(true)
+      .optionally()
+      .reply(200, {result: []})
+    run()
+    expect((await gate.check(record())).kind).toBe('wait')
+    clock.advance(60_000)
+    run()
+    expect((await gate.check(record())).kind).toBe('wait')
+    expect(reads).toBe(1)
+    nock.cleanAll()
   })
 
   it('fail in the wait stops it with decision conflict', async () => {

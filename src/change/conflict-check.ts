@@ -35,6 +35,8 @@ export type ConflictFinding =
 
 /** How long a check may take by default: "a large CMDB" makes it slow (t_RunManualConflictDetection.md). */
 export const CHECK_LIMIT_MS = 5 * 60_000
+/** A log line names this many conflicts; a change on a busy CI may have a thousand (change.conflict.max_count). */
+const NAMED_IN_A_LINE = 10
 /** The other changes read for their windows (to say where they overlap); more are named without it. */
 const OVERLAPS_READ = 5
 
@@ -55,7 +57,9 @@ const OVERLAPS_READ = 5
 export async function checkConflicts(
   deps: ChangeDeps,
   record: ChangeRecord,
-  deadline: number
+  deadline: number,
+  /** Other changes' windows already read (a wait checking again need not read them again). */
+  windows: Map<string, Window | undefined> = new Map()
 ): Promise<ConflictFinding> {
   const {client} = deps
   if (record.startDate === undefined || record.endDate === undefined)
@@ -77,7 +81,7 @@ export async function checkConflicts(
     if (run.conflicts.length === 0) return {kind: 'clear'}
     return {
       kind: 'conflicts',
-      conflicts: await describe(deps, record, run.conflicts, deadline)
+      conflicts: await describe(deps, record, run.conflicts, deadline, windows)
     }
   } catch (error) {
     if (isMissingApi(error)) return needsApi()
@@ -169,17 +173,23 @@ async function describe(
   deps: ChangeDeps,
   record: ChangeRecord,
   rows: ConflictRow[],
-  deadline: number
+  deadline: number,
+  windows: Map<string, Window | undefined>
 ): Promise<Conflict[]> {
-  const windows = new Map<string, {start: Date; end: Date} | undefined>()
+  let read = 0
   for (const row of rows) {
     const other = row.conflictingChange?.sysId
     if (other === undefined || windows.has(other)) continue
-    if (windows.size >= OVERLAPS_READ) break
+    if (++read > OVERLAPS_READ) break
     const seen = await deps.client.connection
       .within(deadline, () => deps.client.changes.get(other))
       .catch(() => undefined)
-    windows.set(other, overlapOf(record, seen))
+    windows.set(
+      other,
+      seen?.startDate === undefined || seen.endDate === undefined
+        ? undefined
+        : {start: seen.startDate, end: seen.endDate}
+    )
   }
   return rows.map(row => ({
     kind: kindOf(row),
@@ -190,23 +200,27 @@ async function describe(
     overlap:
       row.conflictingChange === undefined
         ? undefined
-        : windows.get(row.conflictingChange.sysId)
+        : overlapOf(record, windows.get(row.conflictingChange.sysId))
   }))
+}
+
+export interface Window {
+  start: Date
+  end: Date
 }
 
 function overlapOf(
   ours: ChangeRecord,
-  other: ChangeRecord | undefined
-): {start: Date; end: Date} | undefined {
+  other: Window | undefined
+): Window | undefined {
   if (
-    other?.startDate === undefined ||
-    other.endDate === undefined ||
+    other === undefined ||
     ours.startDate === undefined ||
     ours.endDate === undefined
   )
     return undefined
-  const start = Math.max(ours.startDate.getTime(), other.startDate.getTime())
-  const end = Math.min(ours.endDate.getTime(), other.endDate.getTime())
+  const start = Math.max(ours.startDate.getTime(), other.start.getTime())
+  const end = Math.min(ours.endDate.getTime(), other.end.getTime())
   return end > start ? {start: new Date(start), end: new Date(end)} : undefined
 }
 
@@ -236,9 +250,12 @@ export function conflictText(c: Conflict): string {
 export function findingText(record: ChangeRecord, f: ConflictFinding): string {
   switch (f.kind) {
     case 'clear':
-      return `No conflicts for ${record.number}'s planned window ${window(record)}.`
-    case 'conflicts':
-      return `${record.number} has ${f.conflicts.length} conflict${f.conflicts.length === 1 ? '' : 's'} in its planned window ${window(record)}: ${f.conflicts.map(conflictText).join('; ')}.`
+      return `No conflicts for ${record.number}'s planned window ${plannedWindow(record)}.`
+    case 'conflicts': {
+      const named = f.conflicts.slice(0, NAMED_IN_A_LINE).map(conflictText)
+      const more = f.conflicts.length - named.length
+      return `${record.number} has ${f.conflicts.length} conflict${f.conflicts.length === 1 ? '' : 's'} in its planned window ${plannedWindow(record)}: ${named.join('; ')}${more > 0 ? `; and ${more} more (all in the job summary and the conflicts output)` : ''}.`
+    }
     case 'unknown':
       return `Conflicts unknown: ${f.why}.`
     case 'not-checked':
@@ -246,7 +263,7 @@ export function findingText(record: ChangeRecord, f: ConflictFinding): string {
   }
 }
 
-function window(record: ChangeRecord): string {
+function plannedWindow(record: ChangeRecord): string {
   return record.startDate === undefined || record.endDate === undefined
     ? '(none)'
     : span({start: record.startDate, end: record.endDate})

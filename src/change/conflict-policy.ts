@@ -4,7 +4,8 @@ import {
   CHECK_LIMIT_MS,
   checkConflicts,
   findingText,
-  type ConflictFinding
+  type ConflictFinding,
+  type Window
 } from './conflict-check.js'
 import type {ChangeDeps} from './deps.js'
 import type {Verdict} from './wait-loop.js'
@@ -68,6 +69,7 @@ export function conflictGate(
   recheckMs: number
 ): ConflictGate {
   const clock = deps.client.connection.clock
+  const windows = new Map<string, Window | undefined>()
   let last: ConflictFinding | undefined
   let lastAt = -Infinity
   let said = ''
@@ -79,7 +81,8 @@ export function conflictGate(
         last = await checkConflicts(
           deps,
           record,
-          Math.min(deadline, lastAt + CHECK_LIMIT_MS)
+          Math.min(deadline, lastAt + CHECK_LIMIT_MS),
+          windows
         )
       }
       const line = findingText(record, last)

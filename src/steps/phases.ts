@@ -170,7 +170,9 @@ export async function waitPhase(
   core.setOutput(Output.Approvers, approversJson(result.approvers))
   ctx.metrics.waited_seconds = Math.round(outcome.waitedMs / 1000)
   core.setOutput(Output.WaitedSeconds, String(ctx.metrics.waited_seconds))
-  if (result.conflicts !== undefined) setConflictOutputs(result.conflicts)
+  setConflictOutputs(
+    result.conflicts ?? {kind: 'not-checked', why: 'no check was made'}
+  )
   if (result.ok)
     info(
       `${record.number} may be implemented (${record.stateLabel}, approval ${record.approval}).`

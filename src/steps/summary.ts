@@ -60,6 +60,9 @@ export function setScheduleOutputs(
   }
 }
 
+/** Conflicts listed one per line in the job summary; the output has them all. */
+const LISTED_IN_SUMMARY = 50
+
 /** The summary's lines for a schedule: each conflict on its own line, then what create did. */
 export function scheduleLines(
   record: ChangeRecord,
@@ -77,7 +80,14 @@ export function scheduleLines(
   return [
     ...lines,
     `${f.conflicts.length} conflict${f.conflicts.length === 1 ? '' : 's'} in ${record.number}'s planned window:`,
-    ...f.conflicts.map(c => `• ${conflictText(c)} (${c.label})`)
+    ...f.conflicts
+      .slice(0, LISTED_IN_SUMMARY)
+      .map(c => `• ${conflictText(c)} (${c.label})`),
+    ...(f.conflicts.length > LISTED_IN_SUMMARY
+      ? [
+          `… and ${f.conflicts.length - LISTED_IN_SUMMARY} more: all of them are in the conflicts output.`
+        ]
+      : [])
   ]
 }
 
