@@ -61,8 +61,7 @@ async function world(options: SimulatorOptions = {}): Promise<World> {
     connection: {
       instance_url: sim.url,
       username: 'devops.integration',
-      password: 'sn-integration-pw',
-      assignment_group: 'DevOps Team'
+      password: 'sn-integration-pw'
     },
     ci,
     occupy: async (name, start, end, state) => {
@@ -114,6 +113,7 @@ describe('conflicts with another change on the same CI', () => {
     )
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       start_date: start.toISOString(),
       end_date: new Date(start.getTime() + HOUR).toISOString(),
@@ -157,6 +157,7 @@ describe('conflicts with another change on the same CI', () => {
     )
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       start_date: start.toISOString(),
       end_date: new Date(start.getTime() + HOUR).toISOString(),
@@ -184,6 +185,7 @@ describe('conflicts with another change on the same CI', () => {
     await w.occupy('Payments API', start, new Date(start.getTime() + HOUR), '4')
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       start_date: start.toISOString(),
       end_date: new Date(start.getTime() + HOUR).toISOString(),
@@ -212,6 +214,7 @@ describe('blackout and maintenance schedules', () => {
     })
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Checkout Web',
       start_date: start.toISOString(),
       end_date: new Date(start.getTime() + HOUR).toISOString(),
@@ -242,6 +245,7 @@ describe('blackout and maintenance schedules', () => {
     })
     const outside = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Orders DB',
       start_date: new Date(start.getTime() + HOUR).toISOString(),
       end_date: new Date(start.getTime() + 3 * HOUR).toISOString(),
@@ -253,6 +257,7 @@ describe('blackout and maintenance schedules', () => {
     ])
     const inside = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Orders DB',
       start_date: start.toISOString(),
       end_date: new Date(start.getTime() + HOUR).toISOString(),
@@ -270,6 +275,7 @@ describe('schedule: first_available', () => {
     await w.occupy('Checkout Web', at(-HOUR), busyUntil)
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Checkout Web',
       schedule: 'first_available',
       duration_minutes: '45',
@@ -301,6 +307,7 @@ describe('schedule: first_available', () => {
     })
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Checkout Web',
       schedule: 'first_available',
       correlation_id: 'no-slot'
@@ -321,6 +328,7 @@ describe('schedule: first_available', () => {
     await w.occupy('Checkout Web', at(-HOUR), busyUntil)
     const main = await w.run('gate', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Checkout Web',
       schedule: 'first_available',
       duration_minutes: '30',
@@ -343,6 +351,7 @@ describe('affected_cis and risk', () => {
     const w = await world()
     const inputs = {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       affected_cis: `Orders DB\n${await w.ci('Checkout Web')}`,
       correlation_id: 'affected'
@@ -366,6 +375,7 @@ describe('affected_cis and risk', () => {
     const w = await world()
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       affected_cis: 'Orders DB, Odrers DB',
       correlation_id: 'affected-typo'
     })
@@ -380,6 +390,7 @@ describe('affected_cis and risk', () => {
     const w = await world()
     const evaluated = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       correlation_id: 'risk-evaluated'
     })
@@ -391,6 +402,7 @@ describe('affected_cis and risk', () => {
     expect(w.sent('PATCH', '/risk')).toBe(1)
     const given = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       risk: 'low',
       correlation_id: 'risk-given'
@@ -405,22 +417,46 @@ describe('without the Change Management API', () => {
   it('each part says in one line that it needs it, and create goes on; on_conflict: fail fails', async () => {
     const w = await world({changeApi: false})
     const start = at(24 * HOUR)
-    const inputs = {
+    const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       affected_cis: 'Orders DB',
       schedule: 'first_available',
       start_date: start.toISOString(),
       correlation_id: 'no-cm'
-    }
-    const create = await w.run('create', inputs)
+    })
     ok(create)
-    const needs = create.stdout
-      .split('\n')
-      .filter(l => l.includes('needs the Change Management API'))
-    expect(needs).toHaveLength(3)
+    const said = (run: StepRun, text: string): string[] =>
+      run.stdout.split('\n').filter(l => l.includes(text))
+    expect(said(create, 'needs the Change Management API')).toEqual([
+      expect.stringMatching(/^::warning::affected_cis needs/),
+      expect.stringMatching(/^::warning::schedule: first_available needs/)
+    ])
+    // No slot was found, so no window: that is what the conflict line says.
+    expect(said(create, 'Conflicts not checked')).toEqual([
+      expect.stringMatching(/has no planned start and end date/)
+    ])
+    const windowed = await w.run('create', {
+      ...w.connection,
+      assignment_group: 'DevOps Team',
+      cmdb_ci: 'Payments API',
+      start_date: start.toISOString(),
+      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      correlation_id: 'no-cm-window'
+    })
+    ok(windowed)
+    expect(said(windowed, 'needs the Change Management API')).toEqual([
+      expect.stringMatching(
+        /^Conflicts not checked: conflict checking needs the Change Management API/
+      )
+    ])
     const failing = await w.run('create', {
-      ...inputs,
+      ...w.connection,
+      assignment_group: 'DevOps Team',
+      cmdb_ci: 'Payments API',
+      start_date: start.toISOString(),
+      end_date: new Date(start.getTime() + HOUR).toISOString(),
       on_conflict: 'fail',
       correlation_id: 'no-cm-fail'
     })
@@ -441,6 +477,7 @@ describe('the wait', () => {
     const other = await w.occupy('Payments API', start, end)
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       start_date: start.toISOString(),
       end_date: end.toISOString(),
@@ -455,9 +492,9 @@ describe('the wait', () => {
       )
     ).json.result[0].sys_id
     const cancelLater = setTimeout(() => {
-      void raw(w.sim, 'PATCH', `/api/now/table/change_request/${otherId}`, {
+      raw(w.sim, 'PATCH', `/api/now/table/change_request/${otherId}`, {
         body: {state: '4'}
-      })
+      }).catch(() => {})
     }, 12_000)
     const wait = await w.run('wait', {
       ...w.connection,
@@ -471,13 +508,12 @@ describe('the wait', () => {
     expect(wait.outputs.decision).toBe('approved')
     expect(wait.outputs.conflict_status).toBe('none')
     expect(wait.stdout).toMatch(/Waiting for it to clear/)
-    // Create's check, then the wait's: a first one, and one every second poll until clear.
-    const runs = w.sent('POST', '/conflict')
-    expect(runs).toBeGreaterThanOrEqual(3)
-    const polls = w.sim
-      .requests({method: 'GET'})
-      .filter(e => e.path.endsWith(create.outputs.change_sys_id!)).length
-    expect(runs - 1).toBeLessThanOrEqual(Math.ceil(polls / 2) + 1)
+    // Create's check, then the wait's: a first one, and then one every second poll (7.5 s at the
+    // earliest) until one comes back clear, about 12 s in.
+    const inWait = w.sent('POST', '/conflict') - 1
+    const waited = Number(wait.outputs.waited_seconds)
+    expect(inWait).toBeGreaterThanOrEqual(2)
+    expect(inWait).toBeLessThanOrEqual(Math.floor(waited / 7.5) + 1)
   }, 180_000)
 
   it('on_conflict: fail stops the wait with decision conflict', async () => {
@@ -487,6 +523,7 @@ describe('the wait', () => {
     await w.occupy('Payments API', start, end)
     const create = await w.run('create', {
       ...w.connection,
+      assignment_group: 'DevOps Team',
       cmdb_ci: 'Payments API',
       start_date: start.toISOString(),
       end_date: end.toISOString(),

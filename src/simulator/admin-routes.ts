@@ -7,6 +7,7 @@ import type {OAuthServer} from './oauth.js'
 import type {OidcSignIn} from './oidc.js'
 import type {RateLimiter} from './rate-limit.js'
 import type {Reply} from './reply.js'
+import {addSchedule} from './schedules.js'
 import type {Row} from './store.js'
 
 /** Settings that can change while the simulator runs (admin API: PATCH /__sim/config). */
@@ -78,6 +79,10 @@ export function adminRoute(
       sim.settings.hibernating = input.hibernating
     if (typeof input.changeApi === 'boolean')
       sim.settings.changeApi = input.changeApi
+    if (typeof input.riskApi === 'boolean')
+      sim.instance.config.riskApi = input.riskApi
+    if (typeof input.workerDelayMs === 'number')
+      sim.instance.workers.delayMs = input.workerDelayMs
     if (input.rateLimit !== undefined) {
       sim.rateLimiter.config =
         input.rateLimit === null
@@ -103,6 +108,10 @@ export function adminRoute(
     return ok()
   }
   if (path === '/auth-refusals') return ok(sim.oidc.refusals)
+  if (path === '/schedules' && method === 'POST')
+    return {status: 201, json: addSchedule(sim.instance, input)}
+  if (path === '/workers' && method === 'GET')
+    return ok(sim.instance.workers.list(`${url.protocol}//${url.host}`))
   if (path === '/states' && method === 'PATCH') {
     // A custom state model: { renumber: { "Implement": "5" }, add: [{ "value": "6", "label": "Pending review" }] }.
     const states = sim.instance.store.states

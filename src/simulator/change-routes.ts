@@ -13,6 +13,7 @@ import {
 } from './instance.js'
 import type {StateNumbering} from './state-numbering.js'
 import {json, param, type Reply, type RequestContext} from './reply.js'
+import {scheduleRoute, workerRoute} from './schedule-routes.js'
 import {TABLES} from './schema.js'
 import type {Row} from './store.js'
 import {paginate, queryRows, readJsonBody} from './table-routes.js'
@@ -119,6 +120,11 @@ export function changeRoute(
     )
     return created(instance, {row, ignored: [...fromTemplate, ...ignored]})
   }
+  if (first === 'worker') return workerRoute(instance, ctx, second)
+  // change-management-api.md's risk section is headed /change/standard/{sys_id}/risk while its URL
+  // format is /change/{sys_id}/risk: both are served.
+  if (first === 'standard' && third === 'risk' && parts.length === 3)
+    return changeRoute(instance, ctx, `/${second}/risk`)
   if (ctx.method === 'GET' && first === undefined) {
     checkAccess(ctx.user, 'change_request', 'Read')
     const {page, headers} = paginate(
@@ -195,6 +201,15 @@ export function changeRoute(
     })
   }
   if (second === 'task') return taskRoute(instance, ctx, change, third)
+  const scheduled = scheduleRoute(
+    instance,
+    ctx,
+    change,
+    second ?? '',
+    third,
+    (t, r) => objectFormat(instance, t, r)
+  )
+  if (scheduled !== undefined) return scheduled
   if (
     second === 'approvals' &&
     (ctx.method === 'PATCH' || ctx.method === 'PUT')

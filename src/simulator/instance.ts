@@ -2,6 +2,7 @@ import {canTransition, S, type ChangeFacts} from './change-lifecycle.js'
 import {businessRuleAbort, dataPolicy, SnError} from './errors.js'
 import {TABLES, type FieldType} from './schema.js'
 import {glideNow, Store, type Row} from './store.js'
+import {Workers} from './workers.js'
 
 export interface ApprovalPolicy {
   /** manual: only the admin endpoints decide; auto: decided afterMs after being requested. */
@@ -21,6 +22,8 @@ export interface InstanceConfig {
    * request's state did not change"): the write answers 200, the state stays.
    */
   ignoreStateWrites: boolean
+  /** False: the release lacks PATCH /sn_chg_rest/change/{sys_id}/risk while the rest of the API is there. */
+  riskApi: boolean
 }
 
 export interface WriteOptions {
@@ -44,11 +47,19 @@ export class Instance {
   /** Approvals put aside while their change is on hold, asked again when it comes off hold. */
   private readonly held = new Map<string, Row[]>()
 
+  /** The Change Management API's asynchronous workers (conflict checking, scheduling, CI association). */
+  readonly workers: Workers
+
   constructor(
     readonly config: InstanceConfig,
     readonly now: () => number = Date.now
   ) {
     this.store = new Store(now)
+    this.workers = new Workers(now)
+  }
+
+  get riskApi(): boolean {
+    return this.config.riskApi
   }
 
   stop(): void {
@@ -69,7 +80,12 @@ export class Instance {
       // A standard change is pre-approved; the others wait until approval is requested.
       values.approval ||=
         values.type === 'standard' ? 'approved' : 'not requested'
-      values.active ||= 'true'
+      // Created straight into Closed or Canceled (an import, another tool), it is inactive, as the
+      // platform's business rule makes any change that reaches those states.
+      values.active ||=
+        values.state === S.closed || values.state === S.canceled
+          ? 'false'
+          : 'true'
       values.on_hold ||= 'false'
       values.opened_at ||= glideNow(this.now())
       values.requested_by ||= user.sys_id ?? ''

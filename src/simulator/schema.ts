@@ -149,6 +149,10 @@ export const TABLES: Record<string, TableSchema> = {
         'No Conflict': 'No Conflict',
         Conflict: 'Conflict'
       }),
+      // monitor-maintenance-schedule.md: set by the instance when the planned window falls outside a
+      // CI's maintenance schedule; a write to it is disregarded (simulator: conflicts.ts sets it).
+      outside_maintenance_schedule: bool,
+      conflict_last_run: date,
       active: bool,
       opened_at: date,
       closed_at: date
@@ -247,7 +251,74 @@ export const TABLES: Record<string, TableSchema> = {
       ...SYSTEM_FIELDS,
       name: str(255),
       sys_class_name: str(80),
-      operational_status: str(40)
+      operational_status: str(40),
+      // The CI's maintenance schedule (configure-conflict-properties.md, change.conflict.ci_maint_sched).
+      maintenance_schedule: ref('cmn_schedule')
+    }
+  },
+  /**
+   * Blackout and maintenance schedules (c_ConflictDetection.md, "Create blackout and maintenance
+   * schedules"). `cis` is the simulator's stand-in for a blackout's "applies to" condition: the CIs it
+   * covers, comma-separated sys_ids; empty covers every CI.
+   */
+  cmn_schedule: {
+    name: 'cmn_schedule',
+    displayField: 'name',
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(100),
+      type: choice({blackout: 'Blackout', maintenance: 'Maintenance'}),
+      cis: str(4000)
+    }
+  },
+  /** A schedule's spans, in GMT; repeat_type daily or weekly repeats the span. */
+  cmn_schedule_span: {
+    name: 'cmn_schedule_span',
+    displayField: 'name',
+    fields: {
+      ...SYSTEM_FIELDS,
+      name: str(100),
+      schedule: ref('cmn_schedule'),
+      start_date_time: date,
+      end_date_time: date,
+      repeat_type: choice({'': '', daily: 'Daily', weekly: 'Weekly'})
+    }
+  },
+  /**
+   * What conflict checking found (t_RunManualConflictDetection.md: Conflicting change, Affected CI,
+   * Schedule, Type, Last Checked; change-management-api.md's GET /change/{sys_id}/conflict example
+   * shows `change` and `type`). Only not_in_maintenance_window's value is in a document: the other
+   * values are UNVERIFIED, written from their labels.
+   */
+  conflict: {
+    name: 'conflict',
+    displayField: 'sys_id',
+    fields: {
+      ...SYSTEM_FIELDS,
+      change: ref('change_request'),
+      conflicting_change: ref('change_request'),
+      configuration_item: ref('cmdb_ci'),
+      schedule: ref('cmn_schedule'),
+      type: choice({
+        ci_already_scheduled: 'CI Already Scheduled',
+        parent_ci_already_scheduled: 'Parent CI Already Scheduled',
+        child_ci_already_scheduled: 'Child CI Already Scheduled',
+        not_in_maintenance_window: 'Not In Maintenance Window',
+        parent_not_in_maintenance_window: 'Parent Not In Maintenance Window',
+        child_not_in_maintenance_window: 'Child Not In Maintenance Window',
+        blackout: 'Blackout'
+      }),
+      last_checked: date
+    }
+  },
+  /** Affected CIs of a task (POST /change/{sys_id}/ci, association_type affected). */
+  task_ci: {
+    name: 'task_ci',
+    displayField: 'sys_id',
+    fields: {
+      ...SYSTEM_FIELDS,
+      task: ref('change_request'),
+      ci_item: ref('cmdb_ci')
     }
   },
   // The field history of audited tables (platform-security/c_UnderstandingTheSysAuditTable.md:

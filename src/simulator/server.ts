@@ -32,6 +32,10 @@ export interface SimulatorOptions {
   hibernating?: boolean
   /** False: the instance has no Change Management API plugin (sn_chg_rest answers 400). */
   changeApi?: boolean
+  /** False: only PATCH /sn_chg_rest/change/{sys_id}/risk is missing (an older release). */
+  riskApi?: boolean
+  /** How long the Change Management API's asynchronous workers take, on the instance's clock (default 200 ms). */
+  workerDelayMs?: number
   transitionRefusal?: 'error' | 'ignore'
   tokenLifetimeSeconds?: number
   clientCredentials?: boolean
@@ -93,10 +97,13 @@ export class Simulator {
       {
         approval: {mode: 'manual', afterMs: 0, ...options.approval},
         transitionRefusal: options.transitionRefusal ?? 'error',
-        ignoreStateWrites: false
+        ignoreStateWrites: false,
+        riskApi: options.riskApi ?? true
       },
       now
     )
+    if (options.workerDelayMs !== undefined)
+      this.instance.workers.delayMs = options.workerDelayMs
     seed(this.instance.store)
     if (options.historyWeeks !== undefined)
       seedHistory(this.instance.store, {
@@ -282,6 +289,8 @@ export class Simulator {
 
   private resource(ctx: RequestContext, path: string): Reply {
     try {
+      // Workers due are done before any request is served: whatever it reads sees their work.
+      this.instance.workers.settle()
       const table =
         /^\/api\/now\/(?:v[12]\/)?table\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path)
       if (table !== null)
