@@ -148,6 +148,13 @@ const PLACEHOLDERS: Record<string, (ctx: Context) => Promise<string>> = {
   group_sys_id: ctx => sysIdOf(ctx, 'sys_user_group', 'name=DevOps Team'),
   user_sys_id: ctx => sysIdOf(ctx, 'sys_user', 'user_name=devops.integration'),
   ci_sys_id: ctx => sysIdOf(ctx, 'cmdb_ci', 'name=Payments API'),
+  other_ci_sys_id: ctx => sysIdOf(ctx, 'cmdb_ci', 'name=Orders DB'),
+  /** Made by the given 'a finished CI association worker'. */
+  worker_sys_id: async () => {
+    throw new Error(
+      "{worker_sys_id} needs the given 'a finished CI association worker'"
+    )
+  },
   incident_sys_id: async ctx =>
     (
       await ok(
@@ -227,8 +234,88 @@ async function value(ctx: Context, name: string): Promise<string> {
   return ctx.values[name]!
 }
 
+/** How long the simulator's Change Management workers take (0: done by the next request). */
+const workersTake = (ctx: Context, ms: number): Promise<unknown> =>
+  fetch(`${ctx.sim.url}/__sim/config`, {
+    method: 'PATCH',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({workerDelayMs: ms})
+  })
+
+/** {change_sys_id} (on Payments API) planned for tomorrow 10:00–11:00 GMT. */
+async function plannedWindow(ctx: Context): Promise<void> {
+  const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  await ok(
+    raw(
+      ctx.sim,
+      'PATCH',
+      `/api/now/table/change_request/${await value(ctx, 'change_sys_id')}`,
+      {body: {start_date: `${day} 10:00:00`, end_date: `${day} 11:00:00`}}
+    ),
+    'planning the change'
+  )
+}
+
+async function startConflictRun(ctx: Context): Promise<void> {
+  await ok(
+    raw(
+      ctx.sim,
+      'POST',
+      `/api/sn_chg_rest/change/${await value(ctx, 'change_sys_id')}/conflict`
+    ),
+    'starting conflict checking'
+  )
+}
+
 /** The preconditions a fixture's `given` may name. */
 const GIVENS: Record<string, (ctx: Context) => Promise<void>> = {
+  'a planned window on the change': plannedWindow,
+  // Payments API's maintenance window is tomorrow 02:00–04:00; the change is planned for 10:00.
+  "a finished conflict run finding the change outside its CI's maintenance window":
+    async ctx => {
+      await workersTake(ctx, 0)
+      await plannedWindow(ctx)
+      const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+      await admin(ctx.sim, 'POST', '/schedules', {
+        name: 'Payments window',
+        type: 'maintenance',
+        spans: [{start: `${day} 02:00:00`, end: `${day} 04:00:00`}],
+        cis: ['Payments API']
+      })
+      await startConflictRun(ctx)
+    },
+  'a finished conflict run finding nothing': async ctx => {
+    await workersTake(ctx, 0)
+    await plannedWindow(ctx)
+    await startConflictRun(ctx)
+  },
+  'a conflict run still going': async ctx => {
+    await workersTake(ctx, 3_600_000)
+    await plannedWindow(ctx)
+    await startConflictRun(ctx)
+  },
+  'a finished CI association worker': async ctx => {
+    await workersTake(ctx, 0)
+    ctx.values.worker_sys_id = (
+      await ok(
+        raw(
+          ctx.sim,
+          'POST',
+          `/api/sn_chg_rest/change/${await value(ctx, 'change_sys_id')}/ci`,
+          {
+            body: {
+              cmdb_ci_sys_ids: [await value(ctx, 'other_ci_sys_id')],
+              association_type: 'affected'
+            }
+          }
+        ),
+        'associating a CI'
+      )
+    ).worker.sysId
+  },
+  'an affected CI on the change': async ctx => {
+    await GIVENS['a finished CI association worker']!(ctx)
+  },
   // Requesting approval (New → Assess) asks the assignment group, DevOps Team, whose member is Alice.
   'change in Assess with a pending approval': async ctx => {
     if (ctx.approver !== undefined) return
