@@ -53,6 +53,13 @@ function setup(): {deps: ChangeDeps; clock: FakeClock; lines: string[]} {
     retry: {maxAttempts: 1}
   })
   const lines: string[] = []
+  // The change's outside_maintenance_schedule flag, read after each finished run: not set.
+  nock(BASE)
+    .get(`/api/now/table/change_request/${ID}`)
+    .query(true)
+    .optionally()
+    .reply(200, {result: {sys_id: ID, outside_maintenance_schedule: 'false'}})
+    .persist()
   return {
     deps: {
       client,
@@ -334,6 +341,50 @@ describe('conflict checking reads its own run, never the one before', () => {
       kind: 'not-checked',
       why: 'CHG0030001 has no planned start and end date, and conflicts are found for a planned window'
     })
+  })
+})
+
+describe('outside_maintenance_schedule', () => {
+  const flagged = (): void => {
+    nock.cleanAll()
+    nock(BASE)
+      .get(`/api/now/table/change_request/${ID}`)
+      .query(true)
+      .reply(200, {result: {sys_id: ID, outside_maintenance_schedule: 'true'}})
+  }
+
+  it('a change the instance flags is reported outside its maintenance schedule, though the run named nothing', async () => {
+    const {deps, clock} = setup()
+    flagged()
+    nock(BASE)
+      .get(CONFLICT)
+      .reply(200, status('', '', []))
+      .post(CONFLICT)
+      .reply(200, {result: RUN})
+      .get(WORKER)
+      .reply(200, worker(3, 'Complete'))
+      .get(CONFLICT)
+      .reply(200, status('2026-11-24 09:00:01', '2', []))
+    const found = await checkConflicts(deps, record(), clock.now() + 60_000)
+    expect(findingJson(found)).toEqual([
+      expect.objectContaining({
+        type: 'maintenance',
+        label: 'Outside maintenance schedule'
+      })
+    ])
+  })
+
+  it('without the Change Management API the flag is still read: a flagged change is a conflict, not "not checked"', async () => {
+    const {deps, clock} = setup()
+    flagged()
+    nock(BASE)
+      .get(CONFLICT)
+      .reply(400, {
+        error: {message: 'Requested URI does not represent any resource'},
+        status: 'failure'
+      })
+    const found = await checkConflicts(deps, record(), clock.now() + 60_000)
+    expect(found.kind).toBe('conflicts')
   })
 })
 

@@ -2,6 +2,7 @@ import {isMissingApi} from '../servicenow/change-api.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import {readWorker, workerDone} from '../servicenow/cm-worker.js'
 import {ServiceNowError} from '../servicenow/errors.js'
+import {valueOf} from '../servicenow/fields.js'
 import {
   readConflicts,
   startConflictCheck,
@@ -78,13 +79,31 @@ export async function checkConflicts(
     )
     const run = await runResult(deps, record, runId, before, deadline)
     if (typeof run === 'string') return {kind: 'unknown', why: run}
-    if (run.conflicts.length === 0) return {kind: 'clear'}
-    return {
-      kind: 'conflicts',
-      conflicts: await describe(deps, record, run.conflicts, deadline, windows)
-    }
+    const conflicts = await describe(
+      deps,
+      record,
+      run.conflicts,
+      deadline,
+      windows
+    )
+    const flagged = await outsideMaintenance(deps, record, conflicts, deadline)
+    const all = [...conflicts, ...flagged]
+    return all.length === 0
+      ? {kind: 'clear'}
+      : {kind: 'conflicts', conflicts: all}
   } catch (error) {
-    if (isMissingApi(error)) return needsApi()
+    if (isMissingApi(error)) {
+      // The flag is on the record: readable even where conflict checking is not served.
+      const flagged = await outsideMaintenance(
+        deps,
+        record,
+        [],
+        deadline
+      ).catch(() => [])
+      return flagged.length > 0
+        ? {kind: 'conflicts', conflicts: flagged}
+        : needsApi()
+    }
     // A check that broke is a check with no answer: on_conflict decides what that means (fail
     // fails, wait holds, warn says so), never "no conflicts".
     if (error instanceof ServiceNowError)
@@ -94,6 +113,36 @@ export async function checkConflicts(
       }
     throw error
   }
+}
+
+/**
+ * The change's outside_maintenance_schedule flag, which the instance sets when the planned window
+ * falls outside its CI's maintenance schedule (monitor-maintenance-schedule.md: "informational
+ * ... the instance sets this value"), as a conflict when the run did not already name one.
+ */
+async function outsideMaintenance(
+  deps: ChangeDeps,
+  record: ChangeRecord,
+  found: Conflict[],
+  deadline: number
+): Promise<Conflict[]> {
+  if (found.some(c => c.kind === 'maintenance')) return []
+  const row = await deps.client.connection.within(deadline, () =>
+    deps.client.table.get('change_request', record.sysId, {
+      fields: ['outside_maintenance_schedule']
+    })
+  )
+  if (valueOf(row, 'outside_maintenance_schedule') !== 'true') return []
+  return [
+    {
+      kind: 'maintenance',
+      label: 'Outside maintenance schedule',
+      ci: record.cmdbCi?.display ?? record.cmdbCi?.sysId,
+      change: undefined,
+      schedule: undefined,
+      overlap: undefined
+    }
+  ]
 }
 
 function needsApi(): ConflictFinding {
