@@ -543,4 +543,50 @@ describe('the wait', () => {
       expect.stringMatching(/has 1 conflict .*\(on_conflict: fail\)/)
     ])
   }, 120_000)
+
+  it('the gate with on_conflict: fail: a conflict that appears while it waits stops it before Implement; post cancels the change once', async () => {
+    const w = await world({approval: {mode: 'manual', afterMs: 0}})
+    const start = at(-5 * 60_000)
+    const end = at(HOUR)
+    const running = w.run('gate', {
+      ...w.connection,
+      assignment_group: 'DevOps Team',
+      cmdb_ci: 'Payments API',
+      start_date: start.toISOString(),
+      end_date: end.toISOString(),
+      on_conflict: 'fail',
+      poll_interval_seconds: '5',
+      timeout_minutes: '2',
+      correlation_id: 'gate-conflict'
+    })
+    // Once the gate's change waits in Assess (no conflict at create), another team books the CI
+    // and the approvers approve.
+    let number: string | undefined
+    for (let i = 0; i < 200 && number === undefined; i++) {
+      await new Promise(r => setTimeout(r, 100))
+      number = (await w.changes('gate-conflict')).find(
+        c => c.state === 'Assess'
+      )?.number
+    }
+    expect(number).toBeDefined()
+    await w.occupy('Payments API', start, end)
+    for (let stage = 0; stage < 2; stage++)
+      await admin(w.sim, 'POST', `/changes/${number}/approve`, {})
+    const main = await running
+    expect(main.code).toBe(1)
+    expect(main.outputs.decision).toBe('conflict')
+    expect(errors(main)).toEqual([
+      expect.stringMatching(/has 1 conflict .*\(on_conflict: fail\)/)
+    ])
+    const post = await w.run('gate-post', w.connection, {state: main.state})
+    ok(post)
+    const [made] = await w.changes('gate-conflict')
+    expect(made.state).toBe('Canceled')
+    // Exactly one cancel, post's, with its work note.
+    expect(
+      (await admin(w.sim, 'GET', `/changes/${number}`)).work_notes.filter(
+        (n: string) => /Canceled|cancel/i.test(n)
+      )
+    ).toHaveLength(1)
+  }, 180_000)
 })
