@@ -332,6 +332,38 @@ describe('first_available', () => {
     ).toBe(glide(T0 + 89 * DAY + 23 * HOUR))
   })
 
+  it("GET /schedule lists free spans of the change's length, after the blackout; without a window it is 400", async () => {
+    const w = await sim({workerDelayMs: 0})
+    const payments = await w.ci('Payments API')
+    await admin(w.s, 'POST', '/schedules', {
+      name: 'Morning freeze',
+      type: 'blackout',
+      spans: [{start: glide(T0), end: glide(T0 + 3 * HOUR)}]
+    })
+    const id = await w.change({
+      cmdb_ci: payments,
+      start_date: glide(T0),
+      end_date: glide(T0 + HOUR)
+    })
+    const started = await w.call('GET', `/${id}/schedule`)
+    expect(started.code).toBe(202)
+    const done = (await w.call('GET', `/worker/${started.result.worker.sysId}`))
+      .result
+    const spans = done.payload.spans
+    expect(spans).toHaveLength(10)
+    expect(spans[0]).toEqual({
+      start: {value: glide(T0 + 3 * HOUR), display_value: glide(T0 + 3 * HOUR)},
+      end: {value: glide(T0 + 4 * HOUR), display_value: glide(T0 + 4 * HOUR)}
+    })
+    const bare = await w.change({cmdb_ci: payments})
+    expect((await w.call('GET', `/${bare}/schedule`)).code).toBe(400)
+    const noCi = await w.change({
+      start_date: glide(T0),
+      end_date: glide(T0 + HOUR)
+    })
+    expect((await w.call('GET', `/${noCi}/schedule`)).code).toBe(400)
+  })
+
   it.each([
     ['no duration', {}],
     ['a duration of 0', {duration_in_seconds: 0}],

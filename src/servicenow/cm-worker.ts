@@ -1,7 +1,7 @@
 import type {Clock} from './clock.js'
 import type {Connection} from './connection.js'
 import {ServiceNowError} from './errors.js'
-import {field, isRecord, parseGlideDate, shown, single} from './fields.js'
+import {field, isRecord, shown, single} from './fields.js'
 import {checkSysId, isSysId} from './ids.js'
 
 /**
@@ -23,8 +23,6 @@ export interface WorkerStatus {
   errors: string[]
   warnings: string[]
   infos: string[]
-  /** Free time spans (GET /change/{sys_id}/schedule), when the worker lists them. */
-  spans: {start: Date; end: Date}[]
 }
 
 const BY_LABEL: Record<string, WorkerState> = {
@@ -67,8 +65,7 @@ export function parseWorker(body: unknown, path: string): WorkerStatus {
     state,
     errors: strings(messages.errorMessages),
     warnings: strings(messages.warningMessages),
-    infos: strings(messages.infoMessages),
-    spans: spans(result.payload)
+    infos: strings(messages.infoMessages)
   }
 }
 
@@ -82,19 +79,6 @@ function strings(list: unknown): string[] {
   return Array.isArray(list)
     ? list.filter((m): m is string => typeof m === 'string')
     : []
-}
-
-function spans(payload: unknown): {start: Date; end: Date}[] {
-  const list = isRecord(payload) ? payload.spans : undefined
-  if (!Array.isArray(list)) return []
-  const out: {start: Date; end: Date}[] = []
-  for (const span of list) {
-    if (!isRecord(span)) continue
-    const start = parseGlideDate(field(span, 'start').value)
-    const end = parseGlideDate(field(span, 'end').value)
-    if (start !== undefined && end !== undefined) out.push({start, end})
-  }
-  return out
 }
 
 export async function readWorker(
