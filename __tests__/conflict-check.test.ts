@@ -99,6 +99,18 @@ const onOther = {
   schedule: {display_value: '', value: ''},
   type: {display_value: 'CI Already Scheduled', value: 'ci_already_scheduled'}
 }
+/** The other change as the Change Management API answers GET /change/{sys_id}: booked 11:00–13:00. */
+const otherChange = {
+  result: {
+    sys_id: {value: OTHER, display_value: OTHER},
+    number: {value: 'CHG0030002', display_value: 'CHG0030002'},
+    type: {value: 'normal', display_value: 'Normal'},
+    state: {value: -2, display_value: 'Scheduled'},
+    approval: {value: 'approved', display_value: 'Approved'},
+    start_date: {value: '2026-11-24 11:00:00', display_value: ''},
+    end_date: {value: '2026-11-24 13:00:00', display_value: ''}
+  }
+}
 const inBlackout = {
   change: {display_value: 'CHG0030001', value: ID},
   conflicting_change: {display_value: '', value: ''},
@@ -110,23 +122,42 @@ const inBlackout = {
   type: {display_value: 'Blackout', value: 'blackout'}
 }
 
+/**
+ * One conflict run as the instance answers it: the status before, the POST, the worker's
+ * answers (Complete at once by default), and the status after (none: the check stops before).
+ */
+function conflictRun(o: {
+  before?: object
+  workers?: object[]
+  after?: object
+}): void {
+  const scope = nock(BASE)
+    .get(CONFLICT)
+    .reply(200, o.before ?? status('', '', []))
+    .post(CONFLICT)
+    .reply(200, {result: RUN})
+  for (const w of o.workers ?? [worker(3, 'Complete')])
+    scope.get(WORKER).reply(200, w)
+  if (o.after !== undefined) scope.get(CONFLICT).reply(200, o.after)
+}
+
+/** A finished run's status with these conflicts. */
+const finishedWith = (conflicts: object[]): object =>
+  status('2026-11-24 09:00:01', '2', conflicts)
+
 describe('conflict checking reads its own run, never the one before', () => {
   it('waits for the worker while the previous run still shows conflicts, then reports what this run found', async () => {
     const {deps, clock} = setup()
     const started = clock.now()
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('2026-11-23 08:00:00', '2', [onOther]))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(1, 'Waiting'))
-      .get(WORKER)
-      .reply(200, worker(2, 'In-Progress'))
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', []))
+    conflictRun({
+      before: status('2026-11-23 08:00:00', '2', [onOther]),
+      workers: [
+        worker(1, 'Waiting'),
+        worker(2, 'In-Progress'),
+        worker(3, 'Complete')
+      ],
+      after: finishedWith([])
+    })
     const found = await checkConflicts(deps, record(), started + CHECK_LIMIT_MS)
     expect(found).toEqual({kind: 'clear'})
     // 1 s then 2 s between looks at the worker.
@@ -135,27 +166,10 @@ describe('conflict checking reads its own run, never the one before', () => {
 
   it('names the other change, the CI and where the windows overlap, and the blackout by name', async () => {
     const {deps, clock} = setup()
+    conflictRun({after: finishedWith([onOther, inBlackout])})
     nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', [onOther, inBlackout]))
       .get(`/api/sn_chg_rest/change/${OTHER}`)
-      .reply(200, {
-        result: {
-          sys_id: {value: OTHER, display_value: OTHER},
-          number: {value: 'CHG0030002', display_value: 'CHG0030002'},
-          type: {value: 'normal', display_value: 'Normal'},
-          state: {value: -2, display_value: 'Scheduled'},
-          approval: {value: 'approved', display_value: 'Approved'},
-          start_date: {value: '2026-11-24 11:00:00', display_value: ''},
-          end_date: {value: '2026-11-24 13:00:00', display_value: ''}
-        }
-      })
+      .reply(200, otherChange)
       .get('/api/now/table/sys_choice')
       .query(true)
       .optionally()
@@ -213,14 +227,8 @@ describe('conflict checking reads its own run, never the one before', () => {
 
   it('a worker that ends in error is "unknown", with the instance\'s words', async () => {
     const {deps, clock} = setup()
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(
-        200,
+    conflictRun({
+      workers: [
         worker(4, 'Error', {
           messages: {
             errorMessages: ['Conflict detection timed out'],
@@ -228,7 +236,8 @@ describe('conflict checking reads its own run, never the one before', () => {
             infoMessages: []
           }
         })
-      )
+      ]
+    })
     const found = await checkConflicts(deps, record(), clock.now() + 60_000)
     expect(found).toEqual({
       kind: 'unknown',
@@ -261,15 +270,7 @@ describe('conflict checking reads its own run, never the one before', () => {
 
   it('a run cancelled on the instance is "unknown"', async () => {
     const {deps, clock} = setup()
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '4', []))
+    conflictRun({after: status('2026-11-24 09:00:01', '4', [])})
     const found = await checkConflicts(deps, record(), clock.now() + 60_000)
     expect(found.kind).toBe('unknown')
   })
@@ -277,22 +278,15 @@ describe('conflict checking reads its own run, never the one before', () => {
   it('never follows the worker link: a link to another host receives nothing', async () => {
     const {deps, clock} = setup()
     const evil = nock('https://collector.example').get(/.*/).reply(200, {})
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(
-        200,
+    conflictRun({
+      workers: [
         worker(1, 'Waiting', {
           worker: {sysId: RUN, link: 'https://collector.example/steal'}
-        })
-      )
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', []))
+        }),
+        worker(3, 'Complete')
+      ],
+      after: finishedWith([])
+    })
     await checkConflicts(deps, record(), clock.now() + 60_000)
     expect(evil.isDone()).toBe(false)
     nock.cleanAll()
@@ -356,15 +350,7 @@ describe('outside_maintenance_schedule', () => {
   it('a change the instance flags is reported outside its maintenance schedule, though the run named nothing', async () => {
     const {deps, clock} = setup()
     flagged()
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', []))
+    conflictRun({after: finishedWith([])})
     const found = await checkConflicts(deps, record(), clock.now() + 60_000)
     expect(findingJson(found)).toEqual([
       expect.objectContaining({
@@ -398,15 +384,7 @@ describe('a busy CI', () => {
         value: inBlackout.schedule.value
       }
     }))
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', twelve))
+    conflictRun({after: finishedWith(twelve)})
     const found = await checkConflicts(deps, record(), clock.now() + 60_000)
     const line = findingText(record(), found)
     expect(line.match(/blackout 'Freeze \d+'/g)).toHaveLength(10)
@@ -419,15 +397,7 @@ describe('a busy CI', () => {
 
 describe('on_conflict', () => {
   const oneConflictRun = (): void => {
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('', '', []))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', [inBlackout]))
+    conflictRun({after: finishedWith([inBlackout])})
   }
 
   it('fail at create throws one line naming the conflict; warn warns it once and goes on; ignore sends nothing', async () => {
@@ -465,15 +435,10 @@ describe('on_conflict', () => {
     clock.advance(30_000)
     expect((await gate.check(record())).kind).toBe('wait')
     clock.advance(30_000)
-    nock(BASE)
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:00:01', '2', [inBlackout]))
-      .post(CONFLICT)
-      .reply(200, {result: RUN})
-      .get(WORKER)
-      .reply(200, worker(3, 'Complete'))
-      .get(CONFLICT)
-      .reply(200, status('2026-11-24 09:01:05', '2', []))
+    conflictRun({
+      before: finishedWith([inBlackout]),
+      after: status('2026-11-24 09:01:05', '2', [])
+    })
     expect(await gate.check(record())).toEqual({kind: 'proceed'})
     expect(gate.last()).toEqual({kind: 'clear'})
   })
@@ -481,37 +446,14 @@ describe('on_conflict', () => {
   it('checking again reads the other change once: its window is remembered', async () => {
     const {deps, clock} = setup()
     const gate = conflictGate(deps, 'wait', clock.now() + 3_600_000, 60_000)
-    const run = (): void => {
-      nock(BASE)
-        .get(CONFLICT)
-        .reply(200, status('', '', []))
-        .post(CONFLICT)
-        .reply(200, {result: RUN})
-        .get(WORKER)
-        .reply(200, worker(3, 'Complete'))
-        .get(CONFLICT)
-        .reply(200, status('2026-11-24 09:00:01', '2', [onOther]))
-    }
+    const run = (): void => conflictRun({after: finishedWith([onOther])})
     let reads = 0
     nock(BASE)
       .get(`/api/sn_chg_rest/change/${OTHER}`)
       .times(2)
       .reply(() => {
         reads++
-        return [
-          200,
-          {
-            result: {
-              sys_id: {value: OTHER, display_value: OTHER},
-              number: {value: 'CHG0030002', display_value: 'CHG0030002'},
-              type: {value: 'normal', display_value: 'Normal'},
-              state: {value: -2, display_value: 'Scheduled'},
-              approval: {value: 'approved', display_value: 'Approved'},
-              start_date: {value: '2026-11-24 11:00:00', display_value: ''},
-              end_date: {value: '2026-11-24 13:00:00', display_value: ''}
-            }
-          }
-        ]
+        return [200, otherChange]
       })
       .get('/api/now/table/sys_choice')
       .query(true)

@@ -39,6 +39,8 @@ interface World {
   ) => Promise<string>
   changes: (correlation: string) => Promise<any[]>
   sent: (method: string, pathPart: string) => number
+  /** create's inputs for a change on this CI in this window, by the integration user, for DevOps Team. */
+  planned: (ci: string, start: Date, end: Date) => Record<string, string>
 }
 
 async function world(options: SimulatorOptions = {}): Promise<World> {
@@ -85,6 +87,15 @@ async function world(options: SimulatorOptions = {}): Promise<World> {
           `/api/now/table/change_request?sysparm_fields=number,state,approval,start_date,end_date,risk,impact&sysparm_display_value=true&sysparm_query=${encodeURIComponent(`correlation_id=${correlation}`)}`
         )
       ).json.result,
+    planned: (ci, start, end) => ({
+      instance_url: sim.url,
+      username: 'devops.integration',
+      password: 'sn-integration-pw',
+      assignment_group: 'DevOps Team',
+      cmdb_ci: ci,
+      start_date: start.toISOString(),
+      end_date: end.toISOString()
+    }),
     sent: (method, pathPart) =>
       sim.requests({method}).filter(e => e.path.includes(pathPart)).length
   }
@@ -112,11 +123,7 @@ describe('conflicts with another change on the same CI', () => {
       new Date(start.getTime() + 2 * HOUR)
     )
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Payments API', start, new Date(start.getTime() + HOUR)),
       correlation_id: 'conflict-warn'
     })
     ok(create)
@@ -156,11 +163,7 @@ describe('conflicts with another change on the same CI', () => {
       new Date(start.getTime() + HOUR)
     )
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Payments API', start, new Date(start.getTime() + HOUR)),
       on_conflict: 'fail',
       correlation_id: 'conflict-fail'
     })
@@ -184,11 +187,7 @@ describe('conflicts with another change on the same CI', () => {
     await w.occupy('Payments API', new Date(start.getTime() - HOUR), start)
     await w.occupy('Payments API', start, new Date(start.getTime() + HOUR), '4')
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Payments API', start, new Date(start.getTime() + HOUR)),
       on_conflict: 'fail',
       correlation_id: 'conflict-touching'
     })
@@ -213,11 +212,7 @@ describe('blackout and maintenance schedules', () => {
       ]
     })
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Checkout Web',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Checkout Web', start, new Date(start.getTime() + HOUR)),
       on_conflict: 'fail',
       correlation_id: 'blackout'
     })
@@ -244,11 +239,11 @@ describe('blackout and maintenance schedules', () => {
       cis: ['Orders DB']
     })
     const outside = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Orders DB',
-      start_date: new Date(start.getTime() + HOUR).toISOString(),
-      end_date: new Date(start.getTime() + 3 * HOUR).toISOString(),
+      ...w.planned(
+        'Orders DB',
+        new Date(start.getTime() + HOUR),
+        new Date(start.getTime() + 3 * HOUR)
+      ),
       correlation_id: 'maintenance-outside'
     })
     ok(outside)
@@ -256,11 +251,7 @@ describe('blackout and maintenance schedules', () => {
       expect.objectContaining({type: 'maintenance', schedule: 'DB window'})
     ])
     const inside = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Orders DB',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Orders DB', start, new Date(start.getTime() + HOUR)),
       correlation_id: 'maintenance-inside'
     })
     ok(inside)
@@ -438,11 +429,7 @@ describe('without the Change Management API', () => {
       expect.stringMatching(/has no planned start and end date/)
     ])
     const windowed = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Payments API', start, new Date(start.getTime() + HOUR)),
       correlation_id: 'no-cm-window'
     })
     ok(windowed)
@@ -452,11 +439,7 @@ describe('without the Change Management API', () => {
       )
     ])
     const failing = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: new Date(start.getTime() + HOUR).toISOString(),
+      ...w.planned('Payments API', start, new Date(start.getTime() + HOUR)),
       on_conflict: 'fail',
       correlation_id: 'no-cm-fail'
     })
@@ -476,11 +459,7 @@ describe('the wait', () => {
     const end = at(HOUR)
     const other = await w.occupy('Payments API', start, end)
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: end.toISOString(),
+      ...w.planned('Payments API', start, end),
       correlation_id: 'wait-clears'
     })
     ok(create)
@@ -522,11 +501,7 @@ describe('the wait', () => {
     const end = at(HOUR)
     await w.occupy('Payments API', start, end)
     const create = await w.run('create', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: end.toISOString(),
+      ...w.planned('Payments API', start, end),
       correlation_id: 'wait-fails'
     })
     ok(create)
@@ -549,11 +524,7 @@ describe('the wait', () => {
     const start = at(-5 * 60_000)
     const end = at(HOUR)
     const running = w.run('gate', {
-      ...w.connection,
-      assignment_group: 'DevOps Team',
-      cmdb_ci: 'Payments API',
-      start_date: start.toISOString(),
-      end_date: end.toISOString(),
+      ...w.planned('Payments API', start, end),
       on_conflict: 'fail',
       poll_interval_seconds: '5',
       timeout_minutes: '2',

@@ -1,6 +1,6 @@
 import {isMissingApi} from '../servicenow/change-api.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
-import {readWorker, workerDone} from '../servicenow/cm-worker.js'
+import {lookUntil, readWorker, workerDone} from '../servicenow/cm-worker.js'
 import {ServiceNowError} from '../servicenow/errors.js'
 import {valueOf} from '../servicenow/fields.js'
 import {
@@ -188,22 +188,15 @@ async function untilNewRun(
   late: string
 ): Promise<ConflictRun | string> {
   const conn = deps.client.connection
-  let gap = 1000
-  for (;;) {
-    const left = deadline - conn.clock.now()
-    if (left <= 0) return late
-    await conn.clock.sleep(Math.min(gap, left))
-    gap = Math.min(gap * 2, 10_000)
-    const run = await conn.within(deadline, () =>
-      readConflicts(conn, record.sysId)
-    )
-    if (
-      run.lastRun === before.lastRun ||
-      !['2', '3', '4'].includes(run.jobStatus)
-    )
-      continue
-    return finished(run, record) ?? run
-  }
+  const run = await lookUntil(
+    conn,
+    deadline,
+    () => readConflicts(conn, record.sysId),
+    seen =>
+      seen.lastRun !== before.lastRun &&
+      ['2', '3', '4'].includes(seen.jobStatus)
+  )
+  return run === undefined ? late : (finished(run, record) ?? run)
 }
 
 /** Why a finished run tells nothing (it failed or was cancelled), or undefined when it tells. */

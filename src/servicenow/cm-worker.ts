@@ -96,24 +96,44 @@ const FIRST_LOOK_MS = 1000
 const LONGEST_LOOK_MS = 10_000
 
 /**
- * Reads the worker until it is Complete or Error, or until `deadline`
- * (then the last status seen, still waiting or in progress: the caller says
- * the outcome is unknown, never that it went well).
+ * Reads again, after 1, 2, 4, 8 and then every 10 s, until `done` holds for what was read, or
+ * `deadline` passes: then undefined, and the caller says the outcome is unknown, never that it
+ * went well. Each read's retries end at the deadline too.
  */
+export async function lookUntil<T>(
+  conn: Connection,
+  deadline: number,
+  read: () => Promise<T>,
+  done: (seen: T) => boolean
+): Promise<T | undefined> {
+  const clock: Clock = conn.clock
+  let gap = FIRST_LOOK_MS
+  for (;;) {
+    const left = deadline - clock.now()
+    if (left <= 0) return undefined
+    await clock.sleep(Math.min(gap, left))
+    gap = Math.min(gap * 2, LONGEST_LOOK_MS)
+    const seen = await conn.within(deadline, read)
+    if (done(seen)) return seen
+  }
+}
+
+const finished = (w: WorkerStatus): boolean =>
+  w.state === 'complete' || w.state === 'error'
+
+/** The worker once it is Complete or Error; the last status seen (still going) at `deadline`. */
 export async function workerDone(
   conn: Connection,
   started: WorkerStatus,
-  deadline: number,
-  clock: Clock = conn.clock
+  deadline: number
 ): Promise<WorkerStatus> {
-  let status = started
-  let gap = FIRST_LOOK_MS
-  while (status.state === 'waiting' || status.state === 'in-progress') {
-    const left = deadline - clock.now()
-    if (left <= 0) return status
-    await clock.sleep(Math.min(gap, left))
-    gap = Math.min(gap * 2, LONGEST_LOOK_MS)
-    status = await conn.within(deadline, () => readWorker(conn, status.sysId))
-  }
-  return status
+  if (finished(started)) return started
+  let last = started
+  const done = await lookUntil(
+    conn,
+    deadline,
+    async () => (last = await readWorker(conn, started.sysId)),
+    finished
+  )
+  return done ?? last
 }
