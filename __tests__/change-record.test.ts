@@ -30,7 +30,9 @@ const tableApi = {
   },
   cmdb_ci: '',
   parent: '',
-  on_hold: 'false'
+  on_hold: 'false',
+  risk: '3',
+  impact: '2'
 }
 
 /** …and as the Change Management API sends it: objects with real numbers and booleans. */
@@ -59,6 +61,9 @@ const changeApi = {
   cmdb_ci: {display_value: '', value: ''},
   parent: {display_value: '', value: ''},
   on_hold: {display_value: 'false', value: false},
+  // Choice numbers come as JSON numbers (the document's recorded GET answer: "risk": {"value": 3}).
+  risk: {display_value: 'Moderate', value: 3},
+  impact: {display_value: '2 - Medium', value: 2},
   __meta: {ignoredFields: []}
 }
 
@@ -84,6 +89,8 @@ describe('toChangeRecord', () => {
       parent: undefined,
       onHold: false,
       onHoldReason: '',
+      risk: '3',
+      impact: '2',
       url: `${BASE}/change_request.do?sys_id=${ID}`
     })
     expect(b).toEqual({

@@ -115,9 +115,10 @@ describe('schedule: first_available', () => {
       .reply(202, done('schedule', {infoMessages: ['Change has been updated']}))
     readBack({
       start_date: '2026-11-30 09:15:00',
-      end_date: '2026-11-30 10:00:00'
+      end_date: '2026-11-30 10:00:00',
+      risk: '3',
+      impact: '2'
     })
-    readBack({risk: '3', impact: '2'})
     const {record, report} = await planSchedule(deps, change(), {
       settings: settings({firstAvailableSeconds: 2700}),
       affectedCiIds: [],
@@ -134,12 +135,13 @@ describe('schedule: first_available', () => {
 
   it('an adopted change that has a window keeps it: nothing is sent to move it', async () => {
     const {deps, lines} = setup()
-    readBack({risk: '4', impact: '3'})
-    const {record} = await planSchedule(
+    const {record, report} = await planSchedule(
       deps,
       change({
         start_date: '2026-12-01 10:00:00',
-        end_date: '2026-12-01 11:00:00'
+        end_date: '2026-12-01 11:00:00',
+        risk: '4',
+        impact: '3'
       }),
       {
         settings: settings({firstAvailableSeconds: 3600}),
@@ -150,6 +152,8 @@ describe('schedule: first_available', () => {
       }
     )
     expect(record.startDate?.toISOString()).toBe('2026-12-01T10:00:00.000Z')
+    // An adopted change's risk is read, not evaluated: from the record, with no request.
+    expect(report.risk).toEqual({risk: 'low', impact: 'low'})
     expect(lines).toEqual([
       'info: CHG0030001 keeps its planned window 2026-12-01 10:00–11:00 UTC: schedule: first_available picks a slot only for a change without one.'
     ])
@@ -206,14 +210,17 @@ describe('risk', () => {
         error: {message: 'Risk assessment failed', detail: ''},
         status: 'failure'
       })
-    readBack({risk: '2', impact: '1'})
-    const {report} = await planSchedule(deps, change(), {
-      settings: settings(),
-      affectedCiIds: [],
-      searchFrom: undefined,
-      riskGiven: false,
-      created: true
-    })
+    const {report} = await planSchedule(
+      deps,
+      change({risk: '2', impact: '1'}),
+      {
+        settings: settings(),
+        affectedCiIds: [],
+        searchFrom: undefined,
+        riskGiven: false,
+        created: true
+      }
+    )
     expect(report.risk).toEqual({risk: 'high', impact: 'high'})
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(

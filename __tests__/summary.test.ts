@@ -29,6 +29,8 @@ function change(over: Partial<ChangeRecord> = {}): ChangeRecord {
     parent: undefined,
     onHold: false,
     onHoldReason: '',
+    risk: '',
+    impact: '',
     url:
       'https://acme.service-now.com/change_request.do?sys_id=' + 'a'.repeat(32),
     ...over

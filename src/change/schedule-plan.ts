@@ -3,7 +3,7 @@ import type {ChangeRecord} from '../servicenow/change-record.js'
 import type {ServiceNowClient} from '../servicenow/client.js'
 import {workerDone, type WorkerStatus} from '../servicenow/cm-worker.js'
 import {ServiceNowError} from '../servicenow/errors.js'
-import {parseGlideDate, valueOf} from '../servicenow/fields.js'
+import {parseGlideDate} from '../servicenow/fields.js'
 import {
   associateAffectedCis,
   evaluateRisk,
@@ -204,8 +204,8 @@ async function viaWorker(
 
 /**
  * Risk and impact as the instance has them: evaluated by its risk conditions (PATCH
- * /change/{sys_id}/risk) for a change this step created without a risk input, read from the
- * record otherwise, and read from the record too where the evaluation is not served.
+ * /change/{sys_id}/risk, which answers the record) for a change this step created without a
+ * risk input; otherwise, and where the evaluation is not served, as the record has them.
  */
 async function readRisk(
   deps: ChangeDeps,
@@ -230,10 +230,8 @@ async function readRisk(
       )
     }
   }
-  const raw = await client.table.get('change_request', record.sysId, {
-    fields: ['risk', 'impact']
-  })
-  return named(valueOf(raw, 'risk'), valueOf(raw, 'impact'))
+  // The record as last read (create's answer, or the re-read after a slot was set) has them.
+  return named(record.risk, record.impact)
 }
 
 function named(

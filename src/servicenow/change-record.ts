@@ -40,6 +40,9 @@ export interface ChangeRecord {
   onHold: boolean
   /** Why it is on hold, in a person's words (on_hold_reason); '' when not given. */
   onHoldReason: string
+  /** risk and impact as stored (risk 1 Very High … 4 Low; impact 1 High … 3 Low); '' when not read. */
+  risk: string
+  impact: string
   /** The record's page, for a person. */
   url: string
 }
@@ -60,7 +63,9 @@ export const CHANGE_RECORD_FIELDS = [
   'cmdb_ci',
   'parent',
   'on_hold',
-  'on_hold_reason'
+  'on_hold_reason',
+  'risk',
+  'impact'
 ] as const
 
 export function changeUrl(baseUrl: string, sysId: string): string {
@@ -174,6 +179,8 @@ export function toChangeRecord(
     parent: reference(record, 'parent'),
     onHold: valueOf(record, 'on_hold') === 'true',
     onHoldReason: valueOf(record, 'on_hold_reason'),
+    risk: valueOf(record, 'risk'),
+    impact: valueOf(record, 'impact'),
     url: changeUrl(baseUrl, sysId)
   }
 }
