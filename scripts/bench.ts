@@ -9,11 +9,13 @@
  * - cold-start: each entrypoint beside the vendor's action, paired runs.
  * - memory: peak RSS of each step, and the gate through a 6-hour wait (compressed time).
  * - simulator: the simulator's own throughput, so it is not what the figures measure.
+ * - schedule: what conflict checking and the first available slot add to a create step.
  */
 import {coldStart} from './bench/cold-start.js'
 import {detectionLatency} from './bench/latency.js'
 import {memory} from './bench/memory.js'
 import {scale} from './bench/scale.js'
+import {schedule} from './bench/schedule.js'
 import {printTable} from './bench/table.js'
 import {simulatorThroughput} from './bench/throughput.js'
 
@@ -22,7 +24,8 @@ const parts: Record<string, () => Promise<void>> = {
   scale,
   'cold-start': coldStart,
   memory,
-  simulator: simulatorThroughput
+  simulator: simulatorThroughput,
+  schedule
 }
 const chosen = process.argv.slice(2)
 const unknown = chosen.filter(name => !(name in parts))
