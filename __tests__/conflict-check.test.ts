@@ -160,8 +160,8 @@ describe('conflict checking reads its own run, never the one before', () => {
     })
     const found = await checkConflicts(deps, record(), started + CHECK_LIMIT_MS)
     expect(found).toEqual({kind: 'clear'})
-    // 1 s then 2 s between looks at the worker.
-    expect(clock.sleeps).toEqual([1000, 2000])
+    // The first look a second after the start (the run begins Waiting), then 2 s, then 4 s.
+    expect(clock.sleeps).toEqual([1000, 2000, 4000])
   })
 
   it('names the other change, the CI and where the windows overlap, and the blackout by name', async () => {
@@ -220,8 +220,8 @@ describe('conflict checking reads its own run, never the one before', () => {
     const found = await checkConflicts(deps, record(), started + 60_000)
     expect(found.kind).toBe('unknown')
     expect(clock.now() - started).toBe(60_000)
-    // 1+2+4+8 s, then every 10 s: 9 looks after the first, in 60 s.
-    expect(looks).toBe(1 + 9)
+    // After 1, 2, 4, 8 s, then every 10 s, the last one at the deadline: 9 looks in 60 s.
+    expect(looks).toBe(9)
     nock.cleanAll()
   })
 

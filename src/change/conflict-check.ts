@@ -1,6 +1,6 @@
 import {isMissingApi} from '../servicenow/change-api.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
-import {lookUntil, readWorker, workerDone} from '../servicenow/cm-worker.js'
+import {lookUntil, workerDone} from '../servicenow/cm-worker.js'
 import {ServiceNowError} from '../servicenow/errors.js'
 import {valueOf} from '../servicenow/fields.js'
 import {
@@ -162,14 +162,18 @@ async function runResult(
 ): Promise<ConflictRun | string> {
   const conn = deps.client.connection
   const late = `conflict checking of ${record.number} did not finish within ${Math.round((deadline - conn.clock.now()) / 1000 + 0.5)} s`
-  let worker
+  let done
   try {
-    worker = await conn.within(deadline, () => readWorker(conn, runId))
+    // The run was started Waiting: the first look is a second later, not at once.
+    done = await workerDone(
+      conn,
+      {sysId: runId, state: 'waiting', errors: [], warnings: [], infos: []},
+      deadline
+    )
   } catch (error) {
     if (!(error instanceof ServiceNowError && error.status === 404)) throw error
     return untilNewRun(deps, record, before, deadline, late)
   }
-  const done = await workerDone(conn, worker, deadline)
   if (done.state === 'error')
     return `conflict checking of ${record.number} ended in error${done.errors.length > 0 ? `: ${done.errors.join('; ')}` : ''}`
   if (done.state !== 'complete') return late
