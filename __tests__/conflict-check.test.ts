@@ -245,6 +245,46 @@ describe('conflict checking reads its own run, never the one before', () => {
     })
   })
 
+  it('a worker that is another change\'s run, or a status still showing the run before, is "unknown"', async () => {
+    const {deps, clock} = setup()
+    conflictRun({
+      workers: [worker(3, 'Complete', {request: `{"task":"${OTHER}"}`})]
+    })
+    expect(
+      (await checkConflicts(deps, record(), clock.now() + 60_000)).kind
+    ).toBe('unknown')
+    conflictRun({
+      before: finishedWith([]),
+      workers: [worker(3, 'Complete', {request: `{"task":"${ID}"}`})],
+      after: finishedWith([])
+    })
+    const stale = await checkConflicts(deps, record(), clock.now() + 60_000)
+    expect(stale).toEqual({
+      kind: 'unknown',
+      why: "the instance's conflict status for CHG0030001 still shows the run before (last run 2026-11-24 09:00:01)"
+    })
+  })
+
+  it('progress workers: a status whose last run changed but whose job never finishes is "unknown" at the deadline', async () => {
+    const {deps, clock} = setup()
+    nock(BASE)
+      .get(CONFLICT)
+      .reply(200, status('', '', []))
+      .post(CONFLICT)
+      .reply(200, {result: RUN})
+      .get(WORKER)
+      .reply(404, {
+        error: {message: 'No Record found', detail: ''},
+        status: 'failure'
+      })
+      .get(CONFLICT)
+      .times(20)
+      .reply(200, status('2026-11-24 09:00:02', '1', []))
+    const found = await checkConflicts(deps, record(), clock.now() + 60_000)
+    expect(found.kind).toBe('unknown')
+    nock.cleanAll()
+  })
+
   it('progress workers (no worker record): reads the status until its last run is a new one', async () => {
     const {deps, clock} = setup()
     nock(BASE)

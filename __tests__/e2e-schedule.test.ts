@@ -181,6 +181,45 @@ describe('conflicts with another change on the same CI', () => {
     ])
   }, 60_000)
 
+  it('names from the instance cannot write workflow commands: a CI and a schedule named with a line break and ::error::', async () => {
+    const w = await world()
+    const hostile = 'Payments\n::error::pwned <b>x</b>'
+    const made = await raw(w.sim, 'POST', '/api/now/table/cmdb_ci', {
+      auth: `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+      body: {name: hostile}
+    })
+    expect(made.status).toBe(201)
+    const start = at(24 * HOUR)
+    await w.occupy(hostile, start, new Date(start.getTime() + HOUR))
+    await admin(w.sim, 'POST', '/schedules', {
+      name: '::warning::freeze\n::error::again',
+      type: 'blackout',
+      spans: [
+        {
+          start: formatGlideDate(start),
+          end: formatGlideDate(new Date(start.getTime() + HOUR))
+        }
+      ]
+    })
+    const create = await w.run('create', {
+      ...w.planned(
+        made.json.result.sys_id,
+        start,
+        new Date(start.getTime() + HOUR)
+      ),
+      correlation_id: 'hostile-names'
+    })
+    ok(create)
+    const commands = create.stdout
+      .split('\n')
+      .filter(l => /^::(error|warning)::/.test(l))
+    // One warning (the conflicts), and no command line of the names' own.
+    expect(commands).toHaveLength(1)
+    expect(create.stdout).not.toMatch(/^::error::pwned/m)
+    expect(create.summary).not.toContain('<b>x</b>')
+    expect(JSON.parse(create.outputs.conflicts!)).toHaveLength(2)
+  }, 60_000)
+
   it('touching windows, and a closed or canceled change in the same window, are no conflict', async () => {
     const w = await world()
     const start = at(24 * HOUR)

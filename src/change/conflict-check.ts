@@ -167,7 +167,14 @@ async function runResult(
     // The run was started Waiting: the first look is a second later, not at once.
     done = await workerDone(
       conn,
-      {sysId: runId, state: 'waiting', errors: [], warnings: [], infos: []},
+      {
+        sysId: runId,
+        state: 'waiting',
+        errors: [],
+        warnings: [],
+        infos: [],
+        request: ''
+      },
       deadline
     )
   } catch (error) {
@@ -177,9 +184,18 @@ async function runResult(
   if (done.state === 'error')
     return `conflict checking of ${record.number} ended in error${done.errors.length > 0 ? `: ${done.errors.join('; ')}` : ''}`
   if (done.state !== 'complete') return late
+  // The worker named must be this change's run, and the status must show a run other than the one
+  // before: otherwise the conflicts read would be another run's. The document's worker example
+  // names its change in `request` ({"task":"<sys_id>"}); a request naming other sys_ids and not
+  // this one is another run's. (One naming none is accepted: what a conflict run records is
+  // UNVERIFIED.)
+  if (/[0-9a-f]{32}/.test(done.request) && !done.request.includes(record.sysId))
+    return `the worker the instance named for ${record.number}'s conflict run works on something else (${done.request.slice(0, 80)})`
   const run = await conn.within(deadline, () =>
     readConflicts(conn, record.sysId)
   )
+  if (before.lastRun !== '' && run.lastRun === before.lastRun)
+    return `the instance's conflict status for ${record.number} still shows the run before (last run ${before.lastRun})`
   return finished(run, record) ?? run
 }
 

@@ -23,6 +23,8 @@ export interface WorkerStatus {
   errors: string[]
   warnings: string[]
   infos: string[]
+  /** The request that started it, as the instance recorded it (a JSON string naming the change). */
+  request: string
 }
 
 const BY_LABEL: Record<string, WorkerState> = {
@@ -65,7 +67,8 @@ export function parseWorker(body: unknown, path: string): WorkerStatus {
     state,
     errors: strings(messages.errorMessages),
     warnings: strings(messages.warningMessages),
-    infos: strings(messages.infoMessages)
+    infos: strings(messages.infoMessages),
+    request: typeof result.request === 'string' ? result.request : ''
   }
 }
 
