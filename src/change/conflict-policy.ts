@@ -49,6 +49,9 @@ function say(deps: ChangeDeps, finding: ConflictFinding, line: string): void {
   else deps.info(line)
 }
 
+/** Less time than this left in the wait, and the last finding stands. */
+const TIME_FOR_A_CHECK_MS = 15_000
+
 /** The last check's finding, kept for the step's outputs and summary. */
 export interface ConflictGate {
   check: (record: ChangeRecord) => Promise<Verdict>
@@ -76,7 +79,12 @@ export function conflictGate(
   return {
     last: () => last,
     check: async record => {
-      if (last === undefined || clock.now() - lastAt >= recheckMs) {
+      // A check again needs time to finish: one begun at the wait's last moment would only say
+      // "unknown" over what the last check found.
+      const due =
+        clock.now() - lastAt >= recheckMs &&
+        deadline - clock.now() >= TIME_FOR_A_CHECK_MS
+      if (last === undefined || due) {
         lastAt = clock.now()
         last = await checkConflicts(
           deps,
