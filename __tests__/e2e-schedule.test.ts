@@ -367,12 +367,16 @@ describe('schedule: first_available', () => {
       correlation_id: 'gate-slot'
     })
     ok(main)
-    expect(main.outputs.planned_start).toBe(busyUntil.toISOString())
+    // The slot begins when the CI is free: at busyUntil, or later if a busy machine made the
+    // search itself begin later. The move to Implement comes no earlier than the slot.
+    const slot = Date.parse(main.outputs.planned_start!)
+    expect(slot).toBeGreaterThanOrEqual(busyUntil.getTime())
+    expect(Date.parse(main.outputs.planned_end!) - slot).toBe(30 * 60_000)
     const implement = w.sim
       .requests({method: 'PATCH'})
       .filter(e => e.status === 200)
       .at(-1)!
-    expect(implement.at).toBeGreaterThanOrEqual(busyUntil.getTime())
+    expect(implement.at).toBeGreaterThanOrEqual(slot)
   }, 240_000)
 })
 
