@@ -513,25 +513,28 @@ describe('the wait', () => {
         `/api/now/table/change_request?sysparm_fields=sys_id&sysparm_query=number=${other}`
       )
     ).json.result[0].sys_id
-    const cancelLater = setTimeout(() => {
-      raw(w.sim, 'PATCH', `/api/now/table/change_request/${otherId}`, {
-        body: {state: '4'}
-      }).catch(() => {})
-    }, 12_000)
-    const wait = await w.run('wait', {
+    const waiting = w.run('wait', {
       ...w.connection,
       change_sys_id: create.outputs.change_sys_id!,
       on_conflict: 'wait',
       poll_interval_seconds: '5',
       timeout_minutes: '2'
     })
-    clearTimeout(cancelLater)
+    // Once the wait's first check has read its result (create read two statuses, the wait's check
+    // two more), the other team cancels: however slow the machine, the wait saw the conflict first.
+    for (let i = 0; i < 600 && w.sent('GET', '/conflict') < 4; i++)
+      await new Promise(r => setTimeout(r, 100))
+    expect(w.sent('GET', '/conflict')).toBeGreaterThanOrEqual(4)
+    await raw(w.sim, 'PATCH', `/api/now/table/change_request/${otherId}`, {
+      body: {state: '4'}
+    })
+    const wait = await waiting
     ok(wait)
     expect(wait.outputs.decision).toBe('approved')
     expect(wait.outputs.conflict_status).toBe('none')
     expect(wait.stdout).toMatch(/Waiting for it to clear/)
     // Create's check, then the wait's: a first one, and then one every second poll (7.5 s at the
-    // earliest) until one comes back clear, about 12 s in.
+    // earliest) until one comes back clear.
     const inWait = w.sent('POST', '/conflict') - 1
     const waited = Number(wait.outputs.waited_seconds)
     expect(inWait).toBeGreaterThanOrEqual(2)
@@ -576,7 +579,7 @@ describe('the wait', () => {
     // Once the gate's change waits in Assess (no conflict at create), another team books the CI
     // and the approvers approve.
     let number: string | undefined
-    for (let i = 0; i < 200 && number === undefined; i++) {
+    for (let i = 0; i < 600 && number === undefined; i++) {
       await new Promise(r => setTimeout(r, 100))
       number = (await w.changes('gate-conflict')).find(
         c => c.state === 'Assess'
