@@ -179,6 +179,14 @@ describe('the all-in-one gate', () => {
     expect(notes).toMatch(
       /… and 5 more: https:\/\/github\.com\/octo-org\/payments\/compare\/bbbbbbb\.\.\.1a2b3c4/
     )
+    // The machine-readable line the report reads (issue 18): once, with the commits' author dates.
+    expect(
+      notes
+        .split('\n')
+        .filter((l: string) => l.startsWith('servicenow-change deployment:'))
+    ).toEqual([
+      'servicenow-change deployment: environment=production; commits=30; oldest_commit=2026-11-20T08:00:00Z; newest_commit=2026-11-21T13:00:00Z'
+    ])
     const withoutToken = await runStep('create', {
       ...connection,
       template: 'Deploy web application',
@@ -189,6 +197,13 @@ describe('the all-in-one gate', () => {
     expect(withoutToken.stdout).toContain(
       'No github_token: the description names the run and the commit'
     )
+    // Without a token the line still says where it went, and nothing about commits it cannot know.
+    expect(
+      (await record(withoutToken.outputs.change_number!)).work_notes
+        .join('\n')
+        .split('\n')
+        .filter((l: string) => l.startsWith('servicenow-change deployment:'))
+    ).toEqual(['servicenow-change deployment: environment=production'])
   })
 
   it('skips an environment that is not change-controlled, and post does nothing', async () => {

@@ -5,6 +5,9 @@ export interface Evidence {
   /** Lines for the change's description: the commits going out, with their pull requests. */
   text: string
   commits: number
+  /** When the oldest and newest commits going out were made (their author dates); undefined when none are listed. */
+  oldest: Date | undefined
+  newest: Date | undefined
 }
 
 const MAX_COMMITS = 25
@@ -48,7 +51,9 @@ export async function deploymentEvidence(
   if (base === undefined)
     return {
       text: `No earlier successful deployment to ${environment} was found: this is the first one GitHub knows of.`,
-      commits: 0
+      commits: 0,
+      oldest: undefined,
+      newest: undefined
     }
   const compare = await octokit.rest.repos.compareCommitsWithBasehead({
     owner,
@@ -68,6 +73,11 @@ export async function deploymentEvidence(
     lines.push(line)
     length += line.length + 1
   }
+  // The author date: when the change was made. The committer date moves with every rebase or
+  // squash merge, and DORA's lead time starts when the change was committed.
+  const made = commits
+    .map(c => Date.parse(c.commit.author?.date ?? ''))
+    .filter(t => Number.isFinite(t))
   const total = compare.data.total_commits
   const more =
     total > lines.length
@@ -75,7 +85,9 @@ export async function deploymentEvidence(
       : `\nCompare: ${compare.data.html_url}`
   return {
     text: `Commits since the last successful deployment to ${environment} (${base.slice(0, 7)}), newest first: ${total}\n${lines.join('\n')}${more}`,
-    commits: total
+    commits: total,
+    oldest: made.length === 0 ? undefined : new Date(Math.min(...made)),
+    newest: made.length === 0 ? undefined : new Date(Math.max(...made))
   }
 }
 

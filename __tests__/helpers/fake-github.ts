@@ -68,7 +68,11 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
             i % 2 === 0
               ? `Change number ${i} (#${100 + i})\n\nbody`
               : `Change number ${i}`,
-          author: {name: 'Mona'}
+          // Commit i was made i hours after 2026-11-20 08:00 UTC: the oldest at 08:00, the newest 29 h later.
+          author: {
+            name: 'Mona',
+            date: new Date(Date.UTC(2026, 10, 20, 8 + i)).toISOString()
+          }
         },
         author: {login: 'mona'}
       }))

@@ -20,7 +20,8 @@ import type {ChangeRef} from '../settings/change-ref.js'
 import type {ConnectionSettings} from '../settings/connection.js'
 import type {CreateSettings} from '../settings/create.js'
 import type {RunContext} from '../github-context.js'
-import {deploymentEvidence} from '../github-evidence.js'
+import {deploymentEvidence, type Evidence} from '../github-evidence.js'
+import {deploymentLine} from '../change/deployment-line.js'
 import type {WaitOptions} from '../settings/wait.js'
 import {
   approversJson,
@@ -79,17 +80,40 @@ export async function openChange(
  * Adds the commits going out to the description the action writes (to the work
  * note for a standard change, whose description is the template's). Without a
  * token it says so once and the description keeps the run link and commit.
+ * Then, for any deployment to an environment (a description given too), the
+ * machine-readable line the report reads (change/deployment-line.ts).
  */
 export async function addEvidence(
   settings: CreateSettings,
   run: RunContext
 ): Promise<void> {
-  if (!settings.describeFromContext || settings.environment === '') return
+  if (settings.environment === '') return
+  const evidence = await commitsGoingOut(settings, run)
+  const field = settings.type === 'standard' ? 'work_notes' : 'description'
+  // The machine-readable line last, after any cut to the field's 4000 characters.
+  const line = deploymentLine({
+    environment: settings.environment,
+    commits: evidence?.commits,
+    oldestCommit: evidence?.oldest,
+    newestCommit: evidence?.newest
+  })
+  const text = `${settings.fields[field] ?? ''}\n\n${evidence?.text ?? ''}`
+    .trim()
+    .slice(0, 4000 - line.length - 2)
+  settings.fields[field] = `${text}\n\n${line}`.trim()
+}
+
+/** The commits going out, when the description is ours and a token can read them. */
+async function commitsGoingOut(
+  settings: CreateSettings,
+  run: RunContext
+): Promise<Evidence | undefined> {
+  if (!settings.describeFromContext) return undefined
   if (settings.githubToken === '') {
     info(
       'No github_token: the description names the run and the commit, not the commits going out.'
     )
-    return
+    return undefined
   }
   try {
     const evidence = await deploymentEvidence(
@@ -97,19 +121,16 @@ export async function addEvidence(
       run,
       settings.environment
     )
-    if (evidence === undefined) return
-    const field = settings.type === 'standard' ? 'work_notes' : 'description'
-    settings.fields[field] =
-      `${settings.fields[field] ?? ''}\n\n${evidence.text}`
-        .trim()
-        .slice(0, 4000)
-    info(
-      `${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`
-    )
+    if (evidence !== undefined)
+      info(
+        `${evidence.commits} commit(s) since the last successful deployment to ${settings.environment}.`
+      )
+    return evidence
   } catch (error) {
     core.warning(
       `Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`
     )
+    return undefined
   }
 }
 
