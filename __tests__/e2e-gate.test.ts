@@ -187,6 +187,30 @@ describe('the all-in-one gate', () => {
     ).toEqual([
       'servicenow-change deployment: environment=production; commits=30; oldest_commit=2026-11-20T08:00:00Z; newest_commit=2026-11-21T13:00:00Z'
     ])
+    // Past the 250 commits a compare lists, the oldest and newest are read as pages of their own.
+    github.compareCommits = 300
+    const big = await runStep(
+      'create',
+      {
+        ...connection,
+        template: 'Deploy web application',
+        environment: 'production',
+        correlation_id: 'evidence-many-commits',
+        request_approval: 'false'
+      },
+      {env: {...env('7007'), GITHUB_API_URL: github.url}}
+    )
+    github.compareCommits = undefined
+    ok(big)
+    expect(
+      (await record(big.outputs.change_number!)).work_notes
+        .join('\n')
+        .split('\n')
+        .filter((l: string) => l.startsWith('servicenow-change deployment:'))
+    ).toEqual([
+      // Commit 299 was made 299 hours after the first: 2026-12-02 19:00.
+      'servicenow-change deployment: environment=production; commits=300; oldest_commit=2026-11-20T08:00:00Z; newest_commit=2026-12-02T19:00:00Z'
+    ])
     const withoutToken = await runStep('create', {
       ...connection,
       template: 'Deploy web application',

@@ -73,12 +73,33 @@ export async function deploymentEvidence(
     lines.push(line)
     length += line.length + 1
   }
+  const total = compare.data.total_commits
+  // An unpaginated compare lists at most 250 commits (GitHub's "Compare two commits"
+  // reference; pagination since the 2021-03-22 changelog), in chronological order: past that,
+  // the first and the last commit are read as pages of one, so that the oldest and newest dates
+  // cover everything going out.
+  const ends =
+    commits.length >= total
+      ? []
+      : await Promise.all(
+          [1, total].map(
+            async page =>
+              (
+                await octokit.rest.repos.compareCommitsWithBasehead({
+                  owner,
+                  repo,
+                  basehead: `${base}...${run.sha}`,
+                  per_page: 1,
+                  page
+                })
+              ).data.commits
+          )
+        )
   // The author date: when the change was made. The committer date moves with every rebase or
   // squash merge, and DORA's lead time starts when the change was committed.
-  const made = commits
+  const made = [...commits, ...ends.flat()]
     .map(c => Date.parse(c.commit.author?.date ?? ''))
     .filter(t => Number.isFinite(t))
-  const total = compare.data.total_commits
   const more =
     total > lines.length
       ? `\n… and ${total - lines.length} more: ${compare.data.html_url}`

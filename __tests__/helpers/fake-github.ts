@@ -12,6 +12,8 @@ export interface FakeGithub {
   job?: Record<string, unknown>
   /** When set, the jobs list answers with this status and a GitHub error body. */
   jobsStatus?: number
+  /** How many commits the compare since the last successful deployment holds (30 unless set). */
+  compareCommits?: number
   stop(): Promise<void>
 }
 
@@ -61,8 +63,8 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
       return
     }
     if (url.startsWith(`/repos/octo-org/payments/compare/${BASE_SHA}...`)) {
-      const commits = Array.from({length: 30}, (_, i) => ({
-        sha: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`,
+      const all = Array.from({length: fake.compareCommits ?? 30}, (_, i) => ({
+        sha: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`.slice(0, 40),
         commit: {
           message:
             i % 2 === 0
@@ -76,8 +78,16 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
         },
         author: {login: 'mona'}
       }))
+      // As GitHub: chronological order; at most 250 commits unpaginated, else the page asked for.
+      const q = new URL(url, 'http://x').searchParams
+      const perPage = Number(q.get('per_page') ?? 0)
+      const page = Number(q.get('page') ?? 1)
+      const commits =
+        perPage > 0
+          ? all.slice((page - 1) * perPage, page * perPage)
+          : all.slice(0, 250)
       json({
-        total_commits: commits.length,
+        total_commits: all.length,
         commits,
         html_url: `https://github.com/octo-org/payments/compare/${BASE_SHA.slice(0, 7)}...1a2b3c4`
       })
