@@ -6,7 +6,7 @@ import {InputError} from '../src/servicenow/errors.js'
 import type {CreateSettings} from '../src/settings/create.js'
 import type {FaultRule} from '../src/simulator/faults.js'
 import {recordingDeps, simulatorForSuite} from './helpers/changes.js'
-import {integrationUser} from './helpers/sim.js'
+import {simConnection} from './helpers/sim.js'
 
 /** createOrAdopt in-process against the simulator over HTTP: each row one behaviour, creates counted on the wire and in the table. */
 const suite = simulatorForSuite()
@@ -17,13 +17,7 @@ function settingsFor(
   over: Partial<CreateSettings> = {}
 ): CreateSettings {
   return {
-    connection: {
-      baseUrl: suite.sim.url,
-      auth: integrationUser,
-      timeoutMs: 5000,
-      maxAttempts: 3,
-      rateLimitWaitMs: 60_000
-    },
+    connection: simConnection(suite.sim),
     adoptNumber: undefined,
     type: 'normal',
     template: undefined,

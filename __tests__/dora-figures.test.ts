@@ -1,208 +1,282 @@
 import {describe, expect, it} from '@jest/globals'
-import {computeDora} from '../src/change/dora.js'
-import type {RawRecord} from '../src/servicenow/fields.js'
+import {computeDora, type Figures} from '../src/change/dora.js'
+import type {Deployment} from '../src/change/dora-read.js'
 
 /**
- * computeDora's figures from seeded records, exactly: what counts as a
- * deployment and as a failure, and how lead time and time to restore are
- * measured. The period is two whole weeks, Monday 2 to Monday 16 November 2026.
+ * computeDora's figures from deployments, exactly: what counts as a deployment and as a
+ * failure, and how lead time (from the oldest commit, else from the change's creation) and time
+ * to restore are measured. The period is two whole weeks, Monday 2 to Monday 16 November 2026.
  */
 const FROM = new Date('2026-11-02T00:00:00Z')
 const UNTIL = new Date('2026-11-16T00:00:00Z')
+const H = 3_600_000
 
 let next = 0
-/** A change created `leadHours` before it closed at `closedAt`. */
-function change(
+/** A deployment closed at `closedAt`, its change created `createdHours` before. */
+function deployment(
   closedAt: string,
-  leadHours = 24,
-  closeCode = 'successful'
-): RawRecord {
+  over: Partial<Deployment> & {createdHours?: number; commitHours?: number} = {}
+): Deployment {
   const closed = new Date(`${closedAt.replace(' ', 'T')}Z`)
-  const created = new Date(closed.getTime() - leadHours * 3_600_000)
-    .toISOString()
-    .replace('T', ' ')
-    .slice(0, 19)
+  const {createdHours = 24, commitHours, ...rest} = over
+  next++
   return {
-    sys_id: String(++next).padStart(32, '0'),
-    sys_created_on: created,
-    closed_at: closedAt,
-    close_code: closeCode
+    sysId: String(next).padStart(32, '0'),
+    number: `CHG${String(next).padStart(7, '0')}`,
+    created: new Date(closed.getTime() - createdHours * H),
+    closed,
+    closeCode: 'successful',
+    environment: '',
+    service: '',
+    oldestCommit:
+      commitHours === undefined
+        ? undefined
+        : new Date(closed.getTime() - commitHours * H),
+    incidents: [],
+    rollbacks: [],
+    ...rest
   }
 }
 
-function incident(
-  cause: RawRecord,
-  openedAt: string,
-  resolvedAt = ''
-): RawRecord {
-  return {caused_by: cause.sys_id, opened_at: openedAt, resolved_at: resolvedAt}
+const at = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`)
+const incident = (
+  opened: string,
+  resolved?: string
+): Deployment['incidents'][number] => ({
+  opened: at(opened),
+  resolved: resolved === undefined ? undefined : at(resolved)
+})
+
+const deployed = deployment('2026-11-03 10:00:00', {createdHours: 2})
+const broke = deployment('2026-11-04 10:00:00', {
+  createdHours: 4,
+  incidents: [incident('2026-11-04 12:00:00', '2026-11-04 13:30:00')]
+})
+const closedFailed = deployment('2026-11-10 10:00:00', {
+  createdHours: 6,
+  closeCode: 'unsuccessful'
+})
+const rolledBack = deployment('2026-11-11 10:00:00', {
+  createdHours: 3,
+  rollbacks: ['CHG0000099']
+})
+
+const NONE: Figures = {
+  deployments: 0,
+  deployments_per_day: 0,
+  deployments_per_week: 0,
+  failures: 0,
+  failed_by: {unsuccessful_close: 0, incident: 0, rollback: 0},
+  change_failure_rate: null,
+  lead_time_hours_median: null,
+  lead_time_from: {oldest_commit: 0, change_created: 0},
+  time_to_restore_hours_median: null,
+  restored_incidents: 0
 }
 
-const deployed = change('2026-11-03 10:00:00', 2)
-const broke = change('2026-11-04 10:00:00', 4)
-const closedFailed = change('2026-11-10 10:00:00', 6, 'unsuccessful')
-const ROWS: [string, RawRecord[], RawRecord[], Record<string, unknown>][] = [
+const ROWS: [string, Deployment[], Partial<Figures>][] = [
+  ['no deployments: no rate, no medians', [], NONE],
   [
-    'no changes: no deployments, and no rate or medians to give',
-    [],
-    [],
-    {
-      deployments: 0,
-      failures: 0,
-      change_failure_rate: null,
-      lead_time_hours_median: null,
-      time_to_restore_hours_median: null
-    }
-  ],
-  [
-    'a change closed successful is a deployment that did not fail',
+    'a change closed successful is a deployment that did not fail; without a deployment line its lead time runs from its creation, counted as such',
     [deployed],
-    [],
     {
       deployments: 1,
       failures: 0,
       change_failure_rate: 0,
       lead_time_hours_median: 2,
-      time_to_restore_hours_median: null
+      lead_time_from: {oldest_commit: 0, change_created: 1}
     }
   ],
   [
-    'a change closed unsuccessful is a failed deployment',
+    'with a deployment line, lead time runs from the oldest commit to the close',
+    [deployment('2026-11-03 10:00:00', {createdHours: 2, commitHours: 50})],
+    {
+      lead_time_hours_median: 50,
+      lead_time_from: {oldest_commit: 1, change_created: 0}
+    }
+  ],
+  [
+    'an oldest commit after the close (an author clock ahead) is not used: the creation is',
+    [deployment('2026-11-03 10:00:00', {createdHours: 2, commitHours: -1})],
+    {
+      lead_time_hours_median: 2,
+      lead_time_from: {oldest_commit: 0, change_created: 1}
+    }
+  ],
+  [
+    'a change closed unsuccessful failed, and never ran in production: no lead time',
     [closedFailed],
-    [],
     {
       deployments: 1,
       failures: 1,
+      failed_by: {unsuccessful_close: 1, incident: 0, rollback: 0},
       change_failure_rate: 1,
-      lead_time_hours_median: 6,
-      time_to_restore_hours_median: null
+      lead_time_hours_median: null,
+      lead_time_from: {oldest_commit: 0, change_created: 0}
     }
   ],
   [
-    'a change an incident names in caused_by failed, however it closed; restore runs from opening to resolution',
+    'a change that caused an incident failed, however it closed; restore runs from opening to resolution',
     [broke],
-    [incident(broke, '2026-11-04 12:00:00', '2026-11-04 13:30:00')],
+    {
+      failures: 1,
+      failed_by: {unsuccessful_close: 0, incident: 1, rollback: 0},
+      lead_time_hours_median: 4,
+      time_to_restore_hours_median: 1.5,
+      restored_incidents: 1
+    }
+  ],
+  [
+    'a change rolled back (a change names it as parent) failed',
+    [rolledBack],
+    {
+      failures: 1,
+      failed_by: {unsuccessful_close: 0, incident: 0, rollback: 1},
+      change_failure_rate: 1,
+      lead_time_hours_median: 3
+    }
+  ],
+  [
+    'a deployment failing in three ways is one failure, counted under each way',
+    [
+      deployment('2026-11-05 10:00:00', {
+        closeCode: 'unsuccessful',
+        rollbacks: ['CHG0000098'],
+        incidents: [incident('2026-11-05 11:00:00', '2026-11-05 12:00:00')]
+      })
+    ],
     {
       deployments: 1,
       failures: 1,
-      change_failure_rate: 1,
-      lead_time_hours_median: 4,
-      time_to_restore_hours_median: 1.5
+      failed_by: {unsuccessful_close: 1, incident: 1, rollback: 1},
+      change_failure_rate: 1
     }
   ],
   [
     'an unresolved incident makes a failure but no restore time',
-    [broke],
-    [incident(broke, '2026-11-04 12:00:00')],
-    {deployments: 1, failures: 1, time_to_restore_hours_median: null}
-  ],
-  [
-    'an incident caused by a change outside the report counts nothing',
-    [deployed],
     [
-      incident(
-        change('2026-10-01 10:00:00'),
-        '2026-11-04 12:00:00',
-        '2026-11-04 13:00:00'
-      )
+      deployment('2026-11-04 10:00:00', {
+        incidents: [incident('2026-11-04 12:00:00')]
+      })
     ],
-    {deployments: 1, failures: 0, time_to_restore_hours_median: null}
+    {failures: 1, time_to_restore_hours_median: null, restored_incidents: 0}
   ],
   [
-    'the rate is rounded to three places',
+    'frequency per day and per week over the fourteen days; the rate to three places',
     [deployed, broke, closedFailed],
-    [incident(broke, '2026-11-04 12:00:00', '2026-11-04 14:00:00')],
-    {deployments: 3, failures: 2, change_failure_rate: 0.667}
+    {
+      deployments: 3,
+      deployments_per_day: 0.214,
+      deployments_per_week: 1.5,
+      failures: 2,
+      change_failure_rate: 0.667
+    }
   ],
   [
     'the median of an odd count is the middle lead time',
-    [deployed, broke, closedFailed],
-    [],
-    {lead_time_hours_median: 4}
+    [deployed, broke, rolledBack],
+    {lead_time_hours_median: 3}
   ],
   [
     'the median of an even count is the mean of the middle two, to one place',
-    [deployed, broke, closedFailed, change('2026-11-11 10:00:00', 7.15)],
-    [],
-    {lead_time_hours_median: 5}
+    [
+      deployed,
+      broke,
+      rolledBack,
+      deployment('2026-11-12 10:00:00', {createdHours: 7.15})
+    ],
+    {lead_time_hours_median: 3.5}
   ],
   [
     'the mean of the middle two is rounded to one place',
-    [change('2026-11-03 10:00:00', 1), change('2026-11-03 11:00:00', 1.25)],
-    [],
+    [
+      deployment('2026-11-03 10:00:00', {createdHours: 1}),
+      deployment('2026-11-03 11:00:00', {createdHours: 1.25})
+    ],
     {lead_time_hours_median: 1.1}
   ],
   [
     'a change closed at the very start of the period counts',
-    [change('2026-11-02 00:00:00')],
-    [],
+    [deployment('2026-11-02 00:00:00')],
     {deployments: 1}
   ],
   [
     'a change closed before the period does not count',
-    [change('2026-11-01 23:59:59')],
-    [],
+    [deployment('2026-11-01 23:59:59')],
     {deployments: 0}
   ],
   [
     'a change closed at the end of the period does not count: the end is exclusive',
-    [change('2026-11-16 00:00:00')],
-    [],
+    [deployment('2026-11-16 00:00:00')],
     {deployments: 0}
-  ],
-  [
-    'a change not closed does not count',
-    [{...deployed, closed_at: ''}],
-    [],
-    {deployments: 0}
-  ],
-  [
-    'a closing time ServiceNow would not write does not count',
-    [{...deployed, closed_at: '3 Nov 2026'}],
-    [],
-    {deployments: 0}
-  ],
-  [
-    'values read as display-value pairs count the same',
-    [
-      {
-        ...deployed,
-        close_code: {value: 'unsuccessful', display_value: 'Unsuccessful'}
-      }
-    ],
-    [],
-    {deployments: 1, failures: 1}
   ]
 ]
 
 describe('computeDora totals', () => {
-  it.each(ROWS)('%s', (_, changes, incidents, totals) => {
-    expect(
-      computeDora(changes, incidents, FROM, UNTIL, {}).totals
-    ).toMatchObject(totals)
+  it.each(ROWS)('%s', (_, deployments, totals) => {
+    expect(computeDora(deployments, FROM, UNTIL).totals).toMatchObject(totals)
   })
 })
 
 describe('computeDora report', () => {
-  it('gives the period, the scope as given, and each week with its own figures', () => {
+  it('gives the period, the bands, each environment and service, each week and each day with its own figures', () => {
     const report = computeDora(
-      [deployed, broke, closedFailed],
-      [incident(broke, '2026-11-04 12:00:00', '2026-11-04 13:00:00')],
+      [
+        {...deployed, environment: 'production', service: 'Payments API'},
+        {...broke, environment: 'production', service: 'Payments API'},
+        {...closedFailed, environment: 'staging', service: 'Orders DB'},
+        rolledBack
+      ],
       FROM,
-      UNTIL,
-      {cmdb_ci: 'Payments API'}
+      UNTIL
     )
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       from: '2026-11-02T00:00:00.000Z',
       until: '2026-11-16T00:00:00.000Z',
-      scope: {cmdb_ci: 'Payments API'},
       totals: {
-        deployments: 3,
-        failures: 2,
-        change_failure_rate: 0.667,
-        lead_time_hours_median: 4,
-        time_to_restore_hours_median: 1
+        deployments: 4,
+        deployments_per_day: 0.286,
+        deployments_per_week: 2,
+        failures: 3,
+        change_failure_rate: 0.75,
+        // 2, 4 and 3 hours: the unsuccessful close has none.
+        lead_time_hours_median: 3,
+        time_to_restore_hours_median: 1.5
       },
+      bands: {
+        deployment_frequency: 'high',
+        lead_time: 'elite',
+        change_failure_rate: 'low',
+        time_to_restore: 'high'
+      },
+      by_environment: [
+        {
+          name: 'production',
+          deployments: 2,
+          per_day: 0.143,
+          per_week: 1,
+          band: 'high'
+        },
+        {
+          name: '(not recorded)',
+          deployments: 1,
+          per_day: 0.071,
+          per_week: 0.5,
+          band: 'medium'
+        },
+        {
+          name: 'staging',
+          deployments: 1,
+          per_day: 0.071,
+          per_week: 0.5,
+          band: 'medium'
+        }
+      ],
+      by_service: [
+        {name: 'Payments API', deployments: 2},
+        {name: '(no configuration item)', deployments: 1},
+        {name: 'Orders DB', deployments: 1}
+      ],
       weeks: [
         {
           week: '2026-11-02',
@@ -210,27 +284,39 @@ describe('computeDora report', () => {
           failures: 1,
           change_failure_rate: 0.5,
           lead_time_hours_median: 3,
-          time_to_restore_hours_median: 1
+          time_to_restore_hours_median: 1.5,
+          by_environment: {production: 2}
         },
         {
           week: '2026-11-09',
-          deployments: 1,
-          failures: 1,
+          deployments: 2,
+          failures: 2,
           change_failure_rate: 1,
-          lead_time_hours_median: 6,
-          time_to_restore_hours_median: null
+          lead_time_hours_median: 3,
+          time_to_restore_hours_median: null,
+          by_environment: {staging: 1, '(not recorded)': 1}
         }
       ]
     })
+    expect(report.days).toHaveLength(14)
+    expect(report.days.filter(d => d.deployments > 0)).toEqual([
+      {day: '2026-11-03', deployments: 1, by_environment: {production: 1}},
+      {day: '2026-11-04', deployments: 1, by_environment: {production: 1}},
+      {day: '2026-11-10', deployments: 1, by_environment: {staging: 1}},
+      {day: '2026-11-11', deployments: 1, by_environment: {'(not recorded)': 1}}
+    ])
   })
 
   it("counts an incident's restore time in the week of the change that caused it, not the incident's", () => {
     const report = computeDora(
-      [deployed],
-      [incident(deployed, '2026-11-12 08:00:00', '2026-11-12 10:00:00')],
+      [
+        {
+          ...deployed,
+          incidents: [incident('2026-11-12 08:00:00', '2026-11-12 10:00:00')]
+        }
+      ],
       FROM,
-      UNTIL,
-      {}
+      UNTIL
     )
     expect(
       report.weeks.map(w => [

@@ -3,7 +3,7 @@ import {buildReport} from '../src/change/dora.js'
 import {parseGlideDate} from '../src/servicenow/fields.js'
 import type {ReportSettings} from '../src/settings/dora-settings.js'
 import {recordingDeps, simulatorForSuite} from './helpers/changes.js'
-import {integrationUser} from './helpers/sim.js'
+import {simConnection} from './helpers/sim.js'
 
 /** buildReport in-process against the simulator's seeded history: what it reads, counted against the table itself. */
 const suite = simulatorForSuite({historyWeeks: 12})
@@ -11,23 +11,18 @@ const suite = simulatorForSuite({historyWeeks: 12})
 function settings(over: Partial<ReportSettings> = {}): ReportSettings {
   const until = new Date()
   return {
-    connection: {
-      baseUrl: suite.sim.url,
-      auth: integrationUser,
-      timeoutMs: 5000,
-      maxAttempts: 3,
-      rateLimitWaitMs: 60_000
-    },
+    connection: simConnection(suite.sim),
     from: new Date(until.getTime() - 56 * 86_400_000),
     until,
     cmdbCi: '',
     assignmentGroup: '',
     correlationPrefix: '',
+    environment: '',
     ...over
   }
 }
 
-/** Changes closed within [from, until), and those closed unsuccessful or named by an incident's caused_by. */
+/** Changes closed within [from, until), and those closed unsuccessful, named by an incident's caused_by or by a (not canceled) change's parent. */
 function expected(
   s: ReportSettings,
   keep: (row: Record<string, string | undefined>) => boolean = () => true
@@ -44,10 +39,19 @@ function expected(
     )
   })
   const caused = new Set(store.rows('incident').map(i => i.caused_by))
+  const rolledBack = new Set(
+    store
+      .rows('change_request')
+      .filter(c => c.state !== '4')
+      .map(c => c.parent)
+  )
   return {
     deployments: closed.length,
     failures: closed.filter(
-      c => c.close_code === 'unsuccessful' || caused.has(c.sys_id)
+      c =>
+        c.close_code === 'unsuccessful' ||
+        caused.has(c.sys_id) ||
+        rolledBack.has(c.sys_id)
     ).length
   }
 }

@@ -25,42 +25,52 @@ const connection = (): Record<string, string> => ({
 function expected(
   days: number,
   filter: (row: Record<string, string>) => boolean = () => true
-): {deployments: number; failures: number} {
+): {deployments: number; failures: number; rolledBack: number} {
   const since = new Date(Date.now() - days * 86_400_000)
     .toISOString()
     .slice(0, 19)
     .replace('T', ' ')
-  const closed = sim.instance.store
-    .rows('change_request')
-    .filter(c => c.state === '3' && (c.closed_at ?? '') >= since && filter(c))
+  const changes = sim.instance.store.rows('change_request')
+  const closed = changes.filter(
+    c => c.state === '3' && (c.closed_at ?? '') >= since && filter(c)
+  )
   const caused = new Set(
     sim.instance.store.rows('incident').map(i => i.caused_by)
+  )
+  const parents = new Set(
+    changes.filter(c => c.state !== '4').map(c => c.parent)
   )
   return {
     deployments: closed.length,
     failures: closed.filter(
-      c => c.close_code === 'unsuccessful' || caused.has(c.sys_id)
-    ).length
+      c =>
+        c.close_code === 'unsuccessful' ||
+        caused.has(c.sys_id) ||
+        parents.has(c.sys_id)
+    ).length,
+    rolledBack: closed.filter(c => parents.has(c.sys_id)).length
   }
 }
 
 describe('report', () => {
-  it('reports deployments, failure rate, lead time and time to restore by week, paging through the changes', async () => {
+  it('reports the four keys with their bands and the trend, by week, environment and service, paging through the changes', async () => {
     const run = await runStep('report', {...connection(), period_days: '84'})
     expect(errors(run)).toEqual([])
     const report = JSON.parse(run.outputs.report!)
     const want = expected(84)
     expect(report.totals).toMatchObject({
       deployments: want.deployments,
-      failures: want.failures
+      failures: want.failures,
+      failed_by: expect.objectContaining({rollback: want.rolledBack})
     })
+    expect(want.rolledBack).toBeGreaterThan(0)
     expect(report.totals.deployments).toBeGreaterThan(30)
     expect(report.totals.change_failure_rate).toBeCloseTo(
       want.failures / want.deployments,
       2
     )
-    expect(report.totals.lead_time_hours_median).toBeGreaterThan(2)
-    expect(report.totals.time_to_restore_hours_median).toBeGreaterThan(0)
+    expect(report.totals.lead_time_from.oldest_commit).toBeGreaterThan(0)
+    expect(report.totals.lead_time_from.change_created).toBeGreaterThan(0)
     expect(report.weeks.length).toBeGreaterThanOrEqual(12)
     expect(
       report.weeks.reduce(
@@ -68,13 +78,52 @@ describe('report', () => {
         0
       )
     ).toBe(want.deployments)
-    expect(run.summary).toContain('xychart-beta')
-    expect(run.summary).toMatch(/Change failure rate \(%\)/)
-    // The chart shows whole weeks only, labelled for a person, with a legend; the table marks the cut weeks.
-    const axis = /x-axis "Week of" \[(.*)\]/.exec(run.summary)?.[1] ?? ''
-    expect(axis.split(', ')).toHaveLength(
-      report.weeks.filter((w: {partial?: boolean}) => !w.partial).length
+    expect(
+      report.days.reduce(
+        (n: number, d: {deployments: number}) => n + d.deployments,
+        0
+      )
+    ).toBe(want.deployments)
+    expect(
+      report.by_environment.map((r: {name: string}) => r.name).sort()
+    ).toEqual(['(not recorded)', 'production', 'staging'])
+    expect(report.previous.from).toBe(
+      new Date(Date.parse(report.from) - 84 * 86_400_000).toISOString()
     )
+    for (const key of [
+      'deployment_frequency',
+      'lead_time',
+      'change_failure_rate',
+      'time_to_restore'
+    ]) {
+      expect(['elite', 'high', 'medium', 'low']).toContain(report.bands[key])
+      expect(['better', 'worse', 'same']).toContain(report.trend[key])
+    }
+    // The summary: each key with its band, this period against the previous one, named thresholds.
+    for (const key of [
+      'Deployment frequency (per week)',
+      'Lead time for changes, median (hours)',
+      'Change failure rate (%)',
+      'Time to restore, median (hours)'
+    ])
+      expect(run.summary).toMatch(
+        new RegExp(
+          `<td>${key.replace(/[()%]/g, '\\$&')}</td><td>[\\d.]+</td><td>\\S+ (elite|high|medium|low)</td>`
+        )
+      )
+    expect(run.summary).toContain('Accelerate State of DevOps Report 2023')
+    expect(run.summary).toMatch(
+      /Lead time is measured from the oldest commit for \d+ deployments and from the change's creation for \d+/
+    )
+    // Two charts over both periods, whole weeks only, labelled for a person, with a legend.
+    expect(run.summary.match(/xychart-beta/g)).toHaveLength(2)
+    const axis = /x-axis "Week of" \[(.*)\]/.exec(run.summary)?.[1] ?? ''
+    const whole = new Set(
+      [...report.previous.weeks, ...report.weeks]
+        .filter((w: {partial?: boolean}) => !w.partial)
+        .map((w: {week: string}) => w.week)
+    )
+    expect(axis.split(', ')).toHaveLength(whole.size)
     expect(axis).toMatch(
       /^"\d{1,2} [A-Z][a-z]{2}"(, "\d{1,2} [A-Z][a-z]{2}")*$/
     )
@@ -83,6 +132,33 @@ describe('report', () => {
     )
     expect(run.summary.match(/\(part of the week\)/g)?.length).toBe(
       report.weeks.filter((w: {partial?: boolean}) => w.partial).length
+    )
+  })
+
+  it('reports one environment, saying how many changes carry no line', async () => {
+    const run = await runStep('report', {
+      ...connection(),
+      period_days: '84',
+      environment: 'staging'
+    })
+    expect(errors(run)).toEqual([])
+    const report = JSON.parse(run.outputs.report!)
+    const lineOf = (c: Record<string, string>): string =>
+      /environment=(\w+)/.exec(
+        `${c.description ?? ''}\n${sim.instance.store
+          .journal(c.sys_id ?? '', 'work_notes')
+          .map(j => j.value)
+          .join('\n')}`
+      )?.[1] ?? ''
+    expect(report.totals.deployments).toBe(
+      expected(84, c => lineOf(c) === 'staging').deployments
+    )
+    expect(report.unattributed).toBe(
+      expected(84, c => lineOf(c) === '').deployments
+    )
+    expect(report.unattributed).toBeGreaterThan(0)
+    expect(run.summary).toContain(
+      `${report.unattributed} changes closed in the period carry no deployment line`
     )
   })
 

@@ -894,7 +894,8 @@ describe('readReportSettings', () => {
           until: now,
           cmdbCi: '',
           assignmentGroup: '',
-          correlationPrefix: ''
+          correlationPrefix: '',
+          environment: ''
         })
       }
     ],
@@ -913,13 +914,15 @@ describe('readReportSettings', () => {
       {
         cmdb_ci: 'Payments API',
         assignment_group: 'DevOps Team',
-        correlation_prefix: 'octo-org/payments/'
+        correlation_prefix: 'octo-org/payments/',
+        environment: 'production'
       },
       {
         value: expect.objectContaining({
           cmdbCi: 'Payments API',
           assignmentGroup: 'DevOps Team',
-          correlationPrefix: 'octo-org/payments/'
+          correlationPrefix: 'octo-org/payments/',
+          environment: 'production'
         })
       }
     ],

@@ -57,7 +57,7 @@ const http = __importStar(__webpack_require__(611));
 const https = __importStar(__webpack_require__(692));
 const pm = __importStar(__webpack_require__(335));
 const tunnel = __importStar(__webpack_require__(770));
-const undici_1 = __webpack_require__(91);
+const undici_1 = __webpack_require__(472);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";

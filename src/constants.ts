@@ -95,7 +95,8 @@ export enum ReportInput {
   Until = 'until',
   CmdbCi = 'cmdb_ci',
   AssignmentGroup = 'assignment_group',
-  CorrelationPrefix = 'correlation_prefix'
+  CorrelationPrefix = 'correlation_prefix',
+  Environment = 'environment'
 }
 
 export enum GateInput {

@@ -1,5 +1,6 @@
 import {ServiceNowClient} from '../../src/servicenow/client.js'
 import type {AuthSettings} from '../../src/servicenow/auth.js'
+import type {ConnectionSettings} from '../../src/settings/connection.js'
 import {SEED_USERS} from '../../src/simulator/seed.js'
 import {
   startSimulator,
@@ -12,6 +13,17 @@ export const integrationUser: AuthSettings = {
   method: 'basic',
   username: SEED_USERS.integration.user_name,
   password: SEED_USERS.integration.password
+}
+
+/** Connection settings for the simulator as the integration user, as a step would read them. */
+export function simConnection(sim: Simulator): ConnectionSettings {
+  return {
+    baseUrl: sim.url,
+    auth: integrationUser,
+    timeoutMs: 5000,
+    maxAttempts: 3,
+    rateLimitWaitMs: 60_000
+  }
 }
 
 export async function withSimulator(

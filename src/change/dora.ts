@@ -1,15 +1,51 @@
-import {
-  formatGlideDate,
-  parseGlideDate,
-  type RawRecord,
-  valueOf
-} from '../servicenow/fields.js'
-import {query} from '../servicenow/query.js'
 import type {ReportSettings} from '../settings/dora-settings.js'
+import {
+  type Band,
+  failureRateBand,
+  frequencyBand,
+  leadTimeBand,
+  restoreBand,
+  THRESHOLDS_SOURCE,
+  trend,
+  type Trend
+} from './dora-bands.js'
+import {type Deployment, readDeployments} from './dora-read.js'
 import type {ChangeDeps} from './deps.js'
-import {resolveReference} from './lookup.js'
 
-/** One week of DORA figures, from the change requests closed and the incidents they caused. */
+/**
+ * The four keys over a stretch of time (issue 18, as DORA defines them):
+ * - deployments are the changes closed in it, counted per day and per week;
+ * - a deployment failed when it closed unsuccessful, caused an incident (an incident's
+ *   caused_by names it) or was rolled back (a change that is not canceled names it as parent);
+ * - lead time runs from the oldest commit that went out (the change's deployment line) to the
+ *   change's close, for the deployments that did not close unsuccessful; a change without the
+ *   line is measured from its creation instead, and the two are counted apart;
+ * - time to restore runs from an incident's opening to its resolution, for incidents caused by
+ *   the deployments, counted where the deployment is.
+ */
+export interface Figures {
+  deployments: number
+  deployments_per_day: number | null
+  deployments_per_week: number | null
+  failures: number
+  /** How many deployments failed each way; one deployment may fail in more than one. */
+  failed_by: {unsuccessful_close: number; incident: number; rollback: number}
+  change_failure_rate: number | null
+  lead_time_hours_median: number | null
+  /** How many lead times were measured from the oldest commit, and how many from the change's creation. */
+  lead_time_from: {oldest_commit: number; change_created: number}
+  time_to_restore_hours_median: number | null
+  /** Incidents resolved, whose times to restore make the median. */
+  restored_incidents: number
+}
+
+export interface Bands {
+  deployment_frequency: Band | null
+  lead_time: Band | null
+  change_failure_rate: Band | null
+  time_to_restore: Band | null
+}
+
 export interface DoraWeek {
   /** Monday 00:00 UTC. */
   week: string
@@ -20,166 +56,276 @@ export interface DoraWeek {
   change_failure_rate: number | null
   lead_time_hours_median: number | null
   time_to_restore_hours_median: number | null
+  by_environment: Record<string, number>
 }
 
-export interface DoraReport {
+export interface DoraDay {
+  day: string
+  partial?: boolean
+  deployments: number
+  by_environment: Record<string, number>
+}
+
+/** Deployment frequency of one environment or one service. */
+export interface FrequencyRow {
+  name: string
+  deployments: number
+  per_day: number | null
+  per_week: number | null
+  band: Band | null
+}
+
+export interface PeriodReport {
   from: string
   until: string
-  scope: Record<string, string>
-  totals: Omit<DoraWeek, 'week' | 'partial'>
+  totals: Figures
+  bands: Bands
+  by_environment: FrequencyRow[]
+  by_service: FrequencyRow[]
   weeks: DoraWeek[]
+  days: DoraDay[]
 }
 
-/** Reads every change closed in the period within the scope (page by page), and the incidents they caused. */
+export interface DoraReport extends PeriodReport {
+  scope: Record<string, string>
+  thresholds: string
+  /** The period of equal length just before this one. */
+  previous: Omit<PeriodReport, 'days'>
+  trend: Record<keyof Bands, Trend | null>
+  /** With an environment asked for: closed changes left out because they carry no deployment line. */
+  unattributed?: number
+}
+
+/** Changes whose deployment line names no environment are listed under this name. */
+export const NO_ENVIRONMENT = '(not recorded)'
+export const NO_SERVICE = '(no configuration item)'
+
+/**
+ * Reads the period and the one of equal length before it in one pass (changes closed in
+ * [from − length, until)), and compares the two.
+ */
 export async function buildReport(
   {client}: ChangeDeps,
   settings: ReportSettings
 ): Promise<DoraReport> {
-  // Closed is 3 unless the instance renumbered it: its choice list says.
-  const closed = String((await client.changes.states()).value('closed'))
-  const q = query()
-    .eq('state', closed)
-    .atLeast('closed_at', formatGlideDate(settings.from))
-    .before('closed_at', formatGlideDate(settings.until))
+  const {from, until} = settings
+  const before = new Date(from.getTime() - (until.getTime() - from.getTime()))
+  let deployments = await readDeployments(client, settings, before, until)
   const scope: Record<string, string> = {}
-  if (settings.cmdbCi !== '') {
-    q.eq(
-      'cmdb_ci',
-      await resolveReference(client, 'cmdb_ci', settings.cmdbCi, {
-        table: 'cmdb_ci',
-        nameField: 'name',
-        what: 'configuration item'
-      })
-    )
-    scope.cmdb_ci = settings.cmdbCi
-  }
-  if (settings.assignmentGroup !== '') {
-    q.eq(
-      'assignment_group',
-      await resolveReference(
-        client,
-        'assignment_group',
-        settings.assignmentGroup,
-        {table: 'sys_user_group', nameField: 'name', what: 'group'}
-      )
-    )
+  if (settings.cmdbCi !== '') scope.cmdb_ci = settings.cmdbCi
+  if (settings.assignmentGroup !== '')
     scope.assignment_group = settings.assignmentGroup
-  }
-  if (settings.correlationPrefix !== '') {
-    q.startsWith('correlation_id', settings.correlationPrefix)
+  if (settings.correlationPrefix !== '')
     scope.correlation_prefix = settings.correlationPrefix
+  let unattributed: number | undefined
+  if (settings.environment !== '') {
+    scope.environment = settings.environment
+    const inPeriod = deployments.filter(d => d.closed >= from)
+    unattributed = inPeriod.filter(d => d.environment === '').length
+    deployments = deployments.filter(
+      d => d.environment === settings.environment
+    )
   }
-  const changes: RawRecord[] = []
-  for await (const row of client.table.all('change_request', {
-    query: q.orderBy('closed_at'),
-    fields: ['sys_id', 'sys_created_on', 'closed_at', 'close_code'],
-    pageSize: 500
-  })) {
-    changes.push(row)
-  }
-  const incidents: RawRecord[] = []
-  const ids = changes.map(c => String(c.sys_id))
-  // IN lists stay short enough for a URL.
-  for (let i = 0; i < ids.length; i += 100) {
-    const causedBy = query().in('caused_by', ids.slice(i, i + 100))
-    for await (const row of client.table.all('incident', {
-      query: causedBy,
-      fields: ['caused_by', 'opened_at', 'resolved_at'],
-      excludeReferenceLink: true,
-      pageSize: 500
-    })) {
-      incidents.push(row)
+  const now = computeDora(deployments, from, until)
+  const {days: _days, ...previous} = computeDora(deployments, before, from)
+  const t = now.totals
+  const p = previous.totals
+  return {
+    scope,
+    thresholds: THRESHOLDS_SOURCE,
+    ...now,
+    ...(unattributed === undefined ? {} : {unattributed}),
+    previous,
+    trend: {
+      deployment_frequency: trend(
+        t.deployments_per_day,
+        p.deployments_per_day,
+        true
+      ),
+      lead_time: trend(
+        t.lead_time_hours_median,
+        p.lead_time_hours_median,
+        false
+      ),
+      change_failure_rate: trend(
+        t.change_failure_rate,
+        p.change_failure_rate,
+        false
+      ),
+      time_to_restore: trend(
+        t.time_to_restore_hours_median,
+        p.time_to_restore_hours_median,
+        false
+      )
     }
   }
-  return computeDora(changes, incidents, settings.from, settings.until, scope)
 }
 
-/**
- * Deployments are changes closed in the period. A deployment failed when it
- * closed unsuccessful or an incident names it in caused_by. Lead time runs from
- * the change's creation to its closure; time to restore from an incident's
- * opening to its resolution, counted in the week of the change that caused it.
- */
+/** The four keys for the deployments closed in [from, until), overall, by week, by day and by environment and service. */
 export function computeDora(
-  changes: RawRecord[],
-  incidents: RawRecord[],
+  all: Deployment[],
   from: Date,
-  until: Date,
-  scope: Record<string, string>
-): DoraReport {
-  const byCause = new Map<string, RawRecord[]>()
-  for (const incident of incidents) {
-    const cause = valueOf(incident, 'caused_by')
-    byCause.set(cause, [...(byCause.get(cause) ?? []), incident])
-  }
-  const weeks = new Map<string, RawRecord[]>()
-  for (let w = weekStart(from); w < until; w = new Date(w.getTime() + WEEK_MS))
-    weeks.set(w.toISOString(), [])
-  for (const change of changes) {
-    const closed = parseGlideDate(valueOf(change, 'closed_at'))
-    if (closed === undefined || closed < from || closed >= until) continue
-    weeks.get(weekStart(closed).toISOString())?.push(change)
-  }
-  const figures = (group: RawRecord[]): Omit<DoraWeek, 'week' | 'partial'> => {
-    const failed = group.filter(
-      c =>
-        valueOf(c, 'close_code') === 'unsuccessful' ||
-        byCause.has(valueOf(c, 'sys_id'))
-    )
-    const leads = group
-      .map(c =>
-        hoursBetween(valueOf(c, 'sys_created_on'), valueOf(c, 'closed_at'))
-      )
-      .filter((h): h is number => h !== undefined)
-    const restores = group
-      .flatMap(c => byCause.get(valueOf(c, 'sys_id')) ?? [])
-      .map(i =>
-        hoursBetween(valueOf(i, 'opened_at'), valueOf(i, 'resolved_at'))
-      )
-      .filter((h): h is number => h !== undefined)
-    return {
-      deployments: group.length,
-      failures: failed.length,
-      change_failure_rate:
-        group.length === 0 ? null : round(failed.length / group.length, 3),
-      lead_time_hours_median: median(leads),
-      time_to_restore_hours_median: median(restores)
-    }
-  }
-  const all = [...weeks.values()].flat()
+  until: Date
+): PeriodReport {
+  const deployments = all.filter(d => d.closed >= from && d.closed < until)
+  const days = (until.getTime() - from.getTime()) / DAY_MS
+  const totals = figures(deployments, days)
   return {
     from: from.toISOString(),
     until: until.toISOString(),
-    scope,
-    totals: figures(all),
-    weeks: [...weeks.entries()].map(([week, group]) => {
-      const start = new Date(week)
-      const partial =
-        start < from || start.getTime() + WEEK_MS > until.getTime()
+    totals,
+    bands: {
+      deployment_frequency: frequencyBand(totals.deployments_per_day),
+      lead_time: leadTimeBand(totals.lead_time_hours_median),
+      change_failure_rate: failureRateBand(totals.change_failure_rate),
+      time_to_restore: restoreBand(totals.time_to_restore_hours_median)
+    },
+    by_environment: frequencies(
+      deployments,
+      d => d.environment || NO_ENVIRONMENT,
+      days
+    ),
+    by_service: frequencies(deployments, d => d.service || NO_SERVICE, days),
+    weeks: spans(deployments, from, until, weekStart, WEEK_MS).map(s => {
+      const f = figures(s.group, 7)
       return {
-        week: week.slice(0, 10),
-        ...(partial ? {partial} : {}),
-        ...figures(group)
+        week: s.start.toISOString().slice(0, 10),
+        ...(s.partial ? {partial: true} : {}),
+        deployments: f.deployments,
+        failures: f.failures,
+        change_failure_rate: f.change_failure_rate,
+        lead_time_hours_median: f.lead_time_hours_median,
+        time_to_restore_hours_median: f.time_to_restore_hours_median,
+        by_environment: countBy(s.group, d => d.environment || NO_ENVIRONMENT)
       }
-    })
+    }),
+    days: spans(deployments, from, until, dayStart, DAY_MS).map(s => ({
+      day: s.start.toISOString().slice(0, 10),
+      ...(s.partial ? {partial: true} : {}),
+      deployments: s.group.length,
+      by_environment: countBy(s.group, d => d.environment || NO_ENVIRONMENT)
+    }))
   }
 }
 
-const WEEK_MS = 7 * 86_400_000
-
-export function weekStart(date: Date): Date {
-  const day = new Date(
-    Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())
-  )
-  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000)
+function figures(group: Deployment[], days: number): Figures {
+  const failedBy = {
+    unsuccessful_close: group.filter(d => d.closeCode === 'unsuccessful'),
+    incident: group.filter(d => d.incidents.length > 0),
+    rollback: group.filter(d => d.rollbacks.length > 0)
+  }
+  const failures = new Set(Object.values(failedBy).flat()).size
+  // DORA's lead time ends with the change running in production: a deployment closed unsuccessful never did.
+  const deployed = group.filter(d => d.closeCode !== 'unsuccessful')
+  const fromCommit = deployed.filter(d => commitTime(d) !== undefined)
+  const leads = deployed.map(d => hours(commitTime(d) ?? d.created, d.closed))
+  const restores = group
+    .flatMap(d => d.incidents)
+    .flatMap(i =>
+      i.opened === undefined || i.resolved === undefined
+        ? []
+        : [hours(i.opened, i.resolved)]
+    )
+  return {
+    deployments: group.length,
+    deployments_per_day: days > 0 ? round(group.length / days, 3) : null,
+    deployments_per_week: days > 0 ? round((group.length * 7) / days, 2) : null,
+    failures,
+    failed_by: {
+      unsuccessful_close: failedBy.unsuccessful_close.length,
+      incident: failedBy.incident.length,
+      rollback: failedBy.rollback.length
+    },
+    change_failure_rate:
+      group.length === 0 ? null : round(failures / group.length, 3),
+    lead_time_hours_median: median(leads),
+    lead_time_from: {
+      oldest_commit: fromCommit.length,
+      change_created: deployed.length - fromCommit.length
+    },
+    time_to_restore_hours_median: median(restores),
+    restored_incidents: restores.length
+  }
 }
 
-function hoursBetween(start: string, end: string): number | undefined {
-  const a = parseGlideDate(start)
-  const b = parseGlideDate(end)
-  return a === undefined || b === undefined
-    ? undefined
-    : (b.getTime() - a.getTime()) / 3_600_000
+/**
+ * The oldest commit's time, unless it is after the close: author dates come from the authors'
+ * clocks and survive rebases, and a lead time below zero would only drag the median down.
+ */
+function commitTime(d: Deployment): Date | undefined {
+  return d.oldestCommit !== undefined && d.oldestCommit <= d.closed
+    ? d.oldestCommit
+    : undefined
+}
+
+function frequencies(
+  group: Deployment[],
+  name: (d: Deployment) => string,
+  days: number
+): FrequencyRow[] {
+  return Object.entries(countBy(group, name))
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([key, n]) => {
+      const perDay = days > 0 ? round(n / days, 3) : null
+      return {
+        name: key,
+        deployments: n,
+        per_day: perDay,
+        per_week: days > 0 ? round((n * 7) / days, 2) : null,
+        band: frequencyBand(perDay)
+      }
+    })
+}
+
+function countBy(
+  group: Deployment[],
+  key: (d: Deployment) => string
+): Record<string, number> {
+  // A Map, not an object: an environment may be named __proto__.
+  const counts = new Map<string, number>()
+  for (const d of group) counts.set(key(d), (counts.get(key(d)) ?? 0) + 1)
+  return Object.fromEntries(counts)
+}
+
+/** The calendar spans (UTC days or Monday weeks) the period touches, each with its deployments; those the period cuts are partial. */
+function spans(
+  group: Deployment[],
+  from: Date,
+  until: Date,
+  startOf: (d: Date) => Date,
+  length: number
+): {start: Date; partial: boolean; group: Deployment[]}[] {
+  const found: {start: Date; partial: boolean; group: Deployment[]}[] = []
+  const index = new Map<number, Deployment[]>()
+  for (let s = startOf(from); s < until; s = new Date(s.getTime() + length)) {
+    const members: Deployment[] = []
+    index.set(s.getTime(), members)
+    found.push({
+      start: s,
+      partial: s < from || s.getTime() + length > until.getTime(),
+      group: members
+    })
+  }
+  for (const d of group) index.get(startOf(d.closed).getTime())?.push(d)
+  return found
+}
+
+const DAY_MS = 86_400_000
+const WEEK_MS = 7 * DAY_MS
+
+function dayStart(date: Date): Date {
+  return new Date(
+    Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())
+  )
+}
+
+export function weekStart(date: Date): Date {
+  const day = dayStart(date)
+  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS)
+}
+
+function hours(start: Date, end: Date): number {
+  return (end.getTime() - start.getTime()) / 3_600_000
 }
 
 function median(values: number[]): number | null {

@@ -12,6 +12,8 @@ export interface ReportSettings {
   cmdbCi: string
   assignmentGroup: string
   correlationPrefix: string
+  /** Only deployments whose deployment line names this environment; '' for all. */
+  environment: string
 }
 
 export function readReportSettings(now: Date = new Date()): ReportSettings {
@@ -31,7 +33,8 @@ export function readReportSettings(now: Date = new Date()): ReportSettings {
     correlationPrefix: queryValue(
       I.CorrelationPrefix,
       text(I.CorrelationPrefix)
-    )
+    ),
+    environment: text(I.Environment)
   }
   core.debug(`report: ${days} days until ${until.toISOString()}`)
   return settings

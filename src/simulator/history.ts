@@ -1,9 +1,12 @@
 import {glideNow, type Store} from './store.js'
 
 /**
- * Months of past deployments for the report: closed changes (some unsuccessful)
- * and the incidents some of them caused, with realistic lead and restore
- * times. Deterministic for a given seed, so tests can count on it.
+ * Months of past deployments for the report: closed changes (some unsuccessful, some rolled
+ * back by a child change) and the incidents some of them caused, with realistic lead and restore
+ * times. Most carry the deployment line create writes with its environment input (production or
+ * staging; in the work notes for a standard change, whose description is its template's); some
+ * carry none, as changes made before that line existed, so the report's fallback shows.
+ * Deterministic for a given seed, so tests can count on it.
  */
 export function seedHistory(
   store: Store,
@@ -15,6 +18,28 @@ export function seedHistory(
   const cis = store.rows('cmdb_ci').map(c => c.sys_id ?? '')
   const hour = 3_600_000
   let n = 0
+  const closedChange = (
+    values: Record<string, string>,
+    created: number,
+    closed: number,
+    journal: Record<string, string> = {}
+  ): ReturnType<Store['insert']> =>
+    store.insert(
+      'change_request',
+      {
+        state: '3',
+        approval: 'approved',
+        active: 'false',
+        close_notes: 'Seeded history',
+        assignment_group: group,
+        opened_at: glideNow(created),
+        closed_at: glideNow(closed),
+        sys_created_on: glideNow(created),
+        ...values
+      },
+      'history',
+      journal
+    )
   for (let week = options.weeks; week >= 1; week--) {
     const count = 3 + Math.floor(random() * 6)
     for (let i = 0; i < count; i++) {
@@ -22,26 +47,48 @@ export function seedHistory(
         options.now - week * 7 * 24 * hour + random() * 7 * 24 * hour
       const created = closed - (2 + random() * 70) * hour
       const failed = random() < 0.15
+      const standard = random() < 0.1
+      const environment = random() < 0.75 ? 'production' : 'staging'
+      const newest = created - random() * 2 * hour
+      const oldest = newest - random() * 120 * hour
+      const line =
+        random() < 0.85
+          ? `servicenow-change deployment: environment=${environment}; commits=${1 + Math.floor(random() * 20)}; ` +
+            `oldest_commit=${isoSecond(oldest)}; newest_commit=${isoSecond(newest)}`
+          : undefined
       n++
-      const change = store.insert(
-        'change_request',
+      const description = `Commits going out: see the workflow run.${line !== undefined && !standard ? `\n\n${line}` : ''}`
+      const change = closedChange(
         {
           short_description: `Deploy octo-org/payments release ${n}`,
-          type: 'normal',
-          state: '3',
-          approval: 'approved',
-          active: 'false',
+          type: standard ? 'standard' : 'normal',
+          description: standard
+            ? 'Deploy a web application from its pipeline (template)'
+            : description,
           close_code: failed ? 'unsuccessful' : 'successful',
-          close_notes: 'Seeded history',
-          assignment_group: group,
           cmdb_ci: cis[n % Math.max(1, cis.length)] ?? '',
-          correlation_id: `octo-org/payments/${1000 + n}/deploy`,
-          opened_at: glideNow(created),
-          closed_at: glideNow(closed),
-          sys_created_on: glideNow(created)
+          correlation_id: `octo-org/payments/${1000 + n}/deploy`
         },
-        'history'
+        created,
+        closed,
+        standard && line !== undefined ? {work_notes: line} : {}
       )
+      if (failed && random() < 0.5) {
+        // The rollback: a change of its own, whose parent is the one that failed.
+        const start = closed + random() * hour
+        closedChange(
+          {
+            short_description: `Roll back ${change.number ?? ''}`,
+            type: 'emergency',
+            close_code: 'successful',
+            parent: change.sys_id ?? '',
+            cmdb_ci: change.cmdb_ci ?? '',
+            correlation_id: `octo-org/payments/${1000 + n}/rollback`
+          },
+          start,
+          start + 0.5 * hour
+        )
+      }
       if (failed || random() < 0.05) {
         const opened = closed + random() * 2 * hour
         store.insert(
@@ -60,6 +107,13 @@ export function seedHistory(
       }
     }
   }
+}
+
+/** 2026-11-20T08:00:00Z: the line's dates, to the second, as create writes them. */
+function isoSecond(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace('.000Z', 'Z')
 }
 
 function mulberry32(seed: number): () => number {

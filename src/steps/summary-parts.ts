@@ -119,3 +119,12 @@ const CLOSE_CODES: Record<string, string> = {
 export function readableCloseCode(code: string): string {
   return CLOSE_CODES[code] ?? readableValue(code)
 }
+
+/** Text from ServiceNow or the workflow, made safe to place in the summary's HTML. */
+export function escape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+}

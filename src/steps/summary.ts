@@ -16,6 +16,7 @@ import {jsonLine} from '../servicenow/text.js'
 import type {RunMetrics} from './step.js'
 import {
   deciders,
+  escape,
   icon,
   lifecycleStrip,
   names,
@@ -242,12 +243,4 @@ export function duration(ms: number): string {
   const minutes = Math.floor(seconds / 60)
   if (minutes < 60) return `${minutes} min ${seconds % 60} s`
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
-}
-
-function escape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
 }
