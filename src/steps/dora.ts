@@ -74,7 +74,7 @@ function notes(r: DoraReport): string[] {
   ]
   if (t.lead_time_from.change_created > 0)
     lines.push(
-      `Lead time is measured from the oldest commit for ${t.lead_time_from.oldest_commit} deployments and from the change's creation for ${t.lead_time_from.change_created} that carry no deployment line (created without the environment input, or before this version).`
+      `Lead time is measured from the oldest commit for ${t.lead_time_from.oldest_commit} deployments and from the change's creation for ${t.lead_time_from.change_created} whose change records no commit time (no deployment line: created without the environment input or before this version; or created without a github_token to read the commits).`
     )
   if (r.unattributed !== undefined && r.unattributed > 0)
     lines.push(
