@@ -11,6 +11,7 @@ import {
   ConnectionInput,
   CreateInput,
   GateInput,
+  LegInput,
   Output,
   ReportInput,
   UpdateInput,
@@ -29,6 +30,8 @@ const names = (...enums: object[]): string[] =>
 const closeOptions = Object.values(CloseInput).filter(
   n => n !== CloseInput.Result
 )
+/** Create and the gate name a leg; close also settles legs and reads the job's name itself. */
+const legStart = [LegInput.ExpectedLegs, LegInput.Leg]
 
 const ACTIONS: Record<string, string[]> = {
   'action.yml': names(
@@ -38,13 +41,15 @@ const ACTIONS: Record<string, string[]> = {
     WaitInput,
     ConflictInput,
     closeOptions,
-    GateInput
+    GateInput,
+    legStart
   ),
   'create/action.yml': names(
     ConnectionInput,
     CreateInput,
     AttachmentInput,
-    ConflictInput
+    ConflictInput,
+    legStart
   ),
   'wait/action.yml': names(
     ConnectionInput,
@@ -62,7 +67,8 @@ const ACTIONS: Record<string, string[]> = {
     ConnectionInput,
     ChangeRefInput,
     CloseInput,
-    AttachmentInput
+    AttachmentInput,
+    LegInput
   ),
   'report/action.yml': names(ConnectionInput, ReportInput)
 }

@@ -103,6 +103,16 @@ export enum GateInput {
   GithubToken = 'github_token'
 }
 
+/** One change for a matrix (create, close and the gate). */
+export enum LegInput {
+  ExpectedLegs = 'expected_legs',
+  Leg = 'leg',
+  /** Close only: settle the change from its legs' tasks, a leg that never reported counting as failed. */
+  SettleLegs = 'settle_legs',
+  /** Close only (create and the gate have their own): reads the job's name for a leg without one. */
+  GithubToken = 'github_token'
+}
+
 export enum Output {
   ChangeNumber = 'change_number',
   ChangeSysId = 'change_sys_id',
@@ -133,7 +143,9 @@ export enum State {
   ChangeSysId = 'change_sys_id',
   Skipped = 'skipped',
   /** Set once main has moved the change to Implement: the deployment may have begun. */
-  Implementing = 'implementing'
+  Implementing = 'implementing',
+  /** The leg's name main settled on, so that post reports the same leg. */
+  Leg = 'leg'
 }
 
 /** The job outcome post reads is for the job running on this runner. */

@@ -17,12 +17,45 @@ export async function currentJobResult(
   token: string,
   run: RunContext
 ): Promise<JobOutcome> {
+  const found = await currentJob(token, run)
+  return found.job === undefined
+    ? {result: undefined, why: found.why}
+    : judgeSteps(found.job.steps)
+}
+
+/**
+ * The job's name as the run shows it: for a matrix leg, the job's name with its matrix
+ * values ("deploy (eu-west)"), which GITHUB_JOB (the job's id) does not tell apart.
+ */
+export async function currentJobName(
+  token: string,
+  run: RunContext
+): Promise<{name: string; why?: undefined} | {name: undefined; why: string}> {
+  const found = await currentJob(token, run)
+  if (found.job === undefined) return {name: undefined, why: found.why}
+  const name = found.job.name
+  return typeof name === 'string' && name.trim() !== ''
+    ? {name: name.trim()}
+    : {name: undefined, why: 'the jobs API shows the job without a name'}
+}
+
+/**
+ * The job this step runs in: the current run attempt's jobs, as the REST API lists them,
+ * and the one in progress on this runner. Needs a token with `actions: read`.
+ */
+async function currentJob(
+  token: string,
+  run: RunContext
+): Promise<
+  | {job: Record<string, unknown>; why?: undefined}
+  | {job: undefined; why: string}
+> {
   const [owner, repo] = run.repository.split('/')
   const runner = process.env[RUNNER_NAME_ENV]
-  if (!token) return {result: undefined, why: 'no github_token was given'}
+  if (!token) return {job: undefined, why: 'no github_token was given'}
   if (!owner || !repo || !runner || !run.runId)
     return {
-      result: undefined,
+      job: undefined,
       why: 'the run, repository or runner name is missing from the environment'
     }
   const octokit = await githubApi(token)
@@ -44,10 +77,10 @@ export async function currentJobResult(
   )
   if (mine.length !== 1)
     return {
-      result: undefined,
+      job: undefined,
       why: `the jobs API shows ${mine.length} jobs in progress on runner '${runner}', not one`
     }
-  return judgeSteps((mine[0] as Record<string, unknown>).steps)
+  return {job: mine[0] as Record<string, unknown>}
 }
 
 const SUCCEEDED = ['success', 'skipped']

@@ -1,19 +1,21 @@
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import {OWN_MARK, type ChangeTask} from '../servicenow/change-task.js'
 import type {ChangeDeps} from './deps.js'
+import {isLegTask} from './legs.js'
 import {TransitionError} from './move.js'
 import {describeTask} from './transition-check.js'
 
 /**
  * A task this deployment created: it carries the action's mark AND this change's
- * correlation id (the deployment's). The mark alone is shared by every pipeline
+ * correlation id (the deployment's), or it is one of its legs' (legs.ts). The mark alone is shared by every pipeline
  * using this action, so another deployment's task is not ours to close.
  */
 export function isOwnTask(task: ChangeTask, record: ChangeRecord): boolean {
   return (
-    task.correlationDisplay === OWN_MARK &&
-    record.correlationId !== '' &&
-    task.correlationId === record.correlationId
+    (task.correlationDisplay === OWN_MARK &&
+      record.correlationId !== '' &&
+      task.correlationId === record.correlationId) ||
+    isLegTask(task, record)
   )
 }
 

@@ -23,7 +23,7 @@ import {
 import {checkSysId, isSysId} from './ids.js'
 import {journalEntries} from './journal.js'
 import {parseNextStates, type NextStates} from './next-states.js'
-import {query} from './query.js'
+import {query, type EncodedQuery} from './query.js'
 import type {TableApi} from './table-api.js'
 import {readStateChoices, type StateChoices} from './state-choices.js'
 
@@ -31,6 +31,9 @@ const BASE = '/api/sn_chg_rest/change'
 
 /** Fields whose every write appends an entry (the record's journal, sys_journal_field). */
 const JOURNAL_FIELDS = ['work_notes', 'comments']
+/** Tasks read a page at a time, and no more than this many in all (a change with more is not a deployment's). */
+const TASK_PAGE = 100
+const MAX_TASKS = 2000
 
 export interface StandardTemplate {
   sysId: string
@@ -327,34 +330,99 @@ export class ChangeApi {
   }
 
   /** The change's change tasks that are still active (change-management-api.md, GET /change/{sys_id}/task). */
-  async activeTasks(sysId: string): Promise<ChangeTask[]> {
+  activeTasks(sysId: string): Promise<ChangeTask[]> {
+    return this.tasks(sysId, {activeOnly: true})
+  }
+
+  /**
+   * The change's change tasks, oldest first (change-management-api.md, GET
+   * /change/{sys_id}/task, sysparm_limit default 500 with sysparm_offset; Table API
+   * change_task by change_request). Every page: a matrix of many legs has a task each.
+   */
+  async tasks(
+    sysId: string,
+    {activeOnly = false}: {activeOnly?: boolean} = {}
+  ): Promise<ChangeTask[]> {
     checkSysId(sysId, 'change_sys_id')
+    const q = (): EncodedQuery => {
+      const base = query()
+      if (activeOnly) base.eq('active', 'true')
+      return base.orderBy('number')
+    }
     return this.eitherEndpoint(
       async () => {
-        const q = query().eq('active', 'true').orderBy('number')
-        const response = await this.conn.request({
-          method: 'GET',
-          path: `${BASE}/${sysId}/task`,
-          query: {sysparm_query: q.toString()}
-        })
-        const result = (response.body as {result?: unknown})?.result
-        return (Array.isArray(result) ? (result as RawRecord[]) : []).map(
-          toChangeTask
-        )
+        const found: ChangeTask[] = []
+        for (let offset = 0; ;) {
+          const response = await this.conn.request({
+            method: 'GET',
+            path: `${BASE}/${sysId}/task`,
+            query: {
+              sysparm_query: q().toString(),
+              sysparm_limit: String(TASK_PAGE),
+              sysparm_offset: String(offset)
+            }
+          })
+          const result = (response.body as {result?: unknown})?.result
+          const page = Array.isArray(result) ? (result as RawRecord[]) : []
+          found.push(...page.map(toChangeTask))
+          if (page.length < TASK_PAGE || found.length >= MAX_TASKS) return found
+          offset += page.length
+        }
       },
       async () => {
-        const q = query()
-          .eq('change_request', sysId)
-          .eq('active', 'true')
-          .orderBy('number')
-        const page = await this.table.list('change_task', {
-          query: q,
+        const found: ChangeTask[] = []
+        for await (const row of this.table.all('change_task', {
+          query: q().eq('change_request', sysId),
           fields: CHANGE_TASK_FIELDS,
           displayValue: 'all',
-          excludeReferenceLink: true
-        })
-        return page.records.map(toChangeTask)
+          excludeReferenceLink: true,
+          pageSize: TASK_PAGE
+        }))
+          found.push(toChangeTask(row))
+        return found
       }
+    )
+  }
+
+  /**
+   * Adds a change task to the change (change-management-api.md, POST
+   * /change/{sys_id}/task: one task a call, the fields of the body applied over the
+   * default task; the Table API inserts into change_task with change_request).
+   * A POST is not repeated after a failure that may have landed: the caller looks
+   * for the task before trying again.
+   */
+  async createTask(
+    changeSysId: string,
+    fields: Record<string, string>
+  ): Promise<ChangeTask> {
+    checkSysId(changeSysId, 'change_sys_id')
+    return this.eitherEndpoint(
+      async () => {
+        const body = await this.post(`${BASE}/${changeSysId}/task`, fields)
+        const raw = single((body as {result?: unknown} | undefined)?.result)
+        this.noteIgnored(raw)
+        const task = toChangeTask(raw)
+        if (!isSysId(task.sysId))
+          throw new ServiceNowError({
+            kind: 'invalid-response',
+            method: 'POST',
+            path: `${BASE}/${changeSysId}/task`,
+            message: 'the answer names no change task (no sys_id)'
+          })
+        return task
+      },
+      async () =>
+        toChangeTask(
+          await this.table.create(
+            'change_task',
+            {...fields, change_request: changeSysId},
+            {
+              fields: CHANGE_TASK_FIELDS,
+              displayValue: 'all',
+              excludeReferenceLink: true
+            }
+          )
+        )
     )
   }
 

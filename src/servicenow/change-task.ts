@@ -13,6 +13,11 @@ export interface ChangeTask {
   assignmentGroup: string | undefined
   correlationId: string
   correlationDisplay: string
+  /** Open, pending or in progress; false once closed or canceled. */
+  active: boolean
+  closeCode: string
+  /** `YYYY-MM-DD HH:MM:SS`, GMT: the last write to it. */
+  updatedOn: string
 }
 
 /**
@@ -31,7 +36,10 @@ export const CHANGE_TASK_FIELDS = [
   'state',
   'assignment_group',
   'correlation_id',
-  'correlation_display'
+  'correlation_display',
+  'active',
+  'close_code',
+  'sys_updated_on'
 ] as const
 
 export function toChangeTask(raw: RawRecord): ChangeTask {
@@ -44,6 +52,10 @@ export function toChangeTask(raw: RawRecord): ChangeTask {
     state: state.display ?? state.value ?? '',
     assignmentGroup: group.display || group.value || undefined,
     correlationId: valueOf(raw, 'correlation_id'),
-    correlationDisplay: valueOf(raw, 'correlation_display')
+    correlationDisplay: valueOf(raw, 'correlation_display'),
+    // Absent from an answer that did not list it: then only active tasks were asked for.
+    active: valueOf(raw, 'active') !== 'false',
+    closeCode: valueOf(raw, 'close_code'),
+    updatedOn: valueOf(raw, 'sys_updated_on')
   }
 }

@@ -1,9 +1,10 @@
 import * as core from '@actions/core'
-import {CloseInput as I} from '../constants.js'
+import {CloseInput as I, LegInput} from '../constants.js'
 import {readChangeRef, type ChangeRef} from './change-ref.js'
 import {readConnectionSettings, type ConnectionSettings} from './connection.js'
 import {readAttachmentSpec, type AttachmentSpec} from './attachments.js'
-import {boolean, oneOf, prose} from './inputs.js'
+import {boolean, oneOf, prose, secret} from './inputs.js'
+import {readLegSettings, readSettleLegs, type LegSettings} from './legs.js'
 import {InputError} from '../servicenow/errors.js'
 
 export const JOB_RESULTS = [
@@ -36,6 +37,10 @@ export interface CloseSettings extends CloseOptions {
   change: ChangeRef
   result: JobResult
   attachments: AttachmentSpec
+  /** This step is one leg of the deployment, or (settleLegs) the job that settles them. */
+  legs: LegSettings | undefined
+  settleLegs: boolean
+  githubToken: string
 }
 
 /** The close options the gate shares with close (the gate learns the result itself). */
@@ -62,12 +67,25 @@ export function readCloseSettings(): CloseSettings {
       `close_code ${options.closeCode} contradicts result ${result}: a deployment that did not succeed cannot close as successful. Leave close_code empty: the result decides.`
     )
   }
+  const legs = readLegSettings()
+  const settleLegs = readSettleLegs()
+  if (settleLegs && legs === undefined)
+    throw new InputError(
+      `${LegInput.SettleLegs} needs ${LegInput.ExpectedLegs}: how many legs report to the change.`
+    )
+  if (settleLegs && legs?.leg !== '')
+    throw new InputError(
+      `${LegInput.SettleLegs} settles every leg: give it no ${LegInput.Leg}.`
+    )
   const settings = {
     connection,
     change,
     result,
     ...options,
-    attachments: readAttachmentSpec()
+    attachments: readAttachmentSpec(),
+    legs,
+    settleLegs,
+    githubToken: secret(LegInput.GithubToken)
   }
   core.debug(
     `close: result ${result}; close code ${settings.closeCode ?? '(from result)'}; incident on failure ${settings.openIncidentOnFailure}`

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import {readLegSettings, type LegSettings} from './legs.js'
 import {CreateInput as I} from '../constants.js'
 import type {RunContext} from '../github-context.js'
 import {CHANGE_TYPES, type ChangeType} from '../servicenow/change-model.js'
@@ -43,6 +44,8 @@ export interface CreateSettings {
   /** The description is ours (no description input): the commits going out may be added to it. */
   describeFromContext: boolean
   githubToken: string
+  /** The deployment's legs (a matrix sharing this change), when it has them. */
+  legs?: LegSettings | undefined
 }
 
 /** ServiceNow's dictionary length for correlation_id. */
@@ -139,7 +142,8 @@ export function readCreateSettings(run: RunContext): CreateSettings {
     attachments: readAttachmentSpec(),
     schedule: readScheduleSettings(fields),
     describeFromContext: description === '',
-    githubToken: secret(I.GithubToken)
+    githubToken: secret(I.GithubToken),
+    legs: readLegSettings()
   }
   core.debug(
     `create: type ${type}${settings.template ? ` from template '${settings.template}'` : ''}; environment '${environment}' ` +

@@ -2,6 +2,7 @@ import {attachFiles, resolveAttachments} from '../change/attachments.js'
 import {runContext} from '../github-context.js'
 import {readCreateSettings} from '../settings/create.js'
 import {addEvidence, createPhase, reportSkipped} from './phases.js'
+import {legNameFor, startLeg} from './legs.js'
 import {scheduleLines, writeSummary} from './summary.js'
 import {runStep} from './step.js'
 
@@ -16,16 +17,20 @@ export function run(): Promise<void> {
     }
     const files = await resolveAttachments(settings.attachments)
     await addEvidence(settings, run)
+    // The leg's name before anything is created: a leg that cannot be named is an input error.
+    const leg =
+      settings.legs === undefined
+        ? undefined
+        : await legNameFor(settings.legs, settings.githubToken, run)
     const outcome = await createPhase(ctx, settings)
-    const attachments = await attachFiles(
-      ctx.deps(settings.connection),
-      outcome.record,
-      files
-    )
+    const deps = ctx.deps(settings.connection)
+    const legLines =
+      leg === undefined ? [] : await startLeg(deps, outcome.record, leg, run)
+    const attachments = await attachFiles(deps, outcome.record, files)
     await writeSummary({
       title: `ServiceNow change ${outcome.created ? 'created' : 'adopted'}`,
       record: outcome.record,
-      lines: scheduleLines(outcome.record, outcome.schedule),
+      lines: [...legLines, ...scheduleLines(outcome.record, outcome.schedule)],
       timeline: ctx.timeline,
       metrics: ctx.metrics,
       attachments

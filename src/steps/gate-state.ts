@@ -14,7 +14,7 @@ export type GateState =
    * The change main made or adopted. implementing: main moved it to Implement, so the
    * deployment may have begun; without it post cancels rather than closes.
    */
-  | {kind: 'change'; sysId: string; implementing: boolean}
+  | {kind: 'change'; sysId: string; implementing: boolean; leg?: string}
 
 /**
  * Saves one fact as soon as it is known, each under its own key: main may fail at any point
@@ -27,15 +27,18 @@ export function saveGateState(state: Exclude<GateState, {kind: 'none'}>): void {
   }
   core.saveState(State.ChangeSysId, state.sysId)
   if (state.implementing) core.saveState(State.Implementing, 'true')
+  if (state.leg !== undefined) core.saveState(State.Leg, state.leg)
 }
 
 export function loadGateState(): GateState {
   if (core.getState(State.Skipped) === 'true') return {kind: 'skipped'}
   const sysId = core.getState(State.ChangeSysId)
   if (sysId === '') return {kind: 'none'}
+  const leg = core.getState(State.Leg)
   return {
     kind: 'change',
     sysId,
-    implementing: core.getState(State.Implementing) === 'true'
+    implementing: core.getState(State.Implementing) === 'true',
+    ...(leg === '' ? {} : {leg})
   }
 }

@@ -12,6 +12,8 @@ import {currentJobResult, type JobOutcome} from '../github-job.js'
 import {readCloseOptions} from '../settings/close.js'
 import {readConnectionSettings} from '../settings/connection.js'
 import {readGateSettings, readGithubToken} from '../settings/gate.js'
+import {readLegSettings} from '../settings/legs.js'
+import {endLeg, legNameFor, legSummary, startLeg} from './legs.js'
 import {loadGateState, saveGateState} from './gate-state.js'
 import {addEvidence, createPhase, reportSkipped, waitPhase} from './phases.js'
 import {scheduleLines, setChangeOutputs, writeSummary} from './summary.js'
@@ -32,14 +34,22 @@ export function main(): Promise<void> {
       return
     }
     const files = await resolveAttachments(settings.create.attachments)
+    const legs = settings.create.legs
+    const leg =
+      legs === undefined
+        ? undefined
+        : await legNameFor(legs, settings.create.githubToken, run)
     await addEvidence(settings.create, run)
     const created = await createPhase(ctx, settings.create)
     saveGateState({
       kind: 'change',
       sysId: created.record.sysId,
-      implementing: false
+      implementing: false,
+      ...(leg === undefined ? {} : {leg})
     })
     const deps = ctx.deps(settings.create.connection)
+    const legLines =
+      leg === undefined ? [] : await startLeg(deps, created.record, leg, run)
     const attachments = await attachFiles(deps, created.record, files)
     const waited = await waitPhase(
       ctx,
@@ -50,6 +60,7 @@ export function main(): Promise<void> {
     )
     // What create found, then what the wait's own check found just before going on (if it made one).
     const lines = [
+      ...legLines,
       ...scheduleLines(created.record, created.schedule),
       ...(waited.conflicts === undefined
         ? []
@@ -73,7 +84,8 @@ export function main(): Promise<void> {
     saveGateState({
       kind: 'change',
       sysId: implementing.sysId,
-      implementing: true
+      implementing: true,
+      ...(leg === undefined ? {} : {leg})
     })
     setChangeOutputs(implementing)
     info(`${implementing.number} is in Implement: the deployment may proceed.`)
@@ -145,6 +157,27 @@ export function post(): Promise<void> {
           title: `ServiceNow change ${left.number}: left in ${left.stateLabel ?? left.state}`,
           record: left,
           lines: [`The job's outcome could not be read: ${seen.why}.`, todo],
+          timeline: ctx.timeline,
+          metrics: ctx.metrics
+        })
+        return
+      }
+      const legs = readLegSettings()
+      if (legs !== undefined) {
+        // Main saved the leg's name once it knew it; only a main that stopped before may leave it unsaid.
+        const leg = saved.leg ?? (await legNameFor(legs, token, run))
+        const ended = await endLeg(deps, record, {
+          leg,
+          expected: legs.expected,
+          result,
+          options,
+          run
+        })
+        setChangeOutputs(ended.record)
+        await writeSummary({
+          title: `ServiceNow change ${ended.record.number}: leg ${leg} ${result}`,
+          record: ended.record,
+          lines: legSummary(ended.status, legs.expected),
           timeline: ctx.timeline,
           metrics: ctx.metrics
         })

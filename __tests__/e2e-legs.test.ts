@@ -1,0 +1,371 @@
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import type {Simulator} from '../src/simulator/server.js'
+import {e2eEnvironment, type E2eEnvironment} from './helpers/e2e.js'
+import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
+import {errors, type StepRun} from '../scripts/local-runner.js'
+import {counted, suiteCounts} from './helpers/counts.js'
+
+/**
+ * One change for a whole matrix (issue 13, part 2), through the built bundles against the
+ * simulator: each leg gets a change task; the change closes only when every expected leg has
+ * reported, once, from the worst result; a leg that never reports leaves it in Implement with a
+ * note, and a final close with settle_legs settles it from the tasks.
+ */
+const counts = suiteCounts('e2e-legs')
+let sim: Simulator
+let github: FakeGithub
+let runStep: E2eEnvironment['runStep']
+let connection: Record<string, string>
+const TOKEN = 'ghs_fakeTokenForLegTests'
+beforeAll(async () => {
+  ;({sim, runStep, connection} = await e2eEnvironment(counts, {
+    approval: {mode: 'auto', afterMs: 200}
+  }))
+  github = await startFakeGithub(TOKEN)
+})
+afterAll(() => Promise.all([sim.stop(), github.stop()]))
+
+function ok(run: StepRun): void {
+  expect({code: run.code, errors: errors(run), stderr: run.stderr}).toEqual({
+    code: 0,
+    errors: [],
+    stderr: ''
+  })
+}
+const env = (runId: string): {env: Record<string, string>} => ({
+  env: {
+    GITHUB_RUN_ID: runId,
+    GITHUB_API_URL: github.url,
+    GITHUB_TOKEN_FOR_TESTS: TOKEN
+  }
+})
+const changesOf = (runId: string): Record<string, string | undefined>[] =>
+  sim.instance.store
+    .rows('change_request')
+    .filter(c =>
+      (c.correlation_id ?? '').startsWith(`octo-org/payments/${runId}/`)
+    )
+const tasksOf = (sysId: string): Record<string, string | undefined>[] =>
+  sim.instance.store.rows('change_task').filter(t => t.change_request === sysId)
+/** How many times the change's state was set to this value, from its history. */
+const setTo = (sysId: string, state: string): number =>
+  sim.instance.store
+    .rows('sys_audit')
+    .filter(
+      a =>
+        a.documentkey === sysId &&
+        a.fieldname === 'state' &&
+        a.newvalue === state
+    ).length
+/** How many times it was closed (3). */
+const closes = (sysId: string): number => setTo(sysId, '3')
+const notes = (sysId: string): string[] =>
+  sim.instance.store.journal(sysId, 'work_notes').map(j => j.value)
+
+async function createLegs(
+  runId: string,
+  legs: string[],
+  expected: number
+): Promise<string> {
+  const created = await Promise.all(
+    legs.map(leg =>
+      runStep(
+        'create',
+        {
+          ...connection,
+          type: 'normal',
+          assignment_group: 'DevOps Team',
+          environment: 'production',
+          expected_legs: String(expected),
+          leg
+        },
+        env(runId)
+      )
+    )
+  )
+  created.forEach(ok)
+  const numbers = new Set(created.map(r => r.outputs.change_number))
+  expect(numbers.size).toBe(1)
+  return created[0]!.outputs.change_sys_id!
+}
+
+const closeLeg = (
+  runId: string,
+  sysId: string,
+  leg: string,
+  result: string,
+  expected: number
+): Promise<StepRun> =>
+  runStep(
+    'close',
+    {
+      ...connection,
+      change_sys_id: sysId,
+      result,
+      expected_legs: String(expected),
+      leg
+    },
+    env(runId)
+  )
+
+describe('one change for a matrix', () => {
+  it(
+    'three legs, one failing: one change, a task a leg, closed once as unsuccessful when the last leg reports, the notes listing each leg',
+    counted(counts, 'legs close once, worst result', async () => {
+      const sysId = await createLegs(
+        '9101',
+        ['eu-west', 'us-east', 'ap-south'],
+        3
+      )
+      expect(changesOf('9101')).toHaveLength(1)
+      expect(
+        tasksOf(sysId)
+          .map(t => [t.short_description, t.correlation_display, t.active])
+          .sort()
+      ).toEqual([
+        ['Deployment leg: ap-south', 'servicenow-change leg', 'true'],
+        ['Deployment leg: eu-west', 'servicenow-change leg', 'true'],
+        ['Deployment leg: us-east', 'servicenow-change leg', 'true']
+      ])
+      const a = await closeLeg('9101', sysId, 'eu-west', 'success', 3)
+      ok(a)
+      expect(a.outputs.state).not.toBe('closed')
+      expect(
+        notes(sysId).filter(n => n.startsWith('Leg eu-west: success'))
+      ).toHaveLength(1)
+      expect(notes(sysId).join('\n')).toContain(
+        '1 of 3 legs have reported; waiting for ap-south, us-east.'
+      )
+      const b = await closeLeg('9101', sysId, 'us-east', 'failure', 3)
+      ok(b)
+      expect(closes(sysId)).toBe(0)
+      const c = await closeLeg('9101', sysId, 'ap-south', 'success', 3)
+      ok(c)
+      expect(c.outputs.state).toBe('closed')
+      const change = sim.instance.store.get('change_request', sysId)!
+      expect([change.state, change.close_code, closes(sysId)]).toEqual([
+        '3',
+        'unsuccessful',
+        1
+      ])
+      expect(change.close_notes).toContain('- ap-south: successful (CTASK')
+      expect(change.close_notes).toContain('- us-east: unsuccessful (CTASK')
+      expect(change.close_notes).toContain('- eu-west: successful (CTASK')
+      expect(
+        tasksOf(sysId)
+          .map(t => [t.short_description, t.state, t.close_code])
+          .sort()
+      ).toEqual([
+        ['Deployment leg: ap-south', '3', 'successful'],
+        ['Deployment leg: eu-west', '3', 'successful'],
+        ['Deployment leg: us-east', '3', 'unsuccessful']
+      ])
+      // One note a leg.
+      for (const leg of ['eu-west', 'us-east', 'ap-south'])
+        expect(
+          notes(sysId).filter(n => n.startsWith(`Leg ${leg}:`))
+        ).toHaveLength(1)
+      expect(c.summary).toContain('Legs: 3 of 3 reported.')
+    }),
+    60_000
+  )
+
+  it(
+    'twenty legs finishing at the same moment: exactly one close, with the worst result',
+    counted(counts, '20 racing legs, one close', async () => {
+      const legs = Array.from(
+        {length: 20},
+        (_, i) => `leg-${String(i).padStart(2, '0')}`
+      )
+      const sysId = await createLegs('9102', legs, 20)
+      expect(tasksOf(sysId)).toHaveLength(20)
+      const ended = await Promise.all(
+        legs.map((leg, i) =>
+          closeLeg('9102', sysId, leg, i === 13 ? 'failure' : 'success', 20)
+        )
+      )
+      ended.forEach(ok)
+      const change = sim.instance.store.get('change_request', sysId)!
+      expect([change.state, change.close_code, closes(sysId)]).toEqual([
+        '3',
+        'unsuccessful',
+        1
+      ])
+      // Every leg saw the change closed in the end; the one that closed it said so.
+      expect(
+        ended.filter(r => r.outputs.state === 'closed').length
+      ).toBeGreaterThanOrEqual(1)
+      // One leg tried to close it; every other leg that saw all twenty reported named that one and wrote nothing.
+      const attempts = ended.filter(r =>
+        /closed: unsuccessful|nothing to close/.test(r.stdout)
+      )
+      expect(attempts).toHaveLength(1)
+      const named = ended.flatMap(
+        r =>
+          /Every leg has reported: leg (leg-\d\d) closes/.exec(r.stdout)?.[1] ??
+          []
+      )
+      expect(named.length).toBeGreaterThan(0)
+      expect(new Set(named).size).toBe(1)
+      expect(tasksOf(sysId).filter(t => t.active === 'true')).toEqual([])
+      expect(notes(sysId).filter(n => /^Leg leg-\d\d: /.test(n))).toHaveLength(
+        20
+      )
+    }),
+    120_000
+  )
+
+  it(
+    'a leg that never reports leaves the change in Implement with a note; a final close with settle_legs settles it',
+    counted(counts, 'missing leg, then settled', async () => {
+      const sysId = await createLegs('9103', ['blue', 'green'], 3)
+      ok(await closeLeg('9103', sysId, 'blue', 'success', 3))
+      ok(await closeLeg('9103', sysId, 'green', 'success', 3))
+      let change = sim.instance.store.get('change_request', sysId)!
+      expect(change.state).not.toBe('3')
+      expect(notes(sysId).join('\n')).toContain(
+        '2 of 3 legs have reported; waiting for 1 not yet seen.'
+      )
+      const settle = await runStep(
+        'close',
+        {
+          ...connection,
+          change_sys_id: sysId,
+          result: 'failure',
+          expected_legs: '3',
+          settle_legs: 'true'
+        },
+        env('9103')
+      )
+      ok(settle)
+      change = sim.instance.store.get('change_request', sysId)!
+      expect([change.state, change.close_code, closes(sysId)]).toEqual([
+        '3',
+        'unsuccessful',
+        1
+      ])
+      expect(change.close_notes).toContain(
+        '1 more leg expected, never seen (no task)'
+      )
+      expect(settle.summary).toContain('Legs: 2 of 3 reported.')
+    }),
+    60_000
+  )
+
+  it(
+    'a leg whose task is open when the settling job runs is closed unsuccessful, saying it never reported',
+    counted(counts, 'open leg settled', async () => {
+      const sysId = await createLegs('9104', ['one', 'two'], 2)
+      ok(await closeLeg('9104', sysId, 'one', 'success', 2))
+      const settle = await runStep(
+        'close',
+        {
+          ...connection,
+          change_sys_id: sysId,
+          result: 'success',
+          expected_legs: '2',
+          settle_legs: 'true'
+        },
+        env('9104')
+      )
+      ok(settle)
+      const two = tasksOf(sysId).find(
+        t => t.short_description === 'Deployment leg: two'
+      )!
+      expect([two.state, two.close_code]).toEqual(['3', 'unsuccessful'])
+      expect(two.close_notes).toContain('Leg two never reported its result')
+      const change = sim.instance.store.get('change_request', sysId)!
+      expect([change.close_code, closes(sysId)]).toEqual(['unsuccessful', 1])
+    }),
+    60_000
+  )
+
+  it(
+    'names a leg without a leg input for the job as the run shows it, and refuses when it cannot read it',
+    counted(counts, 'leg named from the job', async () => {
+      const named = await runStep(
+        'create',
+        {
+          ...connection,
+          type: 'normal',
+          assignment_group: 'DevOps Team',
+          expected_legs: '2'
+        },
+        env('9105')
+      )
+      ok(named)
+      const sysId = named.outputs.change_sys_id!
+      expect(tasksOf(sysId).map(t => t.short_description)).toEqual([
+        'Deployment leg: deploy'
+      ])
+      const unnamed = await runStep(
+        'create',
+        {
+          ...connection,
+          type: 'normal',
+          assignment_group: 'DevOps Team',
+          expected_legs: '2',
+          github_token: ''
+        },
+        env('9106')
+      )
+      expect(unnamed.code).toBe(1)
+      expect(errors(unnamed).join('\n')).toContain(
+        "leg: give each leg a name (e.g. ${{ matrix.region }}); the job's name could not be read: no github_token was given."
+      )
+      expect(changesOf('9106')).toHaveLength(0)
+    }),
+    60_000
+  )
+})
+
+describe('the all-in-one gate as a matrix leg', () => {
+  it(
+    'two legs through main and post: one change, implemented once by both, closed by the last post from both results',
+    counted(counts, 'gate legs', async () => {
+      const gateInputs = (leg: string): Record<string, string> => ({
+        ...connection,
+        type: 'normal',
+        assignment_group: 'DevOps Team',
+        environment: 'production',
+        poll_interval_seconds: '5',
+        expected_legs: '2',
+        leg
+      })
+      const mains = await Promise.all(
+        ['left', 'right'].map(leg =>
+          runStep('gate', gateInputs(leg), env('9107'))
+        )
+      )
+      mains.forEach(ok)
+      expect(new Set(mains.map(m => m.outputs.change_number)).size).toBe(1)
+      const sysId = mains[0]!.outputs.change_sys_id!
+      expect(mains.map(m => m.state.leg)).toEqual(['left', 'right'])
+      github.steps = [
+        {name: 'Gate', status: 'completed', conclusion: 'success'},
+        {name: 'Deploy', status: 'completed', conclusion: 'success'},
+        {name: 'Post Gate', status: 'in_progress', conclusion: null}
+      ]
+      const first = await runStep('gate-post', gateInputs('left'), {
+        ...env('9107'),
+        state: mains[0]!.state
+      })
+      ok(first)
+      expect(sim.instance.store.get('change_request', sysId)!.state).toBe('-1')
+      expect(setTo(sysId, '-1')).toBe(1)
+      const second = await runStep('gate-post', gateInputs('right'), {
+        ...env('9107'),
+        state: mains[1]!.state
+      })
+      ok(second)
+      const change = sim.instance.store.get('change_request', sysId)!
+      expect([change.state, change.close_code, closes(sysId)]).toEqual([
+        '3',
+        'successful',
+        1
+      ])
+      expect(second.summary).toContain('Legs: 2 of 2 reported.')
+    }),
+    60_000
+  )
+})

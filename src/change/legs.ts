@@ -1,0 +1,237 @@
+import {createHash} from 'node:crypto'
+import type {RunContext} from '../github-context.js'
+import type {ChangeRecord} from '../servicenow/change-record.js'
+import type {ChangeTask} from '../servicenow/change-task.js'
+import {createChecked} from '../servicenow/checked-create.js'
+import {CORRELATION_ID_MAX} from '../settings/create.js'
+import type {CloseCode, JobResult} from '../settings/close.js'
+import type {ChangeDeps} from './deps.js'
+
+/**
+ * One change for a whole matrix (issue 13): every leg of the deployment (a matrix job's
+ * legs share the change's correlation id) gets a change task of its own, named for it,
+ * created idempotently and closed from that leg's own result. The change closes when every
+ * expected leg has reported, the worst result deciding; one leg, and only one, closes it.
+ *
+ * A leg's task carries LEG_MARK in correlation_display and, in correlation_id, the change's
+ * correlation id and the leg's name (hashed where that would pass ServiceNow's 100 characters),
+ * so that a leg finds its own task again on a re-run and no one else's is taken for it.
+ * Change tasks are closed with a close code and notes (create-a-change-task.md: "Closed:
+ * Requires close code and close notes"), canceled without.
+ */
+export const LEG_MARK = 'servicenow-change leg'
+const LEG_TITLE = 'Deployment leg: '
+
+/** What every leg task of this change has at the start of its correlation_id. */
+export function legPrefix(changeCorrelationId: string): string {
+  // The change's id is at most 100 characters itself; past 60 only its hash leaves room for the leg.
+  return changeCorrelationId.length <= 60
+    ? `${changeCorrelationId}/leg/`
+    : `#${hash(changeCorrelationId)}/leg/`
+}
+
+export function legCorrelationId(
+  changeCorrelationId: string,
+  leg: string
+): string {
+  const id = `${legPrefix(changeCorrelationId)}${leg}`
+  if (id.length <= CORRELATION_ID_MAX) return id
+  const tail = `#${hash(leg)}`
+  return `${id.slice(0, CORRELATION_ID_MAX - tail.length)}${tail}`
+}
+
+/** A task of this change made by a leg of its deployment. */
+export function isLegTask(task: ChangeTask, record: ChangeRecord): boolean {
+  return (
+    task.correlationDisplay === LEG_MARK &&
+    record.correlationId !== '' &&
+    task.correlationId.startsWith(legPrefix(record.correlationId))
+  )
+}
+
+/** The leg's name, as its task's short description gives it. */
+export function legName(task: ChangeTask): string {
+  return task.shortDescription.startsWith(LEG_TITLE)
+    ? task.shortDescription.slice(LEG_TITLE.length)
+    : task.number
+}
+
+/**
+ * This leg's open task, created if it has none (a task it already reported belongs to an
+ * earlier attempt: a re-run reports anew). A create that fails in a way that may have landed
+ * is looked for before it is tried again.
+ */
+export async function ensureLegTask(
+  deps: ChangeDeps,
+  record: ChangeRecord,
+  leg: string,
+  run: RunContext
+): Promise<ChangeTask> {
+  const {client} = deps
+  const correlationId = legCorrelationId(record.correlationId, leg)
+  const open = async (): Promise<ChangeTask | undefined> =>
+    (await client.changes.tasks(record.sysId, {activeOnly: true}))
+      .filter(
+        t =>
+          t.correlationDisplay === LEG_MARK && t.correlationId === correlationId
+      )
+      .at(-1)
+  const found = await open()
+  if (found !== undefined) {
+    deps.info(`Leg ${leg}: change task ${found.number}.`)
+    return found
+  }
+  const task = await createChecked(client, {
+    create: () =>
+      client.changes.createTask(record.sysId, {
+        short_description: `${LEG_TITLE}${leg}`,
+        description: `The leg ${leg} of the deployment under ${record.number}, run by ${run.runUrl}. It is closed from that leg's result.`,
+        correlation_id: correlationId,
+        correlation_display: LEG_MARK
+      }),
+    landed: open,
+    onRetry: error =>
+      deps.warn(
+        `Creating the task for leg ${leg} failed (${error.message}); looking whether it landed before trying again.`
+      ),
+    ...(deps.random === undefined ? {} : {random: deps.random})
+  })
+  deps.info(`Leg ${leg}: change task ${task.number} created.`)
+  return task
+}
+
+/** Where the legs stand, from the change's tasks: the newest task of each leg speaks for it. */
+export interface LegsStatus {
+  legs: {name: string; task: ChangeTask}[]
+  reported: {name: string; task: ChangeTask}[]
+  waiting: {name: string; task: ChangeTask}[]
+  /** Every expected leg has reported and none is still open. */
+  complete: boolean
+}
+
+export function legsStatus(
+  record: ChangeRecord,
+  tasks: ChangeTask[],
+  expected: number
+): LegsStatus {
+  const newest = new Map<string, ChangeTask>()
+  for (const t of tasks.filter(t => isLegTask(t, record))) {
+    const seen = newest.get(t.correlationId)
+    // Numbers grow with each task made: the higher one is the later attempt.
+    if (seen === undefined || t.number.localeCompare(seen.number) > 0)
+      newest.set(t.correlationId, t)
+  }
+  const legs = [...newest.values()]
+    .map(task => ({name: legName(task), task}))
+    .sort((a, b) => a.name.localeCompare(b.name))
+  const reported = legs.filter(l => !l.task.active)
+  const waiting = legs.filter(l => l.task.active)
+  return {
+    legs,
+    reported,
+    waiting,
+    complete: reported.length >= expected && waiting.length === 0
+  }
+}
+
+/**
+ * The leg that closes the change: the one whose task was written last (then the higher
+ * task number). Every leg that sees all legs reported sees the same tasks, so names the
+ * same leg; and the leg whose task was written last is the one sure to have seen them all
+ * (each leg waits SETTLE_MS after its own report before it reads: a write in the same second
+ * as its own has landed by then).
+ */
+export function closingLeg(status: LegsStatus): string | undefined {
+  const last = status.reported.reduce<
+    (typeof status.reported)[number] | undefined
+  >(
+    (best, l) => (best === undefined || later(l.task, best.task) ? l : best),
+    undefined
+  )
+  return last?.name
+}
+
+export const SETTLE_MS = 3000
+
+/** The deployment's result from its legs: a failure anywhere fails it, then a cancel; success only when every leg succeeded. */
+export function legsResult(
+  status: LegsStatus,
+  expected: number
+): {result: JobResult; closeCode: CloseCode | undefined} {
+  const results = status.reported.map(l => taskResult(l.task))
+  const missing =
+    expected - status.reported.length > 0 || status.waiting.length > 0
+  if (missing || results.includes('failure'))
+    return {result: 'failure', closeCode: undefined}
+  if (results.includes('cancelled'))
+    return {result: 'cancelled', closeCode: undefined}
+  const issues = status.reported.some(
+    l => l.task.closeCode === 'successful_issues'
+  )
+  return {
+    result: 'success',
+    closeCode: issues ? 'successful_issues' : undefined
+  }
+}
+
+/** One line a leg: its name, how it ended and its task. */
+export function legLines(status: LegsStatus, expected: number): string[] {
+  const lines = status.legs.map(
+    l =>
+      `${l.name}: ${l.task.active ? 'not reported' : readable(l.task)} (${l.task.number})`
+  )
+  const unseen = expected - status.legs.length
+  if (unseen > 0)
+    lines.push(
+      `${unseen} more leg${unseen === 1 ? '' : 's'} expected, never seen (no task)`
+    )
+  return lines
+}
+
+/** The task's fields for a leg's result: closed with a code for a result, canceled for a cancel or skip. */
+export function reportFields(
+  result: JobResult,
+  closeCode: CloseCode | undefined,
+  notes: string
+): Record<string, string> {
+  if (result === 'cancelled' || result === 'skipped')
+    return {state: TASK_CANCELED, close_notes: notes}
+  return {
+    state: TASK_CLOSED,
+    close_code:
+      result === 'success' ? (closeCode ?? 'successful') : 'unsuccessful',
+    close_notes: notes
+  }
+}
+
+/** change_task's Closed and Canceled state values in the base system. */
+export const TASK_CLOSED = '3'
+const TASK_CANCELED = '4'
+
+function taskResult(task: ChangeTask): JobResult {
+  if (task.closeCode === 'unsuccessful') return 'failure'
+  if (task.closeCode === 'successful' || task.closeCode === 'successful_issues')
+    return 'success'
+  // Inactive without a code: canceled (or closed by a person without one: not a success).
+  return task.state === 'Canceled' || task.state === TASK_CANCELED
+    ? 'cancelled'
+    : 'failure'
+}
+
+function readable(task: ChangeTask): string {
+  const result = taskResult(task)
+  if (result === 'cancelled') return 'canceled'
+  return task.closeCode === ''
+    ? 'closed without a close code'
+    : task.closeCode.replace('_', ' with ')
+}
+
+function later(a: ChangeTask, b: ChangeTask): boolean {
+  return a.updatedOn !== b.updatedOn
+    ? a.updatedOn > b.updatedOn
+    : a.number.localeCompare(b.number) > 0
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
