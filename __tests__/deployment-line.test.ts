@@ -47,3 +47,17 @@ describe('the deployment line', () => {
     ).toBeUndefined()
   })
 })
+
+describe('dates in the line', () => {
+  it('refuses a date that would roll over into another (30 February, 24:00), and keeps milliseconds', () => {
+    const read = (d: string): Date | undefined =>
+      parseDeploymentLine(
+        `servicenow-change deployment: environment=x; oldest_commit=${d}`
+      )?.oldestCommit
+    expect(read('2026-02-30T10:00:00Z')).toBeUndefined()
+    expect(read('2026-11-20T24:00:00Z')).toBeUndefined()
+    expect(read('2026-11-20T10:00:00.250Z')).toEqual(
+      new Date('2026-11-20T10:00:00.250Z')
+    )
+  })
+})

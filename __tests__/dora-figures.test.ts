@@ -218,6 +218,70 @@ describe('computeDora totals', () => {
   })
 })
 
+describe('bands and what is left out', () => {
+  it('bands the figures as measured, not as rounded: 23.96 h is under a day, 10 in 199 over 5 %, 0.96 h under an hour', () => {
+    const lead = computeDora(
+      [deployment('2026-11-03 10:00:00', {createdHours: 23.96})],
+      FROM,
+      UNTIL
+    )
+    expect([lead.totals.lead_time_hours_median, lead.bands.lead_time]).toEqual([
+      24,
+      'elite'
+    ])
+    const many = Array.from({length: 199}, (_, i) =>
+      deployment(
+        `2026-11-${String(3 + (i % 10)).padStart(2, '0')} 10:00:00`,
+        i < 10 ? {closeCode: 'unsuccessful'} : {}
+      )
+    )
+    const rate = computeDora(many, FROM, UNTIL)
+    expect([
+      rate.totals.change_failure_rate,
+      rate.bands.change_failure_rate
+    ]).toEqual([0.05, 'high'])
+    const restore = computeDora(
+      [
+        deployment('2026-11-03 10:00:00', {
+          incidents: [
+            {
+              opened: at('2026-11-03 11:00:00'),
+              resolved: new Date(at('2026-11-03 11:00:00').getTime() + 0.96 * H)
+            }
+          ]
+        })
+      ],
+      FROM,
+      UNTIL
+    )
+    expect([
+      restore.totals.time_to_restore_hours_median,
+      restore.bands.time_to_restore
+    ]).toEqual([1, 'elite'])
+  })
+
+  it('leaves out a lead time that would run backwards (a change created after it closed) and a restore that would', () => {
+    const report = computeDora(
+      [
+        deployment('2026-11-05 10:00:00', {createdHours: -168}),
+        deployment('2026-11-05 11:00:00', {createdHours: 200}),
+        deployment('2026-11-05 12:00:00', {
+          incidents: [incident('2026-11-05 18:00:00', '2026-11-05 13:00:00')]
+        })
+      ],
+      FROM,
+      UNTIL
+    )
+    expect(report.totals).toMatchObject({
+      lead_time_hours_median: 112,
+      lead_time_from: {oldest_commit: 0, change_created: 2},
+      time_to_restore_hours_median: null,
+      restored_incidents: 0,
+      failures: 1
+    })
+  })
+})
+
 describe('computeDora report', () => {
   it('gives the period, the bands, each environment and service, each week and each day with its own figures', () => {
     const report = computeDora(

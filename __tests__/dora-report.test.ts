@@ -10,7 +10,8 @@ import {simConnection} from './helpers/sim.js'
  * to 2 November.
  *
  *   change  closed            how                       deployment line                 lead time
- *   A       3 Nov 10:00       successful                production, oldest 1 Nov 10:00  48 h from commit
+ *   A       3 Nov 10:00       successful (a canceled    production, oldest 1 Nov 10:00  48 h from commit
+ *                             incident: no failure)
  *   B (std) 4 Nov 10:00       successful, incident 1.5h production (work note), 06:00  4 h from commit
  *   C       10 Nov 10:00      unsuccessful              none                            none (never ran)
  *   D       11 Nov 10:00      successful, rolled back   staging, oldest 10 Nov 20:00    14 h from commit
@@ -92,6 +93,12 @@ function seed(): void {
       opened_at: '2026-11-04 12:00:00',
       resolved_at: '2026-11-04 13:30:00'
     },
+    'history'
+  )
+  // Canceled (state 8): no failure of A's.
+  store.insert(
+    'incident',
+    {caused_by: a, state: '8', opened_at: '2026-11-03 12:00:00'},
     'history'
   )
   change('C', '2026-11-10 04:00:00', '2026-11-10 10:00:00', {

@@ -162,6 +162,45 @@ describe('report', () => {
     )
   })
 
+  it('keeps a hostile environment name in its cell, and says so when a short period has no whole week to chart', async () => {
+    const closed = new Date(Date.now() - 3_600_000)
+      .toISOString()
+      .slice(0, 19)
+      .replace('T', ' ')
+    const hostile = sim.instance.store.insert(
+      'change_request',
+      {
+        type: 'normal',
+        state: '3',
+        active: 'false',
+        close_code: 'successful',
+        close_notes: 'x',
+        correlation_id: 'hostile/1',
+        closed_at: closed,
+        sys_created_on: closed,
+        description:
+          'servicenow-change deployment: environment=%0A%0A%23%20Injected%20heading%0A%0A%5Bclick%5D(https%3A%2F%2Fevil.example%2F)'
+      },
+      'history'
+    )
+    const run = await runStep('report', {
+      ...connection(),
+      period_days: '3',
+      correlation_prefix: 'hostile/'
+    })
+    // The other tests count the seeded history alone.
+    sim.instance.store.delete('change_request', hostile.sys_id!)
+    expect(errors(run)).toEqual([])
+    expect(run.summary).not.toMatch(/\n\s*# Injected/)
+    expect(run.summary).toContain(
+      '<td># Injected heading [click](https://evil.example/)</td>'
+    )
+    expect(run.summary).not.toContain('xychart-beta')
+    expect(run.summary).toContain(
+      'No whole week in either period to chart: the weeks are in the table below.'
+    )
+  })
+
   it('narrows to a configuration item or a correlation prefix', async () => {
     const byCi = JSON.parse(
       (

@@ -946,6 +946,22 @@ describe('readReportSettings', () => {
       )
     ).toEqual(expected)
   })
+
+  it("takes now up to the next whole second, as ServiceNow keeps times: a change closed in now's own second counts", () => {
+    expect(
+      outcome(
+        readWith(
+          () => readReportSettings(new Date('2026-11-23T12:00:00.700Z')),
+          {...connection, period_days: '1'}
+        )
+      )
+    ).toEqual({
+      value: expect.objectContaining({
+        from: new Date('2026-11-22T12:00:01Z'),
+        until: new Date('2026-11-23T12:00:01Z')
+      })
+    })
+  })
 })
 
 describe('readGateSettings', () => {

@@ -75,9 +75,15 @@ function iso(d: Date | undefined): string | undefined {
   return d === undefined ? undefined : d.toISOString().replace('.000Z', 'Z')
 }
 
+/** Only a real instant: 2026-02-30 or 24:00 would roll over into another day, and are refused. */
 function date(text: string | undefined): Date | undefined {
-  if (text === undefined || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(text))
-    return undefined
-  const d = new Date(text)
-  return Number.isNaN(d.getTime()) ? undefined : d
+  const m =
+    text === undefined
+      ? null
+      : /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z$/.exec(text)
+  if (m === null) return undefined
+  const d = new Date(text!)
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) !== m[1]
+    ? undefined
+    : d
 }

@@ -24,7 +24,7 @@ export interface Deployment {
   service: string
   /** The oldest commit that went out, from the deployment line. */
   oldestCommit: Date | undefined
-  /** Incidents whose caused_by is this change. */
+  /** Incidents whose caused_by is this change, but canceled ones. */
   incidents: {opened: Date | undefined; resolved: Date | undefined}[]
   /** Numbers of the changes (not canceled) whose parent is this one: its rollbacks. */
   rollbacks: string[]
@@ -32,6 +32,7 @@ export interface Deployment {
 
 /** IN lists stay short enough for a URL (the instance's limit is about 8 KB of query string). */
 const IN_CHUNK = 100
+const INCIDENT_CANCELED = '8'
 const PAGE = 500
 
 /**
@@ -55,7 +56,9 @@ export async function readDeployments(
   )
     .atLeast('closed_at', formatGlideDate(from))
     .before('closed_at', formatGlideDate(until))
+    // sys_id after the time: changes closed in the same second keep one order from page to page.
     .orderBy('closed_at')
+    .orderBy('sys_id')
   const rows: RawRecord[] = []
   for await (const row of client.table.all('change_request', {
     query: q,
@@ -83,9 +86,12 @@ export async function readDeployments(
   const incidents = new Map<string, Deployment['incidents']>()
   for await (const i of inChunks(client, 'incident', 'caused_by', ids, [
     'caused_by',
+    'state',
     'opened_at',
     'resolved_at'
   ])) {
+    // A canceled incident (state 8 in the base system's choices) was no failure: it is left out.
+    if (valueOf(i, 'state') === INCIDENT_CANCELED) continue
     const cause = valueOf(i, 'caused_by')
     incidents.set(cause, [
       ...(incidents.get(cause) ?? []),

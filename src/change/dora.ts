@@ -169,16 +169,18 @@ export function computeDora(
 ): PeriodReport {
   const deployments = all.filter(d => d.closed >= from && d.closed < until)
   const days = (until.getTime() - from.getTime()) / DAY_MS
-  const totals = figures(deployments, days)
+  const measured = measure(deployments, days)
+  const totals = figures(measured)
+  // Bands from the figures as measured, not as rounded for reading: 23.96 h is under a day.
   return {
     from: from.toISOString(),
     until: until.toISOString(),
     totals,
     bands: {
-      deployment_frequency: frequencyBand(totals.deployments_per_day),
-      lead_time: leadTimeBand(totals.lead_time_hours_median),
-      change_failure_rate: failureRateBand(totals.change_failure_rate),
-      time_to_restore: restoreBand(totals.time_to_restore_hours_median)
+      deployment_frequency: frequencyBand(measured.perDay),
+      lead_time: leadTimeBand(measured.leadHours),
+      change_failure_rate: failureRateBand(measured.failureRate),
+      time_to_restore: restoreBand(measured.restoreHours)
     },
     by_environment: frequencies(
       deployments,
@@ -187,7 +189,7 @@ export function computeDora(
     ),
     by_service: frequencies(deployments, d => d.service || NO_SERVICE, days),
     weeks: spans(deployments, from, until, weekStart, WEEK_MS).map(s => {
-      const f = figures(s.group, 7)
+      const f = figures(measure(s.group, 7))
       return {
         week: s.start.toISOString().slice(0, 10),
         ...(s.partial ? {partial: true} : {}),
@@ -208,7 +210,22 @@ export function computeDora(
   }
 }
 
-function figures(group: Deployment[], days: number): Figures {
+/** The figures as measured, before any rounding: bands are read from these. */
+interface Measured {
+  group: Deployment[]
+  days: number
+  failedBy: Record<keyof Figures['failed_by'], Deployment[]>
+  failures: number
+  perDay: number | null
+  failureRate: number | null
+  leadHours: number | null
+  fromCommit: number
+  fromCreated: number
+  restoreHours: number | null
+  restores: number
+}
+
+function measure(group: Deployment[], days: number): Measured {
   const failedBy = {
     unsuccessful_close: group.filter(d => d.closeCode === 'unsuccessful'),
     incident: group.filter(d => d.incidents.length > 0),
@@ -216,35 +233,61 @@ function figures(group: Deployment[], days: number): Figures {
   }
   const failures = new Set(Object.values(failedBy).flat()).size
   // DORA's lead time ends with the change running in production: a deployment closed unsuccessful never did.
-  const deployed = group.filter(d => d.closeCode !== 'unsuccessful')
-  const fromCommit = deployed.filter(d => commitTime(d) !== undefined)
-  const leads = deployed.map(d => hours(commitTime(d) ?? d.created, d.closed))
+  const leads = group
+    .filter(d => d.closeCode !== 'unsuccessful')
+    .map(d => ({
+      fromCommit: commitTime(d) !== undefined,
+      start: commitTime(d) ?? d.created,
+      end: d.closed
+    }))
+    // A change created after it closed (imported history, a clock put right) has no lead time to tell.
+    .filter(l => l.start <= l.end)
   const restores = group
     .flatMap(d => d.incidents)
     .flatMap(i =>
-      i.opened === undefined || i.resolved === undefined
+      i.opened === undefined ||
+      i.resolved === undefined ||
+      i.resolved < i.opened
         ? []
         : [hours(i.opened, i.resolved)]
     )
   return {
-    deployments: group.length,
-    deployments_per_day: days > 0 ? round(group.length / days, 3) : null,
-    deployments_per_week: days > 0 ? round((group.length * 7) / days, 2) : null,
+    group,
+    days,
+    failedBy,
     failures,
+    perDay: days > 0 ? group.length / days : null,
+    failureRate: group.length === 0 ? null : failures / group.length,
+    leadHours: median(leads.map(l => hours(l.start, l.end))),
+    fromCommit: leads.filter(l => l.fromCommit).length,
+    fromCreated: leads.filter(l => !l.fromCommit).length,
+    restoreHours: median(restores),
+    restores: restores.length
+  }
+}
+
+/** The figures as the report gives them: rates to three places, hours to one. */
+function figures(m: Measured): Figures {
+  const roundOr = (v: number | null, digits: number): number | null =>
+    v === null ? null : round(v, digits)
+  return {
+    deployments: m.group.length,
+    deployments_per_day: roundOr(m.perDay, 3),
+    deployments_per_week: roundOr(m.perDay === null ? null : m.perDay * 7, 2),
+    failures: m.failures,
     failed_by: {
-      unsuccessful_close: failedBy.unsuccessful_close.length,
-      incident: failedBy.incident.length,
-      rollback: failedBy.rollback.length
+      unsuccessful_close: m.failedBy.unsuccessful_close.length,
+      incident: m.failedBy.incident.length,
+      rollback: m.failedBy.rollback.length
     },
-    change_failure_rate:
-      group.length === 0 ? null : round(failures / group.length, 3),
-    lead_time_hours_median: median(leads),
+    change_failure_rate: roundOr(m.failureRate, 3),
+    lead_time_hours_median: roundOr(m.leadHours, 1),
     lead_time_from: {
-      oldest_commit: fromCommit.length,
-      change_created: deployed.length - fromCommit.length
+      oldest_commit: m.fromCommit,
+      change_created: m.fromCreated
     },
-    time_to_restore_hours_median: median(restores),
-    restored_incidents: restores.length
+    time_to_restore_hours_median: roundOr(m.restoreHours, 1),
+    restored_incidents: m.restores
   }
 }
 
@@ -265,16 +308,13 @@ function frequencies(
 ): FrequencyRow[] {
   return Object.entries(countBy(group, name))
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-    .map(([key, n]) => {
-      const perDay = days > 0 ? round(n / days, 3) : null
-      return {
-        name: key,
-        deployments: n,
-        per_day: perDay,
-        per_week: days > 0 ? round((n * 7) / days, 2) : null,
-        band: frequencyBand(perDay)
-      }
-    })
+    .map(([key, n]) => ({
+      name: key,
+      deployments: n,
+      per_day: days > 0 ? round(n / days, 3) : null,
+      per_week: days > 0 ? round((n * 7) / days, 2) : null,
+      band: frequencyBand(days > 0 ? n / days : null)
+    }))
 }
 
 function countBy(
@@ -332,12 +372,9 @@ function median(values: number[]): number | null {
   if (values.length === 0) return null
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return round(
-    sorted.length % 2 === 1
-      ? sorted[mid]!
-      : (sorted[mid - 1]! + sorted[mid]!) / 2,
-    1
-  )
+  return sorted.length % 2 === 1
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 function round(value: number, digits: number): number {

@@ -19,10 +19,12 @@ export interface ReportSettings {
 export function readReportSettings(now: Date = new Date()): ReportSettings {
   const connection = readConnectionSettings()
   const untilText = text(I.Until)
-  const until =
+  const given =
     untilText === ''
       ? now
       : (parseGlideDate(parseDate(I.Until, untilText)) ?? now)
+  // Up to a whole second, as ServiceNow keeps times: a change closed in until's own second, before it, counts.
+  const until = new Date(Math.ceil(given.getTime() / 1000) * 1000)
   const days = integer(I.PeriodDays, 90, 1, 730)
   const settings: ReportSettings = {
     connection,

@@ -182,6 +182,9 @@ function charts(report: DoraReport): string {
       ...series,
       '```'
     ].join('\n')
+  // xychart needs one item at least on its axis: a period shorter than two weeks may have no whole week.
+  if (weeks.length === 0)
+    return 'No whole week in either period to chart: the weeks are in the table below.'
   return [
     xychart(
       `Deployments per week (previous period, then ${since})`,
@@ -222,7 +225,7 @@ function frequencyTable(
       {data: 'Band', header: true}
     ],
     ...rows.map(r => [
-      escape(r.name),
+      escape(r.name).trim(),
       String(r.deployments),
       num(r.per_day),
       num(r.per_week),

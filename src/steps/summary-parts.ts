@@ -120,9 +120,14 @@ export function readableCloseCode(code: string): string {
   return CLOSE_CODES[code] ?? readableValue(code)
 }
 
-/** Text from ServiceNow or the workflow, made safe to place in the summary's HTML. */
+/**
+ * Text from ServiceNow or the workflow, made safe to place in the summary's HTML. Runs of
+ * white space, line breaks included, become one space: a blank line ends GitHub's HTML block,
+ * and what follows it would be read as Markdown (a heading, a link, a table of its own).
+ */
 export function escape(text: string): string {
   return text
+    .replace(/\s+/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
