@@ -14,6 +14,7 @@ import {
   LegInput,
   Output,
   ReportInput,
+  SyncInput,
   UpdateInput,
   WaitInput
 } from '../src/constants.js'
@@ -70,7 +71,8 @@ const ACTIONS: Record<string, string[]> = {
     AttachmentInput,
     LegInput
   ),
-  'report/action.yml': names(ConnectionInput, ReportInput)
+  'report/action.yml': names(ConnectionInput, ReportInput),
+  'sync/action.yml': names(ConnectionInput, SyncInput)
 }
 
 describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
@@ -123,13 +125,15 @@ describe.each(Object.entries(ACTIONS))('%s', (file, inputs) => {
     const common =
       file === 'report/action.yml'
         ? [Output.Report, Output.Metrics]
-        : [
-            Output.ChangeNumber,
-            Output.ChangeSysId,
-            Output.ChangeUrl,
-            Output.State,
-            Output.Approval
-          ]
+        : file === 'sync/action.yml'
+          ? [Output.Reviewed, Output.Metrics]
+          : [
+              Output.ChangeNumber,
+              Output.ChangeSysId,
+              Output.ChangeUrl,
+              Output.State,
+              Output.Approval
+            ]
     for (const name of common) expect(Object.keys(data.outputs)).toContain(name)
   })
 

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import type {Simulator} from '../src/simulator/server.js'
-import {e2eEnvironment, type E2eEnvironment} from './helpers/e2e.js'
+import {e2eEnvironment, ok, type E2eEnvironment} from './helpers/e2e.js'
 import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {counted, suiteCounts} from './helpers/counts.js'
@@ -25,13 +25,6 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
 
-function ok(run: StepRun): void {
-  expect({code: run.code, errors: errors(run), stderr: run.stderr}).toEqual({
-    code: 0,
-    errors: [],
-    stderr: ''
-  })
-}
 const env = (runId: string): {env: Record<string, string>} => ({
   env: {
     GITHUB_RUN_ID: runId,
@@ -117,7 +110,8 @@ describe('one change for a matrix', () => {
         ['eu-west', 'us-east', 'ap-south'],
         3
       )
-      expect(changesOf('9101')).toHaveLength(1)
+      // Legs racing may each create one; every one but the oldest is canceled at once.
+      expect(changesOf('9101').filter(c => c.state !== '4')).toHaveLength(1)
       expect(
         tasksOf(sysId)
           .map(t => [t.short_description, t.correlation_display, t.active])

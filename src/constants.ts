@@ -103,6 +103,16 @@ export enum GateInput {
   GithubToken = 'github_token'
 }
 
+/** The sync step: GitHub deployments waiting on an environment, reviewed from ServiceNow. */
+export enum SyncInput {
+  GithubToken = 'github_token',
+  Repository = 'repository',
+  Environments = 'environments',
+  HonorChangeWindow = 'honor_change_window',
+  MaxRuns = 'max_runs',
+  TimeLimitSeconds = 'time_limit_seconds'
+}
+
 /** One change for a matrix (create, close and the gate). */
 export enum LegInput {
   ExpectedLegs = 'expected_legs',
@@ -135,7 +145,8 @@ export enum Output {
   PlannedEnd = 'planned_end',
   Risk = 'risk',
   Impact = 'impact',
-  Report = 'report'
+  Report = 'report',
+  Reviewed = 'reviewed'
 }
 
 /** What the all-in-one gate's main step leaves for its post step (read and written only by steps/gate-state.ts). */

@@ -1,3 +1,5 @@
+import {expect} from '@jest/globals'
+import {errors, type StepRun} from '../../scripts/local-runner.js'
 import type {Simulator, SimulatorOptions} from '../../src/simulator/server.js'
 import {scannedSteps} from './scan.js'
 import {withSimulator} from './sim.js'
@@ -23,4 +25,13 @@ export async function e2eEnvironment(
       password: 'sn-integration-pw'
     }
   }
+}
+
+/** A step that ran clean: exit 0, no error annotation, nothing on stderr. */
+export function ok(run: StepRun): void {
+  expect({code: run.code, errors: errors(run), stderr: run.stderr}).toEqual({
+    code: 0,
+    errors: [],
+    stderr: ''
+  })
 }

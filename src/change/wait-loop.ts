@@ -206,10 +206,14 @@ export async function waitForDecision(
   }
 }
 
-function evaluate(
+/**
+ * Whether the change may be implemented now, by its state, approval, hold and window: the one
+ * rule the wait polls by, and the sync step (sync-review.ts) reviews GitHub deployments by.
+ */
+export function evaluate(
   record: ChangeRecord,
   now: number,
-  options: WaitLoopOptions
+  options: Pick<WaitLoopOptions, 'proceedWhen' | 'honorChangeWindow'>
 ): Verdict {
   const label = record.stateLabel
   if (label === 'canceled')

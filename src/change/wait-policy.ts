@@ -148,7 +148,10 @@ function cancelNoteFor(
 }
 
 /** Who rejected it and what they said: the first thing a person needs. */
-function rejectionMessage(record: ChangeRecord, approvers: Approver[]): string {
+export function rejectionMessage(
+  record: ChangeRecord,
+  approvers: Approver[]
+): string {
   const rejected = approvers.filter(a => a.state === 'rejected')
   if (rejected.length === 0) return `${record.number} was rejected.`
   const who = rejected

@@ -24,6 +24,9 @@ const HELP = `ServiceNow simulator: a local instance for servicenow-change.
   --no-client-credentials  refuse the OAuth client credentials grant
   --silent-refusals      ignore refused state changes instead of answering 403
   --history-weeks N      seed N weeks of past deployments and incidents (for the report)
+  --notify-github URL    send repository_dispatch to this GitHub API (https://api.github.com, or the
+                         GitHub simulator) when a change of this action changes approval or state;
+                         the token comes from GITHUB_DISPATCH_TOKEN
   --fault JSON           inject a fault, e.g. '{"kind":"status","status":503,"path":"/api/now/table","times":3}'
   --oidc-jwks FILE       trust ID tokens signed by the keys in this JWKS file (an OIDC provider entry)
   --oidc-client-id ID    the entry's Client ID: tokens must have it as aud (required with --oidc-jwks)
@@ -48,6 +51,7 @@ const {values} = parseArgs({
     'silent-refusals': {type: 'boolean', default: false},
     fault: {type: 'string', multiple: true},
     'history-weeks': {type: 'string'},
+    'notify-github': {type: 'string'},
     'oidc-jwks': {type: 'string'},
     'oidc-client-id': {type: 'string'},
     'oidc-issuer': {
@@ -125,6 +129,14 @@ const sim = await startSimulator({
   transitionRefusal: values['silent-refusals'] ? 'ignore' : 'error',
   faults: (values.fault ?? []).map(f => JSON.parse(f)),
   historyWeeks: number('history-weeks', values['history-weeks']),
+  ...(values['notify-github'] === undefined
+    ? {}
+    : {
+        notifyGithub: {
+          url: values['notify-github'],
+          token: process.env.GITHUB_DISPATCH_TOKEN ?? ''
+        }
+      }),
   oidc
 })
 

@@ -19,6 +19,7 @@ import {OidcSignIn} from './oidc.js'
 import {RateLimiter, type RateLimitConfig} from './rate-limit.js'
 import {HIBERNATION_PAGE, type Reply, type RequestContext} from './reply.js'
 import {seedHistory} from './history.js'
+import {notifyGithubOnChange} from './notify-github.js'
 import {seed, SEED_API_KEY, SEED_USERS} from './seed.js'
 import type {Row} from './store.js'
 import {tableRoute} from './table-routes.js'
@@ -55,6 +56,8 @@ export interface SimulatorOptions {
    * and the request log's times stay on the wall clock.
    */
   now?: () => number
+  /** Send repository_dispatch to this GitHub API when a change of this action changes approval or state (the README's business rule). */
+  notifyGithub?: {url: string; token: string}
 }
 
 export interface RequestLogEntry {
@@ -105,6 +108,8 @@ export class Simulator {
     if (options.workerDelayMs !== undefined)
       this.instance.workers.delayMs = options.workerDelayMs
     seed(this.instance.store)
+    if (options.notifyGithub !== undefined)
+      notifyGithubOnChange(this.instance.store, options.notifyGithub)
     if (options.historyWeeks !== undefined)
       seedHistory(this.instance.store, {
         weeks: options.historyWeeks,

@@ -114,13 +114,22 @@ export class Store {
         )
       }
     }
+    const changed = Object.keys(values).filter(
+      f => (row[f] ?? '') !== values[f]
+    )
     Object.assign(row, values)
+    if (changed.length > 0)
+      for (const listener of this.listeners) listener(table, row, changed)
     row.sys_updated_on = glideNow(this.clock())
     row.sys_updated_by = user
     row.sys_mod_count = String(Number(row.sys_mod_count ?? '0') + 1)
     this.addJournal(row.sys_id ?? '', journal, user)
     return row
   }
+
+  /** Told of every update that changes a field: which table, the row as it is now, the fields that changed. */
+  readonly listeners: ((table: string, row: Row, changed: string[]) => void)[] =
+    []
 
   delete(table: string, sysId: string): boolean {
     return this.tables.get(table)?.delete(sysId) ?? false

@@ -1,0 +1,3 @@
+import { sync } from '../index.js'
+await sync()
+process.exit()
