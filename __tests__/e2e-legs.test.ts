@@ -362,4 +362,77 @@ describe('the all-in-one gate as a matrix leg', () => {
     }),
     60_000
   )
+
+  it(
+    'refuses legs on a change without a correlation id, before writing anything',
+    counted(counts, 'no correlation id', async () => {
+      const made = sim.instance.store.insert(
+        'change_request',
+        {
+          type: 'normal',
+          state: '-1',
+          approval: 'approved',
+          short_description: 'made by hand'
+        },
+        'admin'
+      )
+      const run = await runStep(
+        'create',
+        {
+          ...connection,
+          change_number: made.number!,
+          expected_legs: '2',
+          leg: 'a'
+        },
+        env('9108')
+      )
+      expect(run.code).toBe(1)
+      expect(errors(run).join('\n')).toContain(
+        `${made.number} has no correlation id, so its legs' tasks could not be told from anyone else's`
+      )
+      expect(tasksOf(made.sys_id!)).toEqual([])
+    }),
+    60_000
+  )
+
+  it(
+    'a leg that fails after the change was closed successful says so, in a warning and a work note',
+    counted(counts, 'late failure', async () => {
+      const sysId = await createLegs('9109', ['x', 'y'], 2)
+      // A person closes leg y's task by hand as successful while it still runs.
+      const y = tasksOf(sysId).find(
+        t => t.short_description === 'Deployment leg: y'
+      )!
+      const row = sim.instance.store.get('change_task', y.sys_id!)!
+      sim.instance.store.update(
+        'change_task',
+        row,
+        {
+          state: '3',
+          active: 'false',
+          close_code: 'successful',
+          close_notes: 'closed by hand',
+          // A minute before leg x reports: x is the last to report, so x closes.
+          closed_at: new Date(Date.now() - 60_000)
+            .toISOString()
+            .slice(0, 19)
+            .replace('T', ' ')
+        },
+        'admin'
+      )
+      ok(await closeLeg('9109', sysId, 'x', 'success', 2))
+      expect(sim.instance.store.get('change_request', sysId)!.close_code).toBe(
+        'successful'
+      )
+      const late = await closeLeg('9109', sysId, 'y', 'failure', 2)
+      expect(late.code).toBe(0)
+      expect(late.stdout).toMatch(
+        /::warning::Leg y ended failure after CHG\d+ was closed successful: the close code does not tell this leg's result/
+      )
+      expect(
+        notes(sysId).filter(n => n.startsWith('Leg y ended failure after'))
+      ).toHaveLength(1)
+    }),
+    60_000
+  )
 })

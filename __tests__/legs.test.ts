@@ -12,9 +12,21 @@ import type {ChangeTask} from '../src/servicenow/change-task.js'
 import type {Simulator} from '../src/simulator/server.js'
 import {Timeline} from '../src/change/timeline.js'
 import {changeIn, RUN} from './helpers/changes.js'
+import {legNameOfLength} from '../src/steps/legs.js'
 import {clientFor, withSimulator} from './helpers/sim.js'
 
 /** The legs of one change: their tasks' ids, where they stand, who closes, and the result they add up to. */
+describe('legNameOfLength', () => {
+  it('keeps two long job names apart: their start, then a hash of the whole', () => {
+    const base = `deploy (a-very-long-matrix-value-${'x'.repeat(60)}`
+    const eu = legNameOfLength(`${base}, eu-west)`)
+    const us = legNameOfLength(`${base}, us-east)`)
+    expect([eu.length, us.length]).toEqual([80, 80])
+    expect(eu).not.toBe(us)
+    expect(legNameOfLength('deploy (eu-west)')).toBe('deploy (eu-west)')
+  })
+})
+
 describe('legCorrelationId', () => {
   it('is the change id, /leg/ and the name when that fits in 100 characters', () => {
     expect(
@@ -48,6 +60,7 @@ function task(leg: string, over: Partial<ChangeTask> = {}): ChangeTask {
     active: false,
     closeCode: 'successful',
     updatedOn: '2026-12-05 10:00:00',
+    closedAt: '',
     ...over
   }
 }
@@ -78,6 +91,24 @@ describe('legsStatus, closingLeg and legsResult', () => {
       1
     )
     expect(status.legs.map(l => l.name)).toEqual(['a'])
+  })
+
+  it('names as closer the leg that reported last by closed_at, though a work note wrote to another task since', () => {
+    const noted = task('noted', {
+      closedAt: '2026-12-05 10:00:01',
+      updatedOn: '2026-12-05 10:05:00'
+    })
+    const last = task('last', {
+      closedAt: '2026-12-05 10:00:02',
+      updatedOn: '2026-12-05 10:00:02'
+    })
+    expect(closingLeg(legsStatus(RECORD, [noted, last], 2))).toBe('last')
+  })
+
+  it('orders task numbers as numbers when they gain a digit', () => {
+    const a = task('a', {number: 'CTASK9999999'})
+    const b = task('b', {number: 'CTASK10000000'})
+    expect(closingLeg(legsStatus(RECORD, [b, a], 2))).toBe('b')
   })
 
   it('names as closer the leg written last, the higher number on a tie', () => {

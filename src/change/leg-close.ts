@@ -2,7 +2,11 @@ import type {RunContext} from '../github-context.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import {isTerminal} from '../servicenow/change-model.js'
 import type {ChangeTask} from '../servicenow/change-task.js'
-import type {CloseOptions, JobResult} from '../settings/close.js'
+import {
+  claimsSuccess,
+  type CloseOptions,
+  type JobResult
+} from '../settings/close.js'
 import {closeFromResult, type CloseOutcome} from './close-change.js'
 import type {ChangeDeps} from './deps.js'
 import {
@@ -12,6 +16,7 @@ import {
   legsResult,
   legsStatus,
   type LegsStatus,
+  needsCorrelation,
   reportFields,
   SETTLE_MS
 } from './legs.js'
@@ -51,11 +56,18 @@ export async function reportLeg(
   const {client, info} = deps
   const {leg, expected, result, options, run} = report
   let task: ChangeTask | undefined
+  needsCorrelation(record)
   if (isTerminal(record.stateLabel)) {
     // Closing or canceling the change closed its tasks: there is nothing left to report to.
     info(
       `${record.number} is already ${record.stateLabel}: leg ${leg} reports nothing.`
     )
+    if (result !== 'success' && claimsSuccess(record.closeCode)) {
+      // Someone closed it (or closed this leg's task by hand) before this leg ended: the record says otherwise.
+      const said = `Leg ${leg} ended ${result} after ${record.number} was closed ${record.closeCode}: the close code does not tell this leg's result (${run.runUrl}).`
+      deps.warn(said)
+      await client.changes.patch(record.sysId, {work_notes: said})
+    }
   } else {
     task = await ensureLegTask(deps, record, leg, run)
     await client.changes.updateTask(
@@ -114,6 +126,7 @@ export async function settleLegs(
   settle: {result: JobResult; options: CloseOptions; run: RunContext}
 ): Promise<{outcome: CloseOutcome; status: LegsStatus}> {
   const {client, info} = deps
+  needsCorrelation(record)
   let status = legsStatus(
     record,
     await client.changes.tasks(record.sysId),

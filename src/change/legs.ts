@@ -6,6 +6,7 @@ import {createChecked} from '../servicenow/checked-create.js'
 import {CORRELATION_ID_MAX} from '../settings/create.js'
 import type {CloseCode, JobResult} from '../settings/close.js'
 import type {ChangeDeps} from './deps.js'
+import {InputError} from '../servicenow/errors.js'
 
 /**
  * One change for a whole matrix (issue 13): every leg of the deployment (a matrix job's
@@ -40,6 +41,17 @@ export function legCorrelationId(
   return `${id.slice(0, CORRELATION_ID_MAX - tail.length)}${tail}`
 }
 
+/**
+ * Legs find their tasks by the change's correlation id: a change without one (made by hand,
+ * adopted by number) cannot tell its legs' tasks from anyone's, so legs refuse it.
+ */
+export function needsCorrelation(record: ChangeRecord): void {
+  if (record.correlationId === '')
+    throw new InputError(
+      `${record.number} has no correlation id, so its legs' tasks could not be told from anyone else's: give legs a change this action made (create, or the gate), or no expected_legs.`
+    )
+}
+
 /** A task of this change made by a leg of its deployment. */
 export function isLegTask(task: ChangeTask, record: ChangeRecord): boolean {
   return (
@@ -67,6 +79,7 @@ export async function ensureLegTask(
   leg: string,
   run: RunContext
 ): Promise<ChangeTask> {
+  needsCorrelation(record)
   const {client} = deps
   const correlationId = legCorrelationId(record.correlationId, leg)
   const open = async (): Promise<ChangeTask | undefined> =>
@@ -118,7 +131,7 @@ export function legsStatus(
   for (const t of tasks.filter(t => isLegTask(t, record))) {
     const seen = newest.get(t.correlationId)
     // Numbers grow with each task made: the higher one is the later attempt.
-    if (seen === undefined || t.number.localeCompare(seen.number) > 0)
+    if (seen === undefined || numberAfter(t.number, seen.number))
       newest.set(t.correlationId, t)
   }
   const legs = [...newest.values()]
@@ -226,10 +239,22 @@ function readable(task: ChangeTask): string {
     : task.closeCode.replace('_', ' with ')
 }
 
+/**
+ * Reported later: by when the task was closed (closed_at, which a work note written on it
+ * afterwards does not move; its last update where the instance gives no closed_at), then by
+ * its number.
+ */
 function later(a: ChangeTask, b: ChangeTask): boolean {
-  return a.updatedOn !== b.updatedOn
-    ? a.updatedOn > b.updatedOn
-    : a.number.localeCompare(b.number) > 0
+  const at = (t: ChangeTask): string => t.closedAt || t.updatedOn
+  return at(a) !== at(b) ? at(a) > at(b) : numberAfter(a.number, b.number)
+}
+
+/** CTASK0010010 after CTASK0010009, and after CTASK999999 when the numbers gain a digit. */
+function numberAfter(a: string, b: string): boolean {
+  const n = (s: string): number => Number(/\d+/.exec(s)?.[0] ?? NaN)
+  return Number.isNaN(n(a)) || Number.isNaN(n(b))
+    ? a.localeCompare(b) > 0
+    : n(a) > n(b)
 }
 
 function hash(text: string): string {

@@ -18,6 +18,8 @@ export interface ChangeTask {
   closeCode: string
   /** `YYYY-MM-DD HH:MM:SS`, GMT: the last write to it. */
   updatedOn: string
+  /** When it became inactive (task's Closed field, closed_at); '' while active. A later work note does not move it. */
+  closedAt: string
 }
 
 /**
@@ -39,7 +41,8 @@ export const CHANGE_TASK_FIELDS = [
   'correlation_display',
   'active',
   'close_code',
-  'sys_updated_on'
+  'sys_updated_on',
+  'closed_at'
 ] as const
 
 export function toChangeTask(raw: RawRecord): ChangeTask {
@@ -56,6 +59,7 @@ export function toChangeTask(raw: RawRecord): ChangeTask {
     // Absent from an answer that did not list it: then only active tasks were asked for.
     active: valueOf(raw, 'active') !== 'false',
     closeCode: valueOf(raw, 'close_code'),
-    updatedOn: valueOf(raw, 'sys_updated_on')
+    updatedOn: valueOf(raw, 'sys_updated_on'),
+    closedAt: valueOf(raw, 'closed_at')
   }
 }

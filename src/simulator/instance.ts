@@ -161,8 +161,11 @@ export class Instance {
         }
       }
     }
-    if (table === 'change_task' && values.state !== undefined)
+    if (table === 'change_task' && values.state !== undefined) {
       values.active = isActiveTaskState(values.state) ? 'true' : 'false'
+      if (values.active === 'false' && row.active !== 'false')
+        values.closed_at ||= glideNow(this.now())
+    }
     if (
       table === 'incident' &&
       values.state !== undefined &&

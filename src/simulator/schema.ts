@@ -423,6 +423,8 @@ export const TABLES: Record<string, TableSchema> = {
         unsuccessful: 'Unsuccessful'
       }),
       close_notes: str(4000),
+      // The task table's Closed field: set when the task becomes inactive (closed or canceled).
+      closed_at: str(40),
       on_hold: bool,
       on_hold_reason: str(4000),
       work_notes: journal,

@@ -13,7 +13,8 @@ import {currentJobName} from '../github-job.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import {InputError} from '../servicenow/errors.js'
 import type {CloseOptions, JobResult} from '../settings/close.js'
-import type {LegSettings} from '../settings/legs.js'
+import {LEG_NAME_MAX, type LegSettings} from '../settings/legs.js'
+import {createHash} from 'node:crypto'
 import {LegInput} from '../constants.js'
 
 /**
@@ -34,7 +35,14 @@ export async function legNameFor(
     throw new InputError(
       `${LegInput.Leg}: give each leg a name (e.g. \${{ matrix.region }}); the job's name could not be read: ${found.why}.`
     )
-  return found.name.slice(0, 80)
+  return legNameOfLength(found.name)
+}
+
+/** A job's name over 80 characters keeps its start and a hash of the whole: two long names stay two legs. */
+export function legNameOfLength(name: string): string {
+  if (name.length <= LEG_NAME_MAX) return name
+  const tail = `#${createHash('sha256').update(name).digest('hex').slice(0, 8)}`
+  return `${name.slice(0, LEG_NAME_MAX - tail.length)}${tail}`
 }
 
 /** Create (and the gate's main): the change found or made, this leg's task made or found. */
