@@ -10,12 +10,14 @@
  * - memory: peak RSS of each step, and the gate through a 6-hour wait (compressed time).
  * - simulator: the simulator's own throughput, so it is not what the figures measure.
  * - schedule: what conflict checking and the first available slot add to a create step.
+ * - runner-seconds: runner time a deployment holds over a 2-hour approval: polling gate vs sync.
  */
 import {coldStart} from './bench/cold-start.js'
 import {detectionLatency} from './bench/latency.js'
 import {memory} from './bench/memory.js'
 import {scale} from './bench/scale.js'
 import {schedule} from './bench/schedule.js'
+import {runnerSeconds} from './bench/runner-seconds.js'
 import {printTable} from './bench/table.js'
 import {simulatorThroughput} from './bench/throughput.js'
 
@@ -25,7 +27,8 @@ const parts: Record<string, () => Promise<void>> = {
   'cold-start': coldStart,
   memory,
   simulator: simulatorThroughput,
-  schedule
+  schedule,
+  'runner-seconds': runnerSeconds
 }
 const chosen = process.argv.slice(2)
 const unknown = chosen.filter(name => !(name in parts))
