@@ -155,3 +155,110 @@ describe('the GitHub API simulator', () => {
     expect(bad.status).toBe(422)
   })
 })
+
+describe('the GitHub API simulator, reads the evidence and the post step use', () => {
+  it('lists deployments by environment, their statuses newest first, a compare paged, and a run attempt’s jobs', async () => {
+    const repo = gh.world.repo(REPO)
+    repo.deployments.push(
+      {
+        id: 1,
+        sha: 'a'.repeat(40),
+        environment: 'production',
+        statuses: ['in_progress', 'success']
+      },
+      {
+        id: 2,
+        sha: 'b'.repeat(40),
+        environment: 'staging',
+        statuses: ['failure']
+      }
+    )
+    for (let i = 0; i < 5; i++)
+      repo.commits.push({
+        sha: String(i).repeat(40),
+        message: `commit ${i}`,
+        author: 'mona',
+        date: `2026-11-2${i}T00:00:00Z`
+      })
+    gh.world.repo(REPO).runs.get(2)!.jobs.push({
+      id: 7,
+      name: 'deploy (eu)',
+      status: 'in_progress',
+      conclusion: null,
+      runner_name: 'GitHub Actions 7',
+      steps: []
+    })
+    expect(
+      (await call(`/repos/${REPO}/deployments?environment=production`)).json
+    ).toEqual([{id: 1, sha: 'a'.repeat(40), environment: 'production'}])
+    expect(
+      (await call(`/repos/${REPO}/deployments/1/statuses?per_page=1`)).json
+    ).toEqual([{state: 'success'}])
+    expect((await call(`/repos/${REPO}/deployments/9/statuses`)).status).toBe(
+      404
+    )
+    const all = await call(
+      `/repos/${REPO}/compare/${'0'.repeat(40)}...${'4'.repeat(40)}`
+    )
+    expect([all.json.total_commits, all.json.commits.length]).toEqual([4, 4])
+    const last = await call(
+      `/repos/${REPO}/compare/${'0'.repeat(40)}...${'4'.repeat(40)}?per_page=1&page=4`
+    )
+    expect(
+      last.json.commits.map(
+        (c: {commit: {message: string}}) => c.commit.message
+      )
+    ).toEqual(['commit 4'])
+    expect(
+      (
+        await call(
+          `/repos/${REPO}/compare/${'9'.repeat(40)}...${'4'.repeat(40)}`
+        )
+      ).status
+    ).toBe(404)
+    expect(
+      (await call(`/repos/${REPO}/actions/runs/2/attempts/1/jobs`)).json
+    ).toEqual({
+      total_count: 1,
+      jobs: [
+        expect.objectContaining({
+          name: 'deploy (eu)',
+          runner_name: 'GitHub Actions 7'
+        })
+      ]
+    })
+    expect((await call(`/repos/${REPO}/actions/runs/2`)).json).toMatchObject({
+      id: 2,
+      status: 'waiting'
+    })
+    expect((await call(`/repos/${REPO}/actions/runs/424242`)).status).toBe(404)
+    expect((await call(`/repos/nobody/none/actions/runs`)).status).toBe(404)
+    expect((await call('/user')).status).toBe(404)
+    const badJson = await fetch(`${gh.url}/repos/${REPO}/dispatches`, {
+      method: 'POST',
+      headers: {authorization: 'token bot'},
+      body: '{not json'
+    })
+    expect(badJson.status).toBe(400)
+  })
+
+  it('rejects a deployment for a reviewer, failing the run, and refuses a non-reviewer with 422', async () => {
+    gh.world.addToken('stranger', {login: 'stranger'})
+    const envId = gh.world.repo(REPO).environments.get('production')!.id
+    const review = {environment_ids: [envId], state: 'rejected', comment: 'no'}
+    const stranger = await call(
+      `/repos/${REPO}/actions/runs/3/pending_deployments`,
+      {token: 'stranger', method: 'POST', body: review}
+    )
+    expect(stranger.status).toBe(422)
+    const rejected = await call(
+      `/repos/${REPO}/actions/runs/3/pending_deployments`,
+      {method: 'POST', body: review}
+    )
+    expect(rejected.status).toBe(200)
+    expect((await call(`/repos/${REPO}/actions/runs/3`)).json).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure'
+    })
+  })
+})

@@ -48,6 +48,7 @@ describe('the release tree', () => {
       'close/action.yml',
       'create/action.yml',
       'report/action.yml',
+      'sync/action.yml',
       'update/action.yml',
       'wait/action.yml'
     ])
