@@ -9,7 +9,7 @@ import {
 import type {Simulator} from '../src/simulator/server.js'
 import {admin, raw} from './helpers/sim.js'
 import {e2eEnvironment, type E2eEnvironment} from './helpers/e2e.js'
-import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
+import {startRunGithub, type RunGithub} from './helpers/github-run.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {counted, suiteCounts} from './helpers/counts.js'
 
@@ -23,7 +23,7 @@ import {counted, suiteCounts} from './helpers/counts.js'
  */
 const counts = suiteCounts('e2e-duplicates')
 let sim: Simulator
-let github: FakeGithub
+let github: RunGithub
 let runStep: E2eEnvironment['runStep']
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForDuplicateTests'
@@ -33,7 +33,7 @@ beforeAll(async () => {
   ;({sim, runStep, connection} = await e2eEnvironment(counts, {
     approval: {mode: 'auto', afterMs: 300}
   }))
-  github = await startFakeGithub(TOKEN)
+  github = await startRunGithub(TOKEN)
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
 beforeEach(() => admin(sim, 'DELETE', '/faults'))

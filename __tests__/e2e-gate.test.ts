@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import type {Simulator} from '../src/simulator/server.js'
 import {admin, withSimulator} from './helpers/sim.js'
-import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
+import {startRunGithub, type RunGithub} from './helpers/github-run.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {suiteCounts} from './helpers/counts.js'
 import {scannedSteps} from './helpers/scan.js'
@@ -10,7 +10,7 @@ import {scannedSteps} from './helpers/scan.js'
 let sim: Simulator
 const counts = suiteCounts('e2e-gate')
 let runStep: ReturnType<typeof scannedSteps>
-let github: FakeGithub
+let github: RunGithub
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForTests'
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
     approval: {mode: 'auto', afterMs: 300, rejectPattern: 'REJECT'}
   })
   runStep = scannedSteps(sim, counts)
-  github = await startFakeGithub(TOKEN)
+  github = await startRunGithub(TOKEN)
   connection = {
     instance_url: sim.url,
     username: 'devops.integration',

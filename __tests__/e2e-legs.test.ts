@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import type {Simulator} from '../src/simulator/server.js'
 import {e2eEnvironment, ok, type E2eEnvironment} from './helpers/e2e.js'
-import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
+import {startRunGithub, type RunGithub} from './helpers/github-run.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {counted, suiteCounts} from './helpers/counts.js'
 
@@ -13,7 +13,7 @@ import {counted, suiteCounts} from './helpers/counts.js'
  */
 const counts = suiteCounts('e2e-legs')
 let sim: Simulator
-let github: FakeGithub
+let github: RunGithub
 let runStep: E2eEnvironment['runStep']
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForLegTests'
@@ -21,7 +21,7 @@ beforeAll(async () => {
   ;({sim, runStep, connection} = await e2eEnvironment(counts, {
     approval: {mode: 'auto', afterMs: 200}
   }))
-  github = await startFakeGithub(TOKEN)
+  github = await startRunGithub(TOKEN)
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
 

@@ -9,7 +9,7 @@ import {
 import type {Simulator} from '../src/simulator/server.js'
 import type {FaultRule} from '../src/simulator/faults.js'
 import {admin, raw, withSimulator} from './helpers/sim.js'
-import {startFakeGithub, type FakeGithub} from './helpers/fake-github.js'
+import {startRunGithub, type RunGithub} from './helpers/github-run.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {add, counted, suiteCounts} from './helpers/counts.js'
 import {scannedSteps} from './helpers/scan.js'
@@ -22,7 +22,7 @@ import {scannedSteps} from './helpers/scan.js'
  */
 const counts = suiteCounts('e2e-truth')
 let sim: Simulator
-let github: FakeGithub
+let github: RunGithub
 let runStep: ReturnType<typeof scannedSteps>
 let connection: Record<string, string>
 const TOKEN = 'ghs_fakeTokenForTruthTests'
@@ -30,7 +30,7 @@ const TEMPLATE = 'Deploy web application'
 beforeAll(async () => {
   sim = await withSimulator({approval: {mode: 'auto', afterMs: 300}})
   runStep = scannedSteps(sim, counts)
-  github = await startFakeGithub(TOKEN)
+  github = await startRunGithub(TOKEN)
   connection = {
     instance_url: sim.url,
     username: 'devops.integration',
@@ -87,9 +87,11 @@ const deployJob = (
 
 interface OutcomeCase {
   what: string
-  answer: Partial<Pick<FakeGithub, 'steps' | 'job' | 'jobsStatus'>>
+  answer: Partial<Pick<RunGithub, 'steps' | 'job' | 'jobsStatus'>>
   /** The close code post must write, or undefined: left in Implement. */
   closeCode: 'successful' | 'unsuccessful' | undefined
+  /** Left in Implement: what the warning must give as the reason. */
+  reason?: RegExp
 }
 
 const OUTCOMES: OutcomeCase[] = [
@@ -169,7 +171,8 @@ const OUTCOMES: OutcomeCase[] = [
   {
     what: 'the jobs API answers 500',
     answer: {jobsStatus: 500},
-    closeCode: undefined
+    closeCode: undefined,
+    reason: /500/
   },
   // The API lags a step that just ended: the deploy step still shows in_progress and this post step is queued or not listed yet.
   {
@@ -359,6 +362,7 @@ describe("the gate's post closes only from an outcome it positively sees", () =>
             /^::warning::CHG\d+ is left in Implement: the job's outcome could not be read \(.+\)\. Close it by hand or with the close action/
           )
         ])
+        if (c.reason !== undefined) expect(warnings[0]).toMatch(c.reason)
         expect(post.summary).toMatch(
           /left in implement[\s\S]*could not be read[\s\S]*Close it by hand or with the close action/
         )

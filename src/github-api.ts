@@ -24,7 +24,9 @@ export const defaultGithubApiLimits: GithubApiLimits = {
  * compare), each with a deadline, a bounded retry, and the whole step's calls
  * within one time budget and request count. Without this an API that never
  * answers stalls a step for as long as the runner lets it, and a Link header
- * that never ends pages forever. Every call is a read, so repeating one is safe.
+ * that never ends pages forever. Repeating a call is safe: all are reads but one, sync's review
+ * of a pending deployment, and GitHub refuses a second review of it with 422 "No pending
+ * deployment requests", which sync reads as already reviewed (github-deployments.ts).
  * The bounds sit in the fetch Octokit sends through (wrapping the runner's
  * proxy-aware one), so paging is bounded too. Octokit is loaded here, on the
  * first call: most steps never call GitHub, and evaluating it slowed every start.
@@ -93,4 +95,14 @@ export async function githubApi(
 function isTimeout(error: unknown): boolean {
   const name = (error as {name?: string} | undefined)?.name
   return name === 'TimeoutError' || name === 'AbortError'
+}
+
+/**
+ * One line for a failed GitHub API call: its HTTP status when it had one (Octokit's RequestError
+ * carries it; the message alone is GitHub's body, e.g. "Server Error", which hides the 500).
+ */
+export function githubErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const status = (error as {status?: unknown} | undefined)?.status
+  return typeof status === 'number' ? `HTTP ${status}: ${message}` : message
 }

@@ -15,7 +15,8 @@ import {GithubWorld, type Run, type TokenInfo} from './world.js'
  * dispatches (204). Lists page by per_page (at most 100) and page, with a Link header. A token it
  * does not know gets 401 "Bad credentials"; a token that may only read gets 403 "Resource not
  * accessible by integration" when it reviews; a spent primary rate limit gets 403 with
- * x-ratelimit-remaining: 0 (docs: rate limits for the REST API). Reviewing an environment that is
+ * x-ratelimit-remaining: 0 (docs: rate limits for the REST API); a fault the world holds answers
+ * in place of the route. Reviewing an environment that is
  * no longer waiting gets 422, as a second review of the same deployment does.
  */
 export interface GithubSimulator {
@@ -87,6 +88,16 @@ async function handle(
       res,
       403,
       {message: `API rate limit exceeded for user ID ${user.id}.`},
+      limit.headers
+    )
+    return
+  }
+  const fault = world.faultFor(method, url.pathname + url.search)
+  if (fault !== undefined) {
+    reply(
+      res,
+      fault.status,
+      {message: fault.message ?? 'Server Error'},
       limit.headers
     )
     return

@@ -92,6 +92,19 @@ export interface RateLimit {
   reset: number
 }
 
+/**
+ * An answer forced on matching requests, for tests of how callers meet GitHub's failures (a 500
+ * on a run's jobs, a 502 from the proxy in front of it): the method (any when left out), a
+ * path prefix or pattern, the status, and how many times (always when left out).
+ */
+export interface Fault {
+  method?: string
+  path: string | RegExp
+  status: number
+  message?: string
+  times?: number
+}
+
 export class GithubWorld {
   readonly repos = new Map<string, Repo>()
   readonly tokens = new Map<string, TokenInfo>()
@@ -103,6 +116,7 @@ export class GithubWorld {
   }[] = []
   /** Per login: the primary rate limit (403 with x-ratelimit-remaining: 0 when spent). */
   readonly rates = new Map<string, RateLimit>()
+  readonly faults: Fault[] = []
   /** Told of each dispatch as it lands (an end-to-end test runs the sync step from here). */
   onDispatch: (dispatch: Dispatch) => void = () => {}
   private nextId = 1000
@@ -111,6 +125,20 @@ export class GithubWorld {
 
   now(): number {
     return this.clock()
+  }
+
+  /** The fault this request meets, if any; each use counts against its times. */
+  faultFor(method: string, path: string): Fault | undefined {
+    const fault = this.faults.find(
+      f =>
+        (f.method === undefined || f.method === method) &&
+        (typeof f.path === 'string'
+          ? path.startsWith(f.path)
+          : f.path.test(path)) &&
+        (f.times === undefined || f.times > 0)
+    )
+    if (fault?.times !== undefined) fault.times--
+    return fault
   }
 
   id(): number {

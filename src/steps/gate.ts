@@ -8,6 +8,7 @@ import {moveChange} from '../change/move.js'
 import {settleDuplicates} from '../change/duplicates.js'
 import {Output} from '../constants.js'
 import {runContext} from '../github-context.js'
+import {githubErrorText} from '../github-api.js'
 import {currentJobResult, type JobOutcome} from '../github-job.js'
 import {readCloseOptions} from '../settings/close.js'
 import {readConnectionSettings} from '../settings/connection.js'
@@ -142,7 +143,7 @@ export function post(): Promise<void> {
       const seen: JobOutcome = saved.implementing
         ? await currentJobResult(token, run).catch((error: unknown) => ({
             result: undefined,
-            why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
+            why: `the GitHub API could not be read (${githubErrorText(error)})`
           }))
         : {result: 'cancelled'}
       const result = seen.result

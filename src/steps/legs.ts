@@ -9,6 +9,7 @@ import {
 import {ensureLegTask, legLines, type LegsStatus} from '../change/legs.js'
 import type {CloseOutcome} from '../change/close-change.js'
 import type {RunContext} from '../github-context.js'
+import {githubErrorText} from '../github-api.js'
 import {currentJobName} from '../github-job.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import {InputError} from '../servicenow/errors.js'
@@ -29,7 +30,7 @@ export async function legNameFor(
   if (legs.leg !== '') return legs.leg
   const found = await currentJobName(token, run).catch((error: unknown) => ({
     name: undefined,
-    why: `the GitHub API could not be read (${error instanceof Error ? error.message : String(error)})`
+    why: `the GitHub API could not be read (${githubErrorText(error)})`
   }))
   if (found.name === undefined)
     throw new InputError(

@@ -15,6 +15,7 @@ import {
   type WaitResult
 } from '../change/wait-policy.js'
 import {Output, SKIPPED_ENV} from '../constants.js'
+import {githubErrorText} from '../github-api.js'
 import type {ChangeRecord} from '../servicenow/change-record.js'
 import type {ChangeRef} from '../settings/change-ref.js'
 import type {ConnectionSettings} from '../settings/connection.js'
@@ -128,7 +129,7 @@ async function commitsGoingOut(
     return evidence
   } catch (error) {
     core.warning(
-      `Could not read the commits going out from GitHub (${error instanceof Error ? error.message : String(error)}); the description names the run and the commit.`
+      `Could not read the commits going out from GitHub (${githubErrorText(error)}); the description names the run and the commit.`
     )
     return undefined
   }
