@@ -25,9 +25,10 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
 
-const env = (runId: string): {env: Record<string, string>} => ({
+const env = (runId: string, attempt = 1): {env: Record<string, string>} => ({
   env: {
     GITHUB_RUN_ID: runId,
+    GITHUB_RUN_ATTEMPT: String(attempt),
     GITHUB_API_URL: github.url,
     GITHUB_TOKEN_FOR_TESTS: TOKEN
   }
@@ -310,6 +311,119 @@ describe('one change for a matrix', () => {
       expect(changesOf('9106')).toHaveLength(0)
     }),
     60_000
+  )
+})
+
+describe('re-running the failed legs of a matrix', () => {
+  /** One leg of one attempt: create (its task), then close from its result. */
+  async function leg(
+    runId: string,
+    attempt: number,
+    name: string,
+    result: string,
+    inputs: Record<string, string> = {}
+  ): Promise<{sysId: string; close: StepRun}> {
+    const created = await runStep(
+      'create',
+      {
+        ...connection,
+        type: 'normal',
+        assignment_group: 'DevOps Team',
+        environment: 'production',
+        expected_legs: inputs.expected_legs ?? '3',
+        leg: name,
+        ...inputs
+      },
+      env(runId, attempt)
+    )
+    ok(created)
+    const sysId = created.outputs.change_sys_id!
+    const close = await runStep(
+      'close',
+      {
+        ...connection,
+        change_sys_id: sysId,
+        result,
+        expected_legs: inputs.expected_legs ?? '3',
+        leg: name
+      },
+      env(runId, attempt)
+    )
+    ok(close)
+    return {sysId, close}
+  }
+
+  it(
+    'counts the legs that succeeded in the first attempt: the re-run of the failed leg closes its change successful, naming where each leg ran',
+    counted(counts, 're-run of a failed leg', async () => {
+      const first = await leg('9150', 1, 'eu-west', 'success')
+      await leg('9150', 1, 'us-east', 'failure')
+      await leg('9150', 1, 'ap-south', 'success')
+      const one = sim.instance.store.get('change_request', first.sysId)!
+      expect([one.state, one.close_code]).toEqual(['3', 'unsuccessful'])
+      // "Re-run failed jobs": only us-east runs again, in attempt 2.
+      const again = await leg('9150', 2, 'us-east', 'success')
+      expect(again.sysId).not.toBe(first.sysId)
+      expect(again.close.outputs.state).toBe('closed')
+      const two = sim.instance.store.get('change_request', again.sysId)!
+      expect([two.state, two.close_code, closes(again.sysId)]).toEqual([
+        '3',
+        'successful',
+        1
+      ])
+      const legsListed = two
+        .close_notes!.split('\n')
+        .filter(l => l.startsWith('- '))
+      expect(legsListed).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^- ap-south: successful \\(CTASK\\d+ in ${one.number}, an earlier attempt of this run\\)$`
+          )
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^- eu-west: successful \\(CTASK\\d+ in ${one.number}, an earlier attempt of this run\\)$`
+          )
+        ),
+        expect.stringMatching(/^- us-east: successful \(CTASK\d+\)$/)
+      ])
+      // Nothing was written to the first change, and the second has only us-east's task.
+      expect(tasksOf(again.sysId).map(t => t.short_description)).toEqual([
+        'Deployment leg: us-east'
+      ])
+      expect(changesOf('9150').filter(c => c.state !== '4')).toHaveLength(2)
+    }),
+    90_000
+  )
+
+  it(
+    'does not carry a leg that failed again, nor one from another run with the same correlation id',
+    counted(counts, 're-run carries only this run', async () => {
+      await leg('9151', 1, 'eu-west', 'success', {expected_legs: '2'})
+      await leg('9151', 1, 'us-east', 'failure', {expected_legs: '2'})
+      const retry = await leg('9151', 2, 'us-east', 'failure', {
+        expected_legs: '2'
+      })
+      const two = sim.instance.store.get('change_request', retry.sysId)!
+      expect([two.state, two.close_code]).toEqual(['3', 'unsuccessful'])
+      expect(two.close_notes).toMatch(
+        /- eu-west: successful \(CTASK\d+ in CHG\d+, an earlier attempt of this run\)/
+      )
+
+      // Another run re-using a correlation id of its own: the earlier run's successes are not this run's.
+      const ids = {expected_legs: '2', correlation_id: 'payments-prod-9160'}
+      await leg('9160', 1, 'eu-west', 'success', ids)
+      await leg('9160', 1, 'us-east', 'failure', ids)
+      const other = await leg('9161', 2, 'us-east', 'success', ids)
+      expect(other.close.outputs.state).not.toBe('closed')
+      expect(
+        sim.instance.store.get('change_request', other.sysId)!.state
+      ).not.toBe('3')
+      expect(notes(other.sysId).join('\n')).toContain(
+        '1 of 2 legs have reported; waiting for 1 not yet seen.'
+      )
+    }),
+    120_000
   )
 })
 

@@ -3,6 +3,7 @@ import {
   closingLeg,
   ensureLegTask,
   legCorrelationId,
+  legLines,
   legsResult,
   legsStatus
 } from '../src/change/legs.js'
@@ -53,6 +54,7 @@ function task(leg: string, over: Partial<ChangeTask> = {}): ChangeTask {
     sysId: String(n).padStart(32, '0'),
     number: `CTASK00100${String(n).padStart(2, '0')}`,
     shortDescription: `Deployment leg: ${leg}`,
+    description: '',
     state: 'Closed',
     assignmentGroup: undefined,
     correlationId: legCorrelationId(RECORD.correlationId, leg),
@@ -118,6 +120,59 @@ describe('legsStatus, closingLeg and legsResult', () => {
     expect(closingLeg(legsStatus(RECORD, [tieHigh, early, tieLow], 3))).toBe(
       'tie-high'
     )
+  })
+
+  it('counts a leg that succeeded in an earlier attempt and did not run again, and lets it close nothing', () => {
+    // Attempt 1 (CHG1): a and c succeeded, b failed. Attempt 2 (CHG2): b failed again, c ran again and succeeded.
+    // Attempt 3 (this change): only b runs, and succeeds.
+    const earlier = [
+      {
+        number: 'CHG2',
+        tasks: [task('b', {closeCode: 'unsuccessful'}), task('c')]
+      },
+      {
+        number: 'CHG1',
+        tasks: [task('a'), task('b', {closeCode: 'unsuccessful'}), task('c')]
+      }
+    ]
+    const b = task('b', {updatedOn: '2026-12-05 09:00:00'})
+    const status = legsStatus(RECORD, [b], 3, earlier)
+    expect(status.legs.map(l => [l.name, l.from, l.task.closeCode])).toEqual([
+      ['a', 'CHG1', 'successful'],
+      ['b', undefined, 'successful'],
+      ['c', 'CHG2', 'successful']
+    ])
+    expect(status.complete).toBe(true)
+    expect(legsResult(status, 3)).toEqual({
+      result: 'success',
+      closeCode: undefined
+    })
+    // The earlier tasks were written later by the clock here, yet only b ran now: b closes.
+    expect(closingLeg(status)).toBe('b')
+    expect(legLines(status, 3)).toEqual([
+      expect.stringMatching(
+        /^a: successful \(CTASK\d+ in CHG1, an earlier attempt of this run\)$/
+      ),
+      expect.stringMatching(/^b: successful \(CTASK\d+\)$/),
+      expect.stringMatching(
+        /^c: successful \(CTASK\d+ in CHG2, an earlier attempt of this run\)$/
+      )
+    ])
+  })
+
+  it('does not carry a leg whose newest earlier attempt failed, nor one this attempt runs again', () => {
+    const earlier = [
+      {
+        number: 'CHG2',
+        tasks: [task('a', {closeCode: 'unsuccessful'})]
+      },
+      {number: 'CHG1', tasks: [task('a'), task('b')]}
+    ]
+    const bAgain = task('b', {active: true, state: 'Open', closeCode: ''})
+    const status = legsStatus(RECORD, [bAgain], 2, earlier)
+    expect(status.legs.map(l => [l.name, l.from])).toEqual([['b', undefined]])
+    expect(status.waiting.map(l => l.name)).toEqual(['b'])
+    expect(status.complete).toBe(false)
   })
 
   it.each<[string, ChangeTask[], number, ReturnType<typeof legsResult>]>([

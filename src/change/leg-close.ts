@@ -11,7 +11,9 @@ import {closeFromResult, type CloseOutcome} from './close-change.js'
 import type {ChangeDeps} from './deps.js'
 import {
   closingLeg,
+  earlierAttempts,
   ensureLegTask,
+  type EarlierChange,
   legLines,
   legsResult,
   legsStatus,
@@ -86,7 +88,8 @@ export async function reportLeg(
   const status = legsStatus(
     record,
     await client.changes.tasks(record.sysId),
-    expected
+    expected,
+    await earlierAttempts(deps, record, run)
   )
   const closer = status.complete ? closingLeg(status) : undefined
   const awaited = awaitedLine(status, expected)
@@ -127,10 +130,14 @@ export async function settleLegs(
 ): Promise<{outcome: CloseOutcome; status: LegsStatus}> {
   const {client, info} = deps
   needsCorrelation(record)
+  const earlier: EarlierChange[] = isTerminal(record.stateLabel)
+    ? []
+    : await earlierAttempts(deps, record, settle.run)
   let status = legsStatus(
     record,
     await client.changes.tasks(record.sysId),
-    expected
+    expected,
+    earlier
   )
   if (isTerminal(record.stateLabel)) {
     info(`${record.number} is already ${record.stateLabel}; nothing to settle.`)
@@ -152,7 +159,8 @@ export async function settleLegs(
     status = legsStatus(
       record,
       await client.changes.tasks(record.sysId),
-      expected
+      expected,
+      earlier
     )
   const outcome = await closeFromLegs(
     deps,

@@ -7,6 +7,9 @@ import {CORRELATION_ID_MAX} from '../settings/create.js'
 import type {CloseCode, JobResult} from '../settings/close.js'
 import type {ChangeDeps} from './deps.js'
 import {InputError} from '../servicenow/errors.js'
+import {OWN_MARK} from '../servicenow/change-task.js'
+import {valueOf} from '../servicenow/fields.js'
+import {query} from '../servicenow/query.js'
 
 /**
  * One change for a whole matrix (issue 13): every leg of the deployment (a matrix job's
@@ -113,30 +116,102 @@ export async function ensureLegTask(
   return task
 }
 
+/**
+ * A change an earlier attempt of this run made for the same deployment, and its leg tasks.
+ * "Re-run failed jobs" runs only the legs that failed: the change the first attempt made is
+ * closed (unsuccessful, from the failed leg), so the re-run makes a new one, and the legs that
+ * succeeded before do not run again. Their results stand: a leg this attempt has no task for
+ * counts as its newest task in the earlier changes says, if that was a success.
+ */
+export interface EarlierChange {
+  number: string
+  tasks: ChangeTask[]
+}
+
+/** At most this many earlier changes of the deployment are read: one per earlier attempt. */
+const EARLIER_CHANGES = 10
+
+/**
+ * The closed changes of this deployment (same correlation id, this action's mark) that earlier
+ * attempts of this run made before this one, newest first, with the leg tasks those attempts
+ * made (their description names this run: a change of another run with the same correlation id
+ * counts nothing here). A first attempt reads nothing.
+ */
+export async function earlierAttempts(
+  deps: ChangeDeps,
+  record: ChangeRecord,
+  run: RunContext
+): Promise<EarlierChange[]> {
+  if (run.runAttempt <= 1 || record.correlationId === '') return []
+  const {client} = deps
+  const page = await client.table.list('change_request', {
+    query: query()
+      .eq('correlation_id', record.correlationId)
+      .eq('correlation_display', OWN_MARK)
+      .eq('active', 'false')
+      .notEq('sys_id', record.sysId)
+      .orderByDesc('number'),
+    fields: ['sys_id', 'number', 'correlation_id', 'correlation_display'],
+    limit: EARLIER_CHANGES
+  })
+  const madeByThisRun = `run by ${run.runUrl}.`
+  const earlier: EarlierChange[] = []
+  for (const r of page.records) {
+    const number = valueOf(r, 'number')
+    if (
+      valueOf(r, 'correlation_id') !== record.correlationId ||
+      valueOf(r, 'correlation_display') !== OWN_MARK ||
+      !numberAfter(record.number, number)
+    )
+      continue
+    const tasks = (await client.changes.tasks(valueOf(r, 'sys_id'))).filter(
+      t =>
+        t.correlationDisplay === LEG_MARK &&
+        t.description.includes(madeByThisRun)
+    )
+    if (tasks.length > 0) earlier.push({number, tasks})
+  }
+  return earlier
+}
+
 /** Where the legs stand, from the change's tasks: the newest task of each leg speaks for it. */
 export interface LegsStatus {
-  legs: {name: string; task: ChangeTask}[]
-  reported: {name: string; task: ChangeTask}[]
-  waiting: {name: string; task: ChangeTask}[]
+  legs: Leg[]
+  reported: Leg[]
+  waiting: Leg[]
   /** Every expected leg has reported and none is still open. */
   complete: boolean
+}
+
+export interface Leg {
+  name: string
+  task: ChangeTask
+  /** A leg that succeeded in an earlier attempt's change (its number) and did not run again. */
+  from?: string
 }
 
 export function legsStatus(
   record: ChangeRecord,
   tasks: ChangeTask[],
-  expected: number
+  expected: number,
+  earlier: EarlierChange[] = []
 ): LegsStatus {
-  const newest = new Map<string, ChangeTask>()
-  for (const t of tasks.filter(t => isLegTask(t, record))) {
-    const seen = newest.get(t.correlationId)
-    // Numbers grow with each task made: the higher one is the later attempt.
-    if (seen === undefined || numberAfter(t.number, seen.number))
-      newest.set(t.correlationId, t)
+  const newest = newestByLeg(tasks.filter(t => isLegTask(t, record)))
+  const carried = new Map<string, Leg>()
+  const decided = new Set(newest.keys())
+  for (const change of earlier) {
+    for (const [id, task] of newestByLeg(change.tasks)) {
+      if (decided.has(id)) continue
+      // The newest earlier attempt that ran the leg decides: a failure there is not carried.
+      decided.add(id)
+      if (!task.active && taskResult(task) === 'success')
+        carried.set(id, {name: legName(task), task, from: change.number})
+    }
   }
-  const legs = [...newest.values()]
-    .map(task => ({name: legName(task), task}))
-    .sort((a, b) => a.name.localeCompare(b.name))
+  const legs: Leg[] = [
+    ...[...newest.values()].map(task => ({name: legName(task), task})),
+    ...carried.values()
+  ].sort((a, b) => a.name.localeCompare(b.name))
   const reported = legs.filter(l => !l.task.active)
   const waiting = legs.filter(l => l.task.active)
   return {
@@ -155,12 +230,13 @@ export function legsStatus(
  * as its own has landed by then).
  */
 export function closingLeg(status: LegsStatus): string | undefined {
-  const last = status.reported.reduce<
-    (typeof status.reported)[number] | undefined
-  >(
-    (best, l) => (best === undefined || later(l.task, best.task) ? l : best),
-    undefined
-  )
+  // A leg carried from an earlier attempt did not run now: it closes nothing.
+  const last = status.reported
+    .filter(l => l.from === undefined)
+    .reduce<Leg | undefined>(
+      (best, l) => (best === undefined || later(l.task, best.task) ? l : best),
+      undefined
+    )
   return last?.name
 }
 
@@ -191,7 +267,7 @@ export function legsResult(
 export function legLines(status: LegsStatus, expected: number): string[] {
   const lines = status.legs.map(
     l =>
-      `${l.name}: ${l.task.active ? 'not reported' : readable(l.task)} (${l.task.number})`
+      `${l.name}: ${l.task.active ? 'not reported' : readable(l.task)} (${l.task.number}${l.from === undefined ? '' : ` in ${l.from}, an earlier attempt of this run`})`
   )
   const unseen = expected - status.legs.length
   if (unseen > 0)
@@ -220,6 +296,17 @@ export function reportFields(
 /** change_task's Closed and Canceled state values in the base system. */
 export const TASK_CLOSED = '3'
 const TASK_CANCELED = '4'
+
+/** Per leg (by its task's correlation id) the task made last: numbers grow with each task made. */
+function newestByLeg(tasks: ChangeTask[]): Map<string, ChangeTask> {
+  const newest = new Map<string, ChangeTask>()
+  for (const t of tasks) {
+    const seen = newest.get(t.correlationId)
+    if (seen === undefined || numberAfter(t.number, seen.number))
+      newest.set(t.correlationId, t)
+  }
+  return newest
+}
 
 function taskResult(task: ChangeTask): JobResult {
   if (task.closeCode === 'unsuccessful') return 'failure'

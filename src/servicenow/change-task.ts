@@ -8,6 +8,7 @@ export interface ChangeTask {
   sysId: string
   number: string
   shortDescription: string
+  description: string
   /** The state's label ("Open", "In Progress"), or its value when no label came. */
   state: string
   assignmentGroup: string | undefined
@@ -35,6 +36,7 @@ export const CHANGE_TASK_FIELDS = [
   'sys_id',
   'number',
   'short_description',
+  'description',
   'state',
   'assignment_group',
   'correlation_id',
@@ -52,6 +54,7 @@ export function toChangeTask(raw: RawRecord): ChangeTask {
     sysId: valueOf(raw, 'sys_id'),
     number: valueOf(raw, 'number'),
     shortDescription: valueOf(raw, 'short_description'),
+    description: valueOf(raw, 'description'),
     state: state.display ?? state.value ?? '',
     assignmentGroup: group.display || group.value || undefined,
     correlationId: valueOf(raw, 'correlation_id'),
