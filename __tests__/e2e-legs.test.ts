@@ -354,7 +354,7 @@ describe('re-running the failed legs of a matrix', () => {
   }
 
   it(
-    'counts the legs that succeeded in the first attempt: the re-run of the failed leg closes its change successful, naming where each leg ran',
+    'counts the legs that succeeded in the first attempt: the re-run of the failed leg leaves its change to the settling job, which closes it successful, naming where each leg ran',
     counted(counts, 're-run of a failed leg', async () => {
       const first = await leg('9150', 1, 'eu-west', 'success')
       await leg('9150', 1, 'us-east', 'failure')
@@ -364,7 +364,30 @@ describe('re-running the failed legs of a matrix', () => {
       // "Re-run failed jobs": only us-east runs again, in attempt 2.
       const again = await leg('9150', 2, 'us-east', 'success')
       expect(again.sysId).not.toBe(first.sysId)
-      expect(again.close.outputs.state).toBe('closed')
+      // The other legs may be queued in a "Re-run all jobs": a leg does not close on their earlier word.
+      expect(again.close.outputs.state).not.toBe('closed')
+      expect(closes(again.sysId)).toBe(0)
+      expect(
+        notes(again.sysId).filter(n => n.startsWith('Leg us-east: success'))
+      ).toEqual([
+        expect.stringContaining(
+          `1 of 3 legs have reported in this attempt; ap-south (${one.number}), eu-west (${one.number}) succeeded in an earlier attempt of this run and have not run in this one.`
+        )
+      ])
+      // The settling job runs once every leg of the attempt has ended, and closes it.
+      const settle = await runStep(
+        'close',
+        {
+          ...connection,
+          change_sys_id: again.sysId,
+          result: 'success',
+          expected_legs: '3',
+          settle_legs: 'true'
+        },
+        env('9150', 2)
+      )
+      ok(settle)
+      expect(settle.outputs.state).toBe('closed')
       const two = sim.instance.store.get('change_request', again.sysId)!
       expect([two.state, two.close_code, closes(again.sysId)]).toEqual([
         '3',
@@ -404,6 +427,19 @@ describe('re-running the failed legs of a matrix', () => {
       const retry = await leg('9151', 2, 'us-east', 'failure', {
         expected_legs: '2'
       })
+      ok(
+        await runStep(
+          'close',
+          {
+            ...connection,
+            change_sys_id: retry.sysId,
+            result: 'failure',
+            expected_legs: '2',
+            settle_legs: 'true'
+          },
+          env('9151', 2)
+        )
+      )
       const two = sim.instance.store.get('change_request', retry.sysId)!
       expect([two.state, two.close_code]).toEqual(['3', 'unsuccessful'])
       expect(two.close_notes).toMatch(
@@ -422,6 +458,28 @@ describe('re-running the failed legs of a matrix', () => {
       expect(notes(other.sysId).join('\n')).toContain(
         '1 of 2 legs have reported; waiting for 1 not yet seen.'
       )
+    }),
+    120_000
+  )
+
+  it(
+    '"Re-run all jobs" one leg at a time (max-parallel: 1): no leg closes on an earlier attempt\'s word; the last leg of the attempt closes from this attempt\'s results',
+    counted(counts, 're-run all, one at a time', async () => {
+      await leg('9152', 1, 'eu-west', 'success')
+      await leg('9152', 1, 'us-east', 'failure')
+      await leg('9152', 1, 'ap-south', 'success')
+      const a = await leg('9152', 2, 'eu-west', 'success')
+      expect(a.close.outputs.state).not.toBe('closed')
+      const b = await leg('9152', 2, 'us-east', 'failure')
+      expect(b.sysId).toBe(a.sysId)
+      // us-east failed again and ap-south counts from attempt 1: complete, yet ap-south is about to run.
+      expect(closes(a.sysId)).toBe(0)
+      const c = await leg('9152', 2, 'ap-south', 'success')
+      expect(c.sysId).toBe(a.sysId)
+      expect(c.close.outputs.state).toBe('closed')
+      const change = sim.instance.store.get('change_request', a.sysId)!
+      expect([change.close_code, closes(a.sysId)]).toEqual(['unsuccessful', 1])
+      expect(change.close_notes).not.toContain('an earlier attempt')
     }),
     120_000
   )

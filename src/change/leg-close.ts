@@ -48,7 +48,8 @@ export interface LegOutcome {
  * reporting in the same moment see each other), the legs read from the change's tasks. When
  * every expected leg has reported, the leg closingLeg names closes the change from the worst
  * result, its close notes listing each leg; the others leave it. Until then the change stays in
- * Implement, and a work note says which legs are awaited.
+ * Implement, and a work note says which legs are awaited. A leg counted from an earlier attempt
+ * of the run (legs.ts, earlierAttempts) lets only a settling close close the change.
  */
 export async function reportLeg(
   deps: ChangeDeps,
@@ -101,7 +102,7 @@ export async function reportLeg(
     info(
       awaited === undefined
         ? `Every leg has reported: leg ${closer ?? '(none)'} closes ${record.number}.`
-        : `${awaited} ${record.number} stays in ${record.stateName} until they do.`
+        : `${awaited} ${record.number} stays in ${record.stateName}${status.complete ? '' : ' until they do'}.`
     )
     const now = await readChange(client, record.sysId)
     return {task, status, closer, closed: undefined, record: now}
@@ -224,6 +225,13 @@ async function closeFromLegs(
 const LEGS_IN_NOTES = 60
 
 function awaitedLine(status: LegsStatus, expected: number): string | undefined {
+  const carried = status.legs.filter(l => l.from !== undefined)
+  if (status.complete && carried.length > 0) {
+    // "Re-run all jobs" with legs still queued looks the same from here as "Re-run failed jobs":
+    // a leg closing now could close the change on a result its own leg is about to replace.
+    const named = carried.slice(0, 20).map(l => `${l.name} (${l.from})`)
+    return `${status.reported.length - carried.length} of ${expected} legs have reported in this attempt; ${named.join(', ')}${carried.length > named.length ? ` and ${carried.length - named.length} more` : ''} succeeded in an earlier attempt of this run and ${carried.length === 1 ? 'has' : 'have'} not run in this one. A leg of this attempt may still be queued, so no leg closes the change on an earlier attempt's result: a settling close (settle_legs) does, once every leg of this attempt has ended.`
+  }
   if (status.complete) return undefined
   const waiting = status.waiting.map(l => l.name)
   const unseen = Math.max(0, expected - status.legs.length)
