@@ -98,11 +98,16 @@ function isTimeout(error: unknown): boolean {
 }
 
 /**
- * One line for a failed GitHub API call: its HTTP status when it had one (Octokit's RequestError
- * carries it; the message alone is GitHub's body, e.g. "Server Error", which hides the 500).
+ * One line for a failed GitHub API call: its HTTP status when GitHub answered one (Octokit's
+ * RequestError carries it; the message alone is GitHub's body, e.g. "Server Error", which hides
+ * the 500). A request that got no answer is a RequestError too, with status 500 and no response:
+ * that 500 was never sent by anyone, so it is not named.
  */
 export function githubErrorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  const status = (error as {status?: unknown} | undefined)?.status
-  return typeof status === 'number' ? `HTTP ${status}: ${message}` : message
+  const {status, response} =
+    (error as {status?: unknown; response?: unknown} | undefined) ?? {}
+  return typeof status === 'number' && response !== undefined
+    ? `HTTP ${status}: ${message}`
+    : message
 }
