@@ -9,6 +9,7 @@ import {scannedSteps} from './helpers/scan.js'
 import {e2eEnvironment, ok, type E2eEnvironment} from './helpers/e2e.js'
 import {errors, type StepRun} from '../scripts/local-runner.js'
 import {counted, suiteCounts} from './helpers/counts.js'
+import {approveChange, changeForRun} from './helpers/sync-changes.js'
 
 /**
  * The sync step (issue 13, part 1) through its bundle, against the ServiceNow simulator and the
@@ -33,30 +34,13 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([sim.stop(), github.stop()]))
 
-/** What create does in the run's first job: a change for this run and environment. */
-async function changeFor(
+const changeFor = (
   runId: number,
   environment = 'production'
-): Promise<{number: string; sysId: string}> {
-  const run = await runStep(
-    'create',
-    {
-      ...connection,
-      type: 'normal',
-      assignment_group: 'DevOps Team',
-      environment
-    },
-    {env: {GITHUB_RUN_ID: String(runId)}}
-  )
-  ok(run)
-  return {number: run.outputs.change_number!, sysId: run.outputs.change_sys_id!}
-}
+): Promise<{number: string; sysId: string}> =>
+  changeForRun(runStep, connection, runId, environment)
 
-const approve = async (number: string): Promise<void> => {
-  // Assessment, then the CAB.
-  await admin(sim, 'POST', `/changes/${number}/approve`, {})
-  await admin(sim, 'POST', `/changes/${number}/approve`, {})
-}
+const approve = (number: string): Promise<void> => approveChange(sim, number)
 
 const sync = (
   token = BOT,

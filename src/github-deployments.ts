@@ -1,4 +1,4 @@
-import {githubApi, type GithubApiLimits} from './github-api.js'
+import {githubApi, githubErrorText, type GithubApiLimits} from './github-api.js'
 
 /**
  * The GitHub side of the sync step: workflow runs waiting on an environment's review, their
@@ -18,13 +18,17 @@ export interface WaitingDeployment {
 
 export type GithubApi = Awaited<ReturnType<typeof githubApi>>
 
-/** A sync step's calls: one page of runs and two calls a deployment, for up to max_runs runs. */
+/**
+ * A sync step's calls: pages of runs, one read of each run's pending deployments, and for each
+ * deployment reviewed a read again and the review, each possibly tried twice. Room for a run
+ * waiting on several environments: a budget spent mid-way leaves rows said, not reviews lost.
+ */
 export function syncLimits(maxRuns: number, budgetMs: number): GithubApiLimits {
   return {
     requestTimeoutMs: 10_000,
     attempts: 2,
     budgetMs,
-    maxRequests: 10 + maxRuns * 4
+    maxRequests: 10 + maxRuns * 12
   }
 }
 
@@ -34,6 +38,8 @@ export async function waitingDeployments(
   maxRuns: number
 ): Promise<{
   deployments: WaitingDeployment[]
+  /** Runs whose pending deployments could not be read, and why. */
+  unread: {runId: number; why: string}[]
   runsSeen: number
   more: boolean
 }> {
@@ -49,6 +55,8 @@ export async function waitingDeployments(
       page
     })
     runs.push(...data.workflow_runs)
+    // total_count says whether runs wait past the ones read, even when max_runs ends on a page's end.
+    if (data.total_count > runs.length && runs.length >= maxRuns) more = true
     if (data.workflow_runs.length < 100) break
   }
   if (runs.length > maxRuns) {
@@ -56,12 +64,16 @@ export async function waitingDeployments(
     runs.length = maxRuns
   }
   const deployments: WaitingDeployment[] = []
+  const unread: {runId: number; why: string}[] = []
   for (const run of runs) {
-    const {data} = await api.rest.actions.getPendingDeploymentsForRun({
-      owner,
-      repo,
-      run_id: run.id
-    })
+    // One run whose deployments cannot be read does not keep the others from their review.
+    const data = await api.rest.actions
+      .getPendingDeploymentsForRun({owner, repo, run_id: run.id})
+      .then(r => r.data)
+      .catch((error: unknown) => {
+        unread.push({runId: run.id, why: githubErrorText(error)})
+        return []
+      })
     for (const pending of data) {
       const env = pending.environment
       if (env.id === undefined || env.name === undefined) continue
@@ -74,7 +86,7 @@ export async function waitingDeployments(
       })
     }
   }
-  return {deployments, runsSeen: runs.length, more}
+  return {deployments, unread, runsSeen: runs.length, more}
 }
 
 /** Whether this environment still waits on this run: another sync may have reviewed it since. */
@@ -124,6 +136,8 @@ export async function reviewDeployment(
     const message = error instanceof Error ? error.message : String(error)
     if (status === 422 && /no pending deployment/i.test(message))
       return 'already-reviewed'
+    // A rate limit is a 403 too (docs: rate limits for the REST API): a wait, not a permission.
+    if (status === 403 && /rate limit/i.test(message)) throw error
     if (status === 403 || status === 422)
       return {refused: `${status}: ${message}`}
     throw error

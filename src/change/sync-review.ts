@@ -49,13 +49,19 @@ export async function findRunChange(
     limit: 50
   })
   const states = await client.changes.states()
-  // Checked again here: the query is the instance's, and a proxy may answer another.
+  // Checked again here: the query is the instance's, and a proxy may answer another. After the
+  // prefix comes the job id, which has no slash (GitHub: a job id holds letters, digits, - and
+  // _), then the environment, whole: a change for canary/production is not production's.
+  // Environment names are case-insensitive on GitHub, as is their match here.
+  const environmentOf = (id: string): string =>
+    id.slice(prefix.length).split('/').slice(1).join('/')
   const mine = page.records
     .filter(
       r =>
         valueOf(r, 'correlation_display') === OWN_MARK &&
         valueOf(r, 'correlation_id').startsWith(prefix) &&
-        valueOf(r, 'correlation_id').endsWith(`/${environment}`)
+        environmentOf(valueOf(r, 'correlation_id')).toLowerCase() ===
+          environment.toLowerCase()
     )
     .map(r => toChangeRecord(r, client.baseUrl, states))
   return mine.find(c => !isTerminal(c.stateLabel)) ?? mine.at(-1)

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import {info} from './log.js'
 import {decideReview, findRunChange} from '../change/sync-review.js'
 import {Output} from '../constants.js'
-import {githubApi} from '../github-api.js'
+import {githubApi, githubErrorText} from '../github-api.js'
 import {
   reviewDeployment,
   stillWaiting,
@@ -20,7 +20,7 @@ export interface Reviewed {
   run_id: number
   environment: string
   change: string
-  /** approved | rejected: this sync reviewed it; waiting: left as it is; already_reviewed; refused: the token may not review; skipped: not one of the environments. */
+  /** approved | rejected: this sync reviewed it; waiting: left as it is; already_reviewed; refused: the token may not review; skipped: not one of the environments; error: it could not be read or reviewed (why says), the next sync tries again. */
   outcome:
     | 'approved'
     | 'rejected'
@@ -28,6 +28,7 @@ export interface Reviewed {
     | 'already_reviewed'
     | 'refused'
     | 'skipped'
+    | 'error'
   why: string
 }
 
@@ -45,9 +46,10 @@ export function run(): Promise<void> {
     const settings = readSyncSettings()
     const deps = ctx.deps(settings.connection)
     const deadline = Date.now() + settings.timeLimitMs
+    // The GitHub calls get a minute past the time limit: a review begun before it may finish.
     const api = await githubApi(
       settings.githubToken,
-      syncLimits(settings.maxRuns, settings.timeLimitMs)
+      syncLimits(settings.maxRuns, settings.timeLimitMs + 60_000)
     )
     const waiting = await core.group('Runs waiting for a review', () =>
       waitingDeployments(api, settings.repository, settings.maxRuns)
@@ -55,94 +57,115 @@ export function run(): Promise<void> {
     info(
       `${waiting.deployments.length} deployments wait for a review in ${waiting.runsSeen} runs of ${settings.repository}${waiting.more ? ` (the first ${settings.maxRuns} runs; more wait)` : ''}.`
     )
-    const rows: Reviewed[] = []
+    const rows: Reviewed[] = waiting.unread.map(u => ({
+      run_id: u.runId,
+      environment: '',
+      change: '',
+      outcome: 'error',
+      why: `its pending deployments could not be read (${u.why})`
+    }))
+    for (const u of rows) core.warning(`Run ${u.run_id}: ${u.why}.`)
+    const sameName = (a: string, b: string): boolean =>
+      a.toLowerCase() === b.toLowerCase()
     for (const d of waiting.deployments) {
-      const row = await core.group(
-        `Run ${d.runId}, ${d.environment}`,
-        async (): Promise<Reviewed> => {
-          if (
-            settings.environments.length > 0 &&
-            !settings.environments.includes(d.environment)
-          )
-            return outcome(
-              d,
-              '',
-              'skipped',
-              'not one of the environments this sync reviews'
+      const row = await core
+        .group(
+          `Run ${d.runId}, ${d.environment}`,
+          async (): Promise<Reviewed> => {
+            if (
+              settings.environments.length > 0 &&
+              !settings.environments.some(e => sameName(e, d.environment))
             )
-          if (Date.now() > deadline)
-            return outcome(
-              d,
-              '',
-              'waiting',
-              'the time limit was reached first: the next sync reviews it'
+              return outcome(
+                d,
+                '',
+                'skipped',
+                'not one of the environments this sync reviews'
+              )
+            if (Date.now() > deadline)
+              return outcome(
+                d,
+                '',
+                'waiting',
+                'the time limit was reached first: the next sync reviews it'
+              )
+            const change = await findRunChange(
+              deps.client,
+              settings.repository,
+              d.runId,
+              d.environment
             )
-          const change = await findRunChange(
-            deps.client,
-            settings.repository,
-            d.runId,
-            d.environment
-          )
-          if (change === undefined)
-            return outcome(
-              d,
-              '',
-              'waiting',
-              `no change request of this action names run ${d.runId} and ${d.environment} in its correlation id`
+            if (change === undefined)
+              return outcome(
+                d,
+                '',
+                'waiting',
+                `no change request of this action names run ${d.runId} and ${d.environment} in its correlation id`
+              )
+            const decision = await decideReview(
+              deps,
+              change,
+              Date.now(),
+              settings.honorChangeWindow
             )
-          const decision = await decideReview(
-            deps,
-            change,
-            Date.now(),
-            settings.honorChangeWindow
-          )
-          if (decision.kind === 'wait')
-            return outcome(d, change.number, 'waiting', decision.why)
-          if (!d.canApprove)
-            return outcome(
-              d,
-              change.number,
-              'refused',
-              `the token's user is not a required reviewer of ${d.environment}: add it to the environment's reviewers`
+            if (decision.kind === 'wait')
+              return outcome(d, change.number, 'waiting', decision.why)
+            if (!d.canApprove)
+              return outcome(
+                d,
+                change.number,
+                'refused',
+                `the token's user is not a required reviewer of ${d.environment}: add it to the environment's reviewers`
+              )
+            if (
+              !(await stillWaiting(
+                api,
+                settings.repository,
+                d.runId,
+                d.environmentId
+              ))
             )
-          if (
-            !(await stillWaiting(
+              return outcome(
+                d,
+                change.number,
+                'already_reviewed',
+                'reviewed since it was listed'
+              )
+            const state = decision.kind === 'approve' ? 'approved' : 'rejected'
+            const result = await reviewDeployment(
               api,
               settings.repository,
               d.runId,
-              d.environmentId
-            ))
-          )
-            return outcome(
-              d,
-              change.number,
-              'already_reviewed',
-              'reviewed since it was listed'
+              d.environmentId,
+              state,
+              decision.comment.slice(0, 1000)
             )
-          const state = decision.kind === 'approve' ? 'approved' : 'rejected'
-          const result = await reviewDeployment(
-            api,
-            settings.repository,
-            d.runId,
-            d.environmentId,
-            state,
-            decision.comment.slice(0, 1000)
-          )
-          if (result === 'already-reviewed')
-            return outcome(
-              d,
-              change.number,
-              'already_reviewed',
-              'another review came first'
-            )
-          if (typeof result === 'object')
-            return outcome(d, change.number, 'refused', result.refused)
-          await deps.client.changes.patch(change.sysId, {
-            work_notes: `GitHub deployment to ${d.environment} of run ${d.runId} ${state} by the sync step: ${decision.comment}`
-          })
-          return outcome(d, change.number, state, decision.comment)
-        }
-      )
+            if (result === 'already-reviewed')
+              return outcome(
+                d,
+                change.number,
+                'already_reviewed',
+                'another review came first'
+              )
+            if (typeof result === 'object')
+              return outcome(d, change.number, 'refused', result.refused)
+            try {
+              await deps.client.changes.patch(change.sysId, {
+                work_notes: `GitHub deployment to ${d.environment} of run ${d.runId} ${state} by the sync step: ${decision.comment}`
+              })
+            } catch (error) {
+              // The review stands on GitHub: said as done, with the note that is missing.
+              const why = `${decision.comment} The work note saying so could not be written to ${change.number} (${error instanceof Error ? error.message : String(error)}).`
+              core.warning(why)
+              return outcome(d, change.number, state, why)
+            }
+            return outcome(d, change.number, state, decision.comment)
+          }
+        )
+        .catch((error: unknown) =>
+          // One deployment that cannot be read or reviewed does not keep the others from theirs.
+          outcome(d, '', 'error', githubErrorText(error))
+        )
       info(
         `Run ${row.run_id}, ${row.environment}: ${row.outcome}${row.change === '' ? '' : ` (${row.change})`}: ${row.why}`
       )
@@ -154,6 +177,11 @@ export function run(): Promise<void> {
     if (refused.length > 0)
       throw new Error(
         `${refused.length} deployment${refused.length === 1 ? '' : 's'} could not be reviewed with this token: ${refused[0]!.why}`
+      )
+    const failed = rows.filter(r => r.outcome === 'error')
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.length} waiting deployment${failed.length === 1 ? '' : 's'} could not be read or reviewed; the next sync tries again. Run ${failed[0]!.run_id}${failed[0]!.environment === '' ? '' : `, ${failed[0]!.environment}`}: ${failed[0]!.why}`
       )
   })
 }
@@ -187,7 +215,7 @@ async function writeSyncSummary(
       3
     )
     .addRaw(
-      `\n\n${count('approved')} approved, ${count('rejected')} rejected, ${count('waiting')} left waiting${count('already_reviewed') > 0 ? `, ${count('already_reviewed')} already reviewed` : ''}${count('refused') > 0 ? `, ${count('refused')} refused to this token` : ''}${more ? '; more runs wait than this sync reads' : ''}.\n\n`,
+      `\n\n${count('approved')} approved, ${count('rejected')} rejected, ${count('waiting')} left waiting${count('already_reviewed') > 0 ? `, ${count('already_reviewed')} already reviewed` : ''}${count('refused') > 0 ? `, ${count('refused')} refused to this token` : ''}${count('error') > 0 ? `, ${count('error')} not read or reviewed (an error; the next sync tries again)` : ''}${more ? '; more runs wait than this sync reads' : ''}.\n\n`,
       true
     )
     .addTable([
