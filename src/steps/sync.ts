@@ -145,7 +145,8 @@ export function run(): Promise<void> {
                 d,
                 change.number,
                 'already_reviewed',
-                'another review came first'
+                // A 422 after a retried POST may be this review's own first try, whose answer was lost.
+                "it was reviewed before this review's answer came: by another sync or a person, or by this very review when GitHub's first answer was lost (the run's review history says which)"
               )
             if (typeof result === 'object')
               return outcome(d, change.number, 'refused', result.refused)
