@@ -56,10 +56,13 @@ const closes = (sysId: string): number => setTo(sysId, '3')
 const notes = (sysId: string): string[] =>
   sim.instance.store.journal(sysId, 'work_notes').map(j => j.value)
 
+/** The legs' create steps, at once, in one attempt of the run (inputs: more of create's). */
 async function createLegs(
   runId: string,
   legs: string[],
-  expected: number
+  expected: number,
+  attempt = 1,
+  inputs: Record<string, string> = {}
 ): Promise<string> {
   const created = await Promise.all(
     legs.map(leg =>
@@ -71,9 +74,10 @@ async function createLegs(
           assignment_group: 'DevOps Team',
           environment: 'production',
           expected_legs: String(expected),
-          leg
+          leg,
+          ...inputs
         },
-        env(runId)
+        env(runId, attempt)
       )
     )
   )
@@ -88,7 +92,8 @@ const closeLeg = (
   sysId: string,
   leg: string,
   result: string,
-  expected: number
+  expected: number,
+  attempt = 1
 ): Promise<StepRun> =>
   runStep(
     'close',
@@ -99,7 +104,7 @@ const closeLeg = (
       expected_legs: String(expected),
       leg
     },
-    env(runId)
+    env(runId, attempt)
   )
 
 describe('one change for a matrix', () => {
@@ -321,34 +326,11 @@ describe('re-running the failed legs of a matrix', () => {
     attempt: number,
     name: string,
     result: string,
-    inputs: Record<string, string> = {}
+    {expected_legs = '3', ...inputs}: Record<string, string> = {}
   ): Promise<{sysId: string; close: StepRun}> {
-    const created = await runStep(
-      'create',
-      {
-        ...connection,
-        type: 'normal',
-        assignment_group: 'DevOps Team',
-        environment: 'production',
-        expected_legs: inputs.expected_legs ?? '3',
-        leg: name,
-        ...inputs
-      },
-      env(runId, attempt)
-    )
-    ok(created)
-    const sysId = created.outputs.change_sys_id!
-    const close = await runStep(
-      'close',
-      {
-        ...connection,
-        change_sys_id: sysId,
-        result,
-        expected_legs: inputs.expected_legs ?? '3',
-        leg: name
-      },
-      env(runId, attempt)
-    )
+    const expected = Number(expected_legs)
+    const sysId = await createLegs(runId, [name], expected, attempt, inputs)
+    const close = await closeLeg(runId, sysId, name, result, expected, attempt)
     ok(close)
     return {sysId, close}
   }

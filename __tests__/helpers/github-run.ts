@@ -130,7 +130,9 @@ export async function startRunGithub(token: string): Promise<RunGithub> {
     },
     set jobsStatus(status) {
       state.jobsStatus = status
-      world.faults.splice(0)
+      // Only this setter's own fault is replaced: a test may hold others.
+      const own = world.faults.findIndex(f => f.path === jobsFault)
+      if (own >= 0) world.faults.splice(own, 1)
       if (status !== undefined)
         world.faults.push({method: 'GET', path: jobsFault, status})
     },

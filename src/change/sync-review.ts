@@ -52,7 +52,6 @@ export async function findRunChange(
   // Checked again here: the query is the instance's, and a proxy may answer another. After the
   // prefix comes the job id, which has no slash (GitHub: a job id holds letters, digits, - and
   // _), then the environment, whole: a change for canary/production is not production's.
-  // Environment names are case-insensitive on GitHub, as is their match here.
   const environmentOf = (id: string): string =>
     id.slice(prefix.length).split('/').slice(1).join('/')
   const mine = page.records
@@ -60,11 +59,18 @@ export async function findRunChange(
       r =>
         valueOf(r, 'correlation_display') === OWN_MARK &&
         valueOf(r, 'correlation_id').startsWith(prefix) &&
-        environmentOf(valueOf(r, 'correlation_id')).toLowerCase() ===
-          environment.toLowerCase()
+        sameEnvironment(
+          environmentOf(valueOf(r, 'correlation_id')),
+          environment
+        )
     )
     .map(r => toChangeRecord(r, client.baseUrl, states))
   return mine.find(c => !isTerminal(c.stateLabel)) ?? mine.at(-1)
+}
+
+/** GitHub environment names are case-insensitive: `Production` and `production` are one. */
+export function sameEnvironment(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
 }
 
 /**

@@ -1,6 +1,10 @@
 import * as core from '@actions/core'
 import {info} from './log.js'
-import {decideReview, findRunChange} from '../change/sync-review.js'
+import {
+  decideReview,
+  findRunChange,
+  sameEnvironment
+} from '../change/sync-review.js'
 import {Output} from '../constants.js'
 import {githubApi, githubErrorText} from '../github-api.js'
 import {
@@ -65,8 +69,6 @@ export function run(): Promise<void> {
       why: `its pending deployments could not be read (${u.why})`
     }))
     for (const u of rows) core.warning(`Run ${u.run_id}: ${u.why}.`)
-    const sameName = (a: string, b: string): boolean =>
-      a.toLowerCase() === b.toLowerCase()
     for (const d of waiting.deployments) {
       const row = await core
         .group(
@@ -74,7 +76,9 @@ export function run(): Promise<void> {
           async (): Promise<Reviewed> => {
             if (
               settings.environments.length > 0 &&
-              !settings.environments.some(e => sameName(e, d.environment))
+              !settings.environments.some(e =>
+                sameEnvironment(e, d.environment)
+              )
             )
               return outcome(
                 d,
